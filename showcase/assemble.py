@@ -1,0 +1,168 @@
+"""Model stage: from validated content to the whole site, taxonomies, roll-ups and the list of
+pages to render. Decides every page that exists; the renderer never does (STYLE 5)."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+
+from .model import COUNTY_DEPTH, Household, Page, Report, Site, Term
+from .pagination import paginate
+from .slugs import unique_slugs
+from .validate import Content
+
+LATEST_ON_HOME = 10
+RELATED_COUNT = 5
+FEED_SIZE = 50
+HOUSEHOLDS_INLINE = 100
+"""A region page lists its households when there are at most this many; else per sub-region."""
+
+
+def newest_first(reports) -> tuple[Report, ...]:
+    return tuple(sorted(reports, key=lambda r: (r.date, r.slug), reverse=True))
+
+
+def build_site(content: Content) -> Site:
+    reports = newest_first(content.reports)
+    tree = content.regions
+    categories = _terms("categories", reports, lambda r: [r.category], content.config.categories)
+    tags = _terms("tags", reports, lambda r: r.tags)
+    years = _terms("years", reports, lambda r: [str(r.date.year)])
+    years = tuple(sorted(years, key=lambda t: t.name, reverse=True))
+
+    region_reports: dict[str, list[Report]] = {}
+    for report in reports:
+        for region in tree.ancestors(report.region):
+            region_reports.setdefault(region.path, []).append(report)
+    households = [h for hl in content.honour_lists for h in hl.households]
+    region_households: dict[str, list[Household]] = {}
+    for household in sorted(households, key=lambda h: tree.position(h.region)):
+        for region in tree.ancestors(household.region):
+            region_households.setdefault(region.path, []).append(household)
+    families: dict[tuple[str, str], list[Household]] = {}
+    for household in households:
+        families.setdefault((household.name, household.region), []).append(household)
+
+    site = Site(
+        config=content.config, regions=tree, reports=reports,
+        honour_lists=tuple(sorted(content.honour_lists, key=lambda hl: (-hl.year, hl.slug))),
+        categories=categories, tags=tags, years=years,
+        region_reports={k: tuple(v) for k, v in region_reports.items()},
+        region_households={k: tuple(v) for k, v in region_households.items()},
+        households_by_family={k: tuple(v) for k, v in families.items()},
+    )
+    return replace(site, pages=tuple(_pages(site)))
+
+
+def _terms(kind: str, reports, names_of, declared=()) -> tuple[Term, ...]:
+    """Terms in declared order first (categories), then by number of reports and name."""
+    filed: dict[str, list[Report]] = {}
+    for report in reports:
+        for name in names_of(report):
+            filed.setdefault(name, []).append(report)
+    slugs = unique_slugs(list(filed))
+    order = {name: i for i, name in enumerate(declared)}
+    names = sorted(filed, key=lambda n: (order.get(n, len(order)), -len(filed[n]), n))
+    return tuple(Term(kind, n, slugs[n], tuple(filed[n])) for n in names)
+
+
+def figures(site: Site) -> dict[str, int]:
+    """Headline figures for the home page."""
+    places = {r.region for r in site.reports}
+    places |= {h.region for hl in site.honour_lists for h in hl.households}
+    counties = {"/".join(p.split("/")[:COUNTY_DEPTH]) for p in places
+                if p.count("/") + 1 >= COUNTY_DEPTH}
+    return {
+        "reports": len(site.reports),
+        "households": sum(len(hl.households) for hl in site.honour_lists),
+        "counties": len(counties),
+        "lists": len(site.honour_lists),
+    }
+
+
+def featured(site: Site) -> list[Report]:
+    return sorted((r for r in site.reports if r.featured),
+                  key=lambda r: (r.weight, -r.date.toordinal(), r.slug))
+
+
+def related(site: Site, report: Report) -> list[Report]:
+    """Reports sharing most tags with this one, then the newest."""
+    if not report.tags:
+        return []
+    mine = set(report.tags)
+    scored = Counter()
+    for term in site.tags:
+        if term.name in mine:
+            scored.update(r.slug for r in term.reports if r.slug != report.slug)
+    by_slug = {r.slug: r for r in site.reports}
+    ranked = sorted(scored, key=lambda s: (-scored[s], -by_slug[s].date.toordinal(), s))
+    return [by_slug[s] for s in ranked[:RELATED_COUNT]]
+
+
+def _listing(base: str, template: str, items, **context) -> list[Page]:
+    return [Page(pager.url, template, {**context, "pager": pager})
+            for pager in paginate(items, base)]
+
+
+def _pages(site: Site) -> list[Page]:
+    pages = [Page("", "index.html", {"featured": featured(site), "figures": figures(site),
+                                     "latest": site.reports[:LATEST_ON_HOME]})]
+    pages += _listing("reports/", "reports.html", site.reports, heading="全部报告")
+    category_of = {t.name: t for t in site.categories}
+    tag_of = {t.name: t for t in site.tags}
+    for index, report in enumerate(site.reports):
+        newer = site.reports[index - 1] if index > 0 else None
+        older = site.reports[index + 1] if index + 1 < len(site.reports) else None
+        pages.append(Page(report.url, "report.html", {
+            "report": report, "newer": newer, "older": older,
+            "related": related(site, report), "breadcrumb": site.regions.ancestors(report.region),
+            "category": category_of[report.category], "tags": [tag_of[t] for t in report.tags],
+        }))
+    for kind, heading, terms in (("categories", "栏目", site.categories), ("tags", "标签", site.tags),
+                                 ("years", "年份", site.years)):
+        pages.append(Page(f"{kind}/", "terms.html", {"heading": heading, "terms": terms}))
+        for term in terms:
+            pages += _listing(term.url, "reports.html", term.reports, heading=term.name,
+                              term=term)
+    pages += _region_pages(site)
+    pages.append(Page("honours/", "honours.html", {}))
+    list_of = {hl.slug: hl for hl in site.honour_lists}
+    for honour_list in site.honour_lists:
+        pages.append(Page(honour_list.url, "honour_list.html", {
+            "honour_list": honour_list,
+            "groups": _group_by_region(site, honour_list.households)}))
+        for household in honour_list.households:
+            pages.append(Page(household.url, "household.html", {
+                "household": household, "honour_list": honour_list,
+                "breadcrumb": site.regions.ancestors(household.region),
+                "other_honours": [(h, list_of[h.list_slug]) for h in
+                                  site.households_by_family[(household.name, household.region)]
+                                  if h.id != household.id]}))
+    pages.append(Page("404.html", "404.html", {}))
+    pages.append(Page("feed.xml", "feed.xml", {"entries": site.reports[:FEED_SIZE]}))
+    pages.append(Page("sitemap.xml", "sitemap.xml", {}))
+    pages.append(Page("robots.txt", "robots.txt", {}))
+    return pages
+
+
+def _region_pages(site: Site) -> list[Page]:
+    used = [site.regions[p] for p in site.regions.regions
+            if p in site.region_reports or p in site.region_households]
+    pages = [Page("regions/", "regions.html", {"regions": used})]
+    for region in used:
+        households = site.region_households.get(region.path, ())
+        children = [site.regions[c] for c in region.children
+                    if c in site.region_reports or c in site.region_households]
+        pages += _listing(region.url, "region.html", site.region_reports.get(region.path, ()),
+                          region=region, children=children, household_count=len(households),
+                          breadcrumb=site.regions.ancestors(region.path),
+                          groups=_group_by_region(site, households)
+                          if len(households) <= HOUSEHOLDS_INLINE else [])
+    return pages
+
+
+def _group_by_region(site: Site, households) -> list[tuple[str, list[Household]]]:
+    """Households grouped under their region path, in the tree's order."""
+    groups: dict[str, list[Household]] = {}
+    for household in sorted(households, key=lambda h: site.regions.position(h.region)):
+        groups.setdefault(household.region, []).append(household)
+    return list(groups.items())

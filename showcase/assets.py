@@ -1,0 +1,58 @@
+"""Files published as they are (static/ and images beside reports), under content-hashed names
+so a new build is never hidden by a stale cache, and the lookups that confine paths from content."""
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .load import AssetFile, SiteSources
+
+HASH_LENGTH = 10
+
+
+def hashed_name(name: str, digest: str) -> str:
+    path = PurePosixPath(name)
+    return str(path.with_name(f"{path.stem}.{digest[:HASH_LENGTH]}{path.suffix}"))
+
+
+@dataclass(frozen=True)
+class Assets:
+    """Where each static and content file is published (paths relative to the output root)."""
+
+    static: dict[str, str]
+    content: dict[str, str]
+    files: tuple[tuple[str, Path], ...]
+
+    def find(self, reference: str, beside: str | None = None) -> str | None:
+        """Output path of `reference`, looked up beside a content file (a folder under content/),
+        then under static/. References that leave those folders are never found."""
+        reference = reference.split("#", 1)[0].split("?", 1)[0]
+        if not reference or reference.startswith("/") or "\\" in reference:
+            return None
+        if beside is not None:
+            inside = _inside(posixpath.join(beside, reference))
+            if inside in self.content:
+                return self.content[inside]
+        inside = _inside(reference)
+        return self.static.get(inside) if inside else None
+
+
+def _inside(path: str) -> str | None:
+    normal = posixpath.normpath(path)
+    return None if normal.startswith("../") or normal in ("..", ".") else normal
+
+
+def _publish(files: tuple[AssetFile, ...], folder: str) -> dict[str, tuple[str, Path]]:
+    return {f.name: (f"{folder}/{hashed_name(f.name, f.digest)}", f.source) for f in files}
+
+
+def plan_assets(sources: SiteSources) -> Assets:
+    static = _publish(sources.static_files, "static")
+    content = _publish(sources.content_files, "media")
+    files = sorted({*static.values(), *content.values()})
+    return Assets(
+        static={name: out for name, (out, _) in static.items()},
+        content={name: out for name, (out, _) in content.items()},
+        files=tuple(files),
+    )

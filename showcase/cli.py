@@ -1,0 +1,98 @@
+"""The command line of build.py: parses words into a command and turns errors into messages and
+exit statuses (0 success, 1 content errors, 2 bad usage). Never a traceback for an author."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import commands
+from .errors import ContentError, ShowcaseError, UsageError
+from .load import REPOSITORY
+from .write import OutputError
+
+COMMANDS = ("build", "check")
+DESCRIPTION = """\
+showcase builds the publicity site (reports, honour lists, households) from a site folder:
+site.yaml, content/ (Markdown reports), data/ (regions and honour lists), templates/, static/.
+
+commands:
+  build   (the default) build the site into a folder, output/ unless --out says otherwise
+  check   check every file, link and template, and write nothing
+
+Problems are printed as  path:line: error: message  and the exit status is 1;
+the previous output is then left exactly as it was."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python build.py", description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", metavar="command")
+    build = sub.add_parser("build", help="build the site (the default command)",
+                           description="Build the site into a folder.")
+    build.add_argument("--site", type=Path, default=REPOSITORY, metavar="DIR",
+                       help="the site folder (default: the sample site in this repository)")
+    build.add_argument("--out", type=Path, default=None, metavar="DIR",
+                       help="where to write the site (default: output/ in the site folder)")
+    build.add_argument("--base-url", default=None, metavar="URL",
+                       help="the address the site will have, for feed.xml and sitemap.xml "
+                            "(default: base_url in site.yaml)")
+    build.add_argument("--drafts", action="store_true",
+                       help="also publish drafts and reports dated in the future (to preview)")
+    build.add_argument("--jobs", type=_positive, default=1, metavar="N",
+                       help="render pages in N processes (default: 1)")
+    check = sub.add_parser("check", help="check the site and write nothing",
+                           description="Check content, links and templates; write nothing.")
+    check.add_argument("--site", type=Path, default=REPOSITORY, metavar="DIR",
+                       help="the site folder (default: the sample site in this repository)")
+    return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+        argv.insert(0, "build")
+    args = _parser().parse_args(argv)  # exits with status 2 on bad usage
+    try:
+        if args.command == "check":
+            outcome = commands.check(args.site)
+            _print_warnings(outcome.warnings)
+            print(f"checked {len(outcome.site.reports)} reports, "
+                  f"{sum(len(h.households) for h in outcome.site.honour_lists)} households, "
+                  f"{outcome.pages} pages: no errors")
+            return 0
+        out = args.out if args.out is not None else args.site / "output"
+        outcome = commands.build(args.site, out, drafts=args.drafts, base_url=args.base_url,
+                                 jobs=args.jobs)
+        _print_warnings(outcome.warnings)
+        print(f"built {outcome.pages} pages and {outcome.files} files into {out}")
+        return 0
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        errors = sum(1 for p in exc.problems if p.severity == "error")
+        print(f"{errors} error(s): nothing was written; the previous output is unchanged",
+              file=sys.stderr)
+        return 1
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (OutputError, ShowcaseError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _print_warnings(warnings) -> None:
+    for warning in warnings:
+        print(warning, file=sys.stderr)

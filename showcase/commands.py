@@ -1,0 +1,86 @@
+"""The commands behind the command line (build, check): thin sequences of the pipeline stages
+load -> validate -> model -> render -> write."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import jinja2
+
+from .assemble import build_site
+from .config import is_valid_base_url, normalise_base_url
+from .errors import ContentError, Problem, Problems, UsageError
+from .load import load_site
+from .model import Site
+from .render import render_site
+from .validate import validate
+from .write import write_output
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a successful build or check tells the author."""
+
+    site: Site
+    pages: int
+    files: int
+    warnings: list[Problem]
+
+
+def _site_folder(site_dir: Path) -> Path:
+    if not site_dir.is_dir():
+        raise UsageError(f"the site folder {site_dir} does not exist")
+    return site_dir
+
+
+def _prepare(site_dir: Path, *, drafts: bool, base_url: str | None, today: dt.date | None):
+    """Load, validate and model the site; raises ContentError with every problem found."""
+    problems = Problems()
+    sources = load_site(_site_folder(site_dir), problems)
+    content = validate(sources, problems, include_drafts=drafts, today=today)
+    if base_url is not None:
+        url = normalise_base_url(base_url)
+        if url and not is_valid_base_url(url):
+            raise UsageError(f"--base-url must start with http:// or https://, not '{base_url}'")
+        content = replace(content, config=replace(content.config, base_url=url))
+    problems.raise_if_errors()
+    return sources, content, build_site(content), problems
+
+
+def _render(sources, content, site: Site, jobs: int):
+    try:
+        return render_site(site, sources.template_dirs, content.assets, jobs)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ContentError([Problem(_template_name(exc.filename or exc.name, sources.root),
+                                    exc.lineno or 0, f"template syntax: {exc.message}")]) from exc
+    except jinja2.TemplateError as exc:
+        raise ContentError([Problem("templates", 0, f"template: {exc}")]) from exc
+
+
+def _template_name(filename: str | None, root: Path) -> str:
+    if not filename:
+        return "templates"
+    path = Path(filename)
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str | None = None,
+          jobs: int = 1, today: dt.date | None = None) -> Outcome:
+    """Build the site into `out_dir`; on any error the previous output stays as it was."""
+    sources, content, site, problems = _prepare(site_dir, drafts=drafts, base_url=base_url,
+                                                today=today)
+    pages = _render(sources, content, site, jobs)
+    write_output(out_dir, pages, content.assets.files)
+    return Outcome(site, len(pages), len(content.assets.files), problems.warnings)
+
+
+def check(site_dir: Path, *, today: dt.date | None = None) -> Outcome:
+    """Everything a build does except writing: content, links and templates are all checked."""
+    sources, content, site, problems = _prepare(site_dir, drafts=False, base_url=None,
+                                                today=today)
+    pages = _render(sources, content, site, jobs=1)
+    return Outcome(site, len(pages), len(content.assets.files), problems.warnings)

@@ -1,0 +1,64 @@
+"""Problems authors must fix, kept apart from bugs.
+
+A build collects every `Problem` it finds and reports them together as `path:line: error: message`
+(MkDocs collects config errors the same way); only then does it stop with a `ContentError`.
+Anything else that escapes is a bug in showcase and is allowed to surface as a traceback in tests.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong (or doubtful) in the site's input, located for the author."""
+
+    path: str
+    line: int
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.severity}: {self.message}"
+
+
+class ShowcaseError(Exception):
+    """Base of the errors showcase raises on purpose."""
+
+
+class ContentError(ShowcaseError):
+    """Raised when the input has errors; carries every problem found, warnings included."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class UsageError(ShowcaseError):
+    """Raised for a bad command line or a missing site folder (exit status 2)."""
+
+
+@dataclass
+class Problems:
+    """Collector passed through the stages so every problem of a build is reported at once."""
+
+    items: list[Problem] = field(default_factory=list)
+
+    def error(self, path: str, line: int, message: str) -> None:
+        self.items.append(Problem(path, line, message, "error"))
+
+    def warning(self, path: str, line: int, message: str) -> None:
+        self.items.append(Problem(path, line, message, "warning"))
+
+    @property
+    def errors(self) -> list[Problem]:
+        return sorted(p for p in self.items if p.severity == "error")
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return sorted(p for p in self.items if p.severity == "warning")
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise ContentError(self.items)

@@ -1,0 +1,130 @@
+"""Typed reading of YAML mappings (site.yaml, front matter, honour lists) with located messages.
+
+Each accessor returns a clean Python value or None and records what is wrong at the key's line,
+so one pass over a file reports all of its faults.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+
+from .errors import Problems
+from .text import parse_date
+from .yamlfile import LineDict, LineList
+
+
+class Fields:
+    """One YAML mapping being validated against the keys it may have."""
+
+    def __init__(self, data: LineDict, path: str, problems: Problems, what: str):
+        self.data, self.path, self.problems, self.what = data, path, problems, what
+
+    def line(self, key: str) -> int:
+        return self.data.line_of(key)
+
+    def error(self, key: str, message: str) -> None:
+        self.problems.error(self.path, self.line(key), message)
+
+    def warn_unknown(self, known: tuple[str, ...]) -> None:
+        """Unknown keys are warnings naming the nearest known key, never silently ignored."""
+        for key in self.data:
+            if key in known:
+                continue
+            near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.5)
+            hint = f"; did you mean '{near[0]}'?" if near else f"; known keys: {', '.join(known)}"
+            self.problems.warning(self.path, self.line(key),
+                                  f"unknown key '{key}' in {self.what} is ignored{hint}")
+
+    def _missing(self, key: str, required: bool) -> bool:
+        value = self.data.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.problems.error(self.path, self.line(key) if key in self.data
+                                    else self.data.line, f"{self.what} needs '{key}'")
+            return True
+        return False
+
+    def text(self, key: str, required: bool = False) -> str | None:
+        if self._missing(key, required):
+            return None
+        value = self.data[key]
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.error(key, f"'{key}' must be text, not {_kind(value)}")
+            return None
+        return str(value).strip()
+
+    def date(self, key: str, required: bool = False) -> dt.date | None:
+        raw = self.text(key, required)
+        if raw is None:
+            return None
+        day = parse_date(raw)
+        if day is None:
+            self.error(key, f"'{key}' must be a real date written YYYY-MM-DD (like 2024-12-20), "
+                            f"not '{raw}'")
+        return day
+
+    def integer(self, key: str, required: bool = False, minimum: int | None = None) -> int | None:
+        if self._missing(key, required):
+            return None
+        value = self.data[key]
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.error(key, f"'{key}' must be a whole number, not {_describe(value)}")
+            return None
+        if minimum is not None and value < minimum:
+            self.error(key, f"'{key}' must be at least {minimum}, not {value}")
+            return None
+        return value
+
+    def flag(self, key: str) -> bool:
+        value = self.data.get(key, False)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            self.error(key, f"'{key}' must be true or false, not {_describe(value)}")
+            return False
+        return value
+
+    def text_list(self, key: str) -> tuple[str, ...]:
+        """A list of short texts; a single text is taken as a list of one."""
+        value = self.data.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return (str(value).strip(),) if str(value).strip() else ()
+        if not isinstance(value, LineList):
+            self.error(key, f"'{key}' must be a list like [a, b], not {_kind(value)}")
+            return ()
+        items = []
+        for index, item in enumerate(value):
+            if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+                self.problems.error(self.path, value.line_of(index),
+                                    f"each item of '{key}' must be text, not {_kind(item)}")
+            elif str(item).strip():
+                items.append(str(item).strip())
+        return tuple(dict.fromkeys(items))
+
+
+def _kind(value) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "true/false"
+    return type(value).__name__
+
+
+def _describe(value) -> str:
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return f"'{value}'"
+    return _kind(value)
+
+
+def expect_mapping(data, path: str, problems: Problems, what: str) -> LineDict | None:
+    """The top of a YAML document must be a mapping; say so at line 1 otherwise."""
+    if isinstance(data, LineDict):
+        return data
+    line = getattr(data, "line", 1) or 1
+    problems.error(path, line, f"{what} must be a set of 'key: value' lines, not {_kind(data)}"
+                   if data is not None else f"{what} is empty")
+    return None

@@ -1,0 +1,99 @@
+"""Honour lists (data/households/*.yaml): a list's details and the households it names."""
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from .assets import Assets
+from .errors import Problems
+from .fields import Fields, expect_mapping
+from .load import SourceText
+from .markup import render_markdown
+from .model import HonourList, Household, RegionTree
+from .regions import check_region
+from .slugs import is_safe_slug, slugify
+from .yamlfile import LineDict, LineList, parse_yaml
+
+FILE_KEYS = ("list", "households")
+LIST_KEYS = ("title", "honour", "year", "awarded_by", "date", "document")
+HOUSEHOLD_KEYS = ("id", "name", "head", "region", "members", "tags", "story", "photo")
+
+
+def read_honour_list(source: SourceText, regions: RegionTree, assets: Assets,
+                     problems: Problems) -> HonourList | None:
+    """One honour list; None (with problems recorded) if it cannot be used."""
+    if not source.text.strip():
+        problems.error(source.path, 1, "the file is empty: an honour list needs 'list:' and "
+                                       "'households:'")
+        return None
+    data = expect_mapping(parse_yaml(source.text, source.path, problems), source.path,
+                          problems, "an honour list")
+    if data is None:
+        return None
+    top = Fields(data, source.path, problems, "an honour list")
+    top.warn_unknown(FILE_KEYS)
+    before = len(problems.errors)
+    details = data.get("list")
+    if not isinstance(details, LineDict):
+        top.error("list", "an honour list needs 'list:' with title, honour, year, awarded_by "
+                          "and date indented under it")
+        return None
+    fields = Fields(details, source.path, problems, "'list'")
+    fields.warn_unknown(LIST_KEYS)
+    slug = list_slug(source.path)
+    values = dict(
+        title=fields.text("title", required=True), honour=fields.text("honour", required=True),
+        year=fields.integer("year", required=True, minimum=1949),
+        awarded_by=fields.text("awarded_by") or "", date=fields.date("date"),
+        document=fields.text("document") or "",
+    )
+    entries = data.get("households")
+    if not isinstance(entries, LineList):
+        top.error("households", "an honour list needs 'households:' followed by a list of "
+                                "'- name: ...' entries")
+        return None
+    households = []
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, LineDict):
+            problems.error(source.path, entries.line_of(index),
+                           "each household must be written as '- name: ...' with its fields")
+            continue
+        household = _read_household(entry, slug, source.path, regions, assets, problems)
+        if household is not None:
+            households.append(household)
+    if len(problems.errors) > before:
+        return None
+    return HonourList(slug=slug, source=source.path, households=tuple(households), **values)
+
+
+def list_slug(path: str) -> str:
+    stem = PurePosixPath(path).stem
+    return stem.lower() if is_safe_slug(stem.lower()) else slugify(stem)
+
+
+def _read_household(entry: LineDict, slug: str, path: str, regions: RegionTree,
+                    assets: Assets, problems: Problems) -> Household | None:
+    fields = Fields(entry, path, problems, "a household")
+    fields.warn_unknown(HOUSEHOLD_KEYS)
+    name = fields.text("name", required=True)
+    own_id = fields.text("id")
+    if own_id is not None and not is_safe_slug(own_id):
+        fields.error("id", f"the id '{own_id}' may hold only lowercase letters, digits and "
+                           "hyphens")
+    region = check_region(fields, "region", regions)
+    members = fields.integer("members", minimum=1)
+    story = fields.text("story") or ""
+    rendered = render_markdown(story) if story else None
+    photo = fields.text("photo") or ""
+    photo_url = ""
+    if photo:
+        photo_url = assets.find(photo) or ""
+        if not photo_url:
+            fields.error("photo", f"the photo '{photo}' is not a file under static/")
+    if name is None or region is None:
+        return None
+    return Household(
+        id=own_id or f"{slug}-{slugify(name)}", name=name, region=region, list_slug=slug,
+        source=path, line=entry.line, head=fields.text("head") or "", members=members,
+        tags=fields.text_list("tags"), story_html=rendered.html if rendered else "",
+        story_text=rendered.text if rendered else "", photo=photo_url,
+    )

@@ -1,0 +1,136 @@
+"""Load stage: read a site folder from disk into plain text and file lists. The only reader of input.
+
+Everything after this stage works on strings, so tests can build a site without a file system.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Problems
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+"""The repository's own site: templates and static files a site lacks fall back to it."""
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A text file of the site, decoded, with `path` relative to the site (for messages)."""
+
+    path: str
+    text: str
+
+
+@dataclass(frozen=True)
+class AssetFile:
+    """A file copied as is: `name` relative to its folder (static/ or content/), with its hash."""
+
+    name: str
+    source: Path
+    digest: str
+
+
+@dataclass(frozen=True)
+class SiteSources:
+    """Everything the build reads, gathered before anything is parsed."""
+
+    root: Path
+    config: SourceText | None
+    regions: SourceText | None
+    reports: tuple[SourceText, ...]
+    honour_lists: tuple[SourceText, ...]
+    static_files: tuple[AssetFile, ...]
+    content_files: tuple[AssetFile, ...]
+    template_dirs: tuple[Path, ...]
+
+
+def decode(data: bytes, path: str, problems: Problems) -> str | None:
+    """Decode UTF-8 (a BOM is dropped, CRLF and CR become LF); name GBK files as such."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        hint = ""
+        try:
+            data.decode("gb18030")
+            hint = " It looks like GBK (saved by a Windows program):"
+        except UnicodeDecodeError:
+            pass
+        problems.error(path, line, f"the file is not UTF-8 text.{hint} open it and save it again "
+                                   "as UTF-8 (in Notepad: Save As, Encoding: UTF-8)")
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_text(root: Path, file: Path, problems: Problems) -> SourceText | None:
+    rel = file.relative_to(root).as_posix()
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        problems.error(rel, 0, f"cannot read the file: {exc.strerror}")
+        return None
+    text = decode(data, rel, problems)
+    return None if text is None else SourceText(rel, text)
+
+
+def _files_under(folder: Path, suffixes: tuple[str, ...] | None = None,
+                 exclude: tuple[str, ...] = ()) -> list[Path]:
+    """Files below `folder` in a stable order, hidden files and folders left out."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            suffix = Path(name).suffix.lower()
+            if suffixes is not None and suffix not in suffixes:
+                continue
+            if suffix in exclude:
+                continue
+            found.append(Path(dirpath) / name)
+    return found
+
+
+def _asset(folder: Path, file: Path) -> AssetFile:
+    digest = hashlib.sha256(file.read_bytes()).hexdigest()
+    return AssetFile(file.relative_to(folder).as_posix(), file, digest)
+
+
+def _static_files(root: Path) -> tuple[AssetFile, ...]:
+    """The site's static files over the repository's: a site replaces a file by its name."""
+    chosen: dict[str, AssetFile] = {}
+    for folder in dict.fromkeys((REPOSITORY / "static", root / "static")):
+        for file in _files_under(folder):
+            asset = _asset(folder, file)
+            chosen[asset.name] = asset
+    return tuple(chosen[name] for name in sorted(chosen))
+
+
+def load_site(root: Path, problems: Problems) -> SiteSources:
+    """Read the site at `root`; unreadable or undecodable files are recorded in `problems`."""
+    root = root.resolve()
+
+    def optional(rel: str) -> SourceText | None:
+        file = root / rel
+        return read_text(root, file, problems) if file.is_file() else None
+
+    def texts(folder: Path, suffixes: tuple[str, ...]) -> tuple[SourceText, ...]:
+        read = (read_text(root, f, problems) for f in _files_under(folder, suffixes))
+        return tuple(t for t in read if t is not None)
+
+    content = root / "content"
+    return SiteSources(
+        root=root,
+        config=optional("site.yaml"),
+        regions=optional("data/regions.yaml"),
+        reports=texts(content, (".md", ".markdown")),
+        honour_lists=texts(root / "data" / "households", (".yaml", ".yml")),
+        static_files=_static_files(root),
+        content_files=tuple(_asset(content, f) for f in
+                            _files_under(content, exclude=(".md", ".markdown"))),
+        template_dirs=tuple(dict.fromkeys((root / "templates", REPOSITORY / "templates"))),
+    )

@@ -1,0 +1,115 @@
+"""Markdown to HTML for Chinese prose: tables, footnotes, attribute lists, fenced code and a table
+of contents whose anchors keep their Chinese; hard-wrapped lines joined without stray spaces."""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+import markdown
+from markdown.extensions.toc import slugify_unicode
+from markdown.treeprocessors import Treeprocessor
+
+from .text import join_hard_wraps
+
+LinkResolver = Callable[[str], "str | None"]
+"""Given a link or image address from the text, the address to publish (None: keep it)."""
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    level: int
+    anchor: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    toc: tuple[TocEntry, ...]
+    text: str
+
+
+class _JoinHardWraps(Treeprocessor):
+    """Authors paste hard-wrapped text; a break between two Chinese characters is no space."""
+
+    def run(self, root):
+        self._walk(root)
+
+    def _walk(self, element):
+        if element.tag in ("pre", "code"):
+            return
+        if element.text:
+            element.text = join_hard_wraps(element.text)
+        for child in element:
+            self._walk(child)
+            if child.tail:
+                child.tail = join_hard_wraps(child.tail)
+
+
+class _RewriteLinks(Treeprocessor):
+    """Hands every image source and link target to the resolver (to publish or to check)."""
+
+    def __init__(self, md, resolve: LinkResolver):
+        super().__init__(md)
+        self.resolve = resolve
+
+    def run(self, root):
+        for element in root.iter():
+            attribute = {"img": "src", "a": "href"}.get(element.tag)
+            if attribute and element.get(attribute) is not None:
+                replacement = self.resolve(element.get(attribute))
+                if replacement is not None:
+                    element.set(attribute, replacement)
+
+
+class _Extension(markdown.Extension):
+    def __init__(self, resolve: LinkResolver | None):
+        super().__init__()
+        self.resolve = resolve
+
+    def extendMarkdown(self, md):
+        md.treeprocessors.register(_JoinHardWraps(md), "join_hard_wraps", 1)
+        if self.resolve is not None:
+            md.treeprocessors.register(_RewriteLinks(md, self.resolve), "rewrite_links", 0)
+
+
+def _toc_entries(tokens: list[dict]) -> list[TocEntry]:
+    entries = []
+    for token in tokens:
+        entries.append(TocEntry(token["level"], token["id"], html.unescape(token["name"])))
+        entries.extend(_toc_entries(token["children"]))
+    return entries
+
+
+def render_markdown(source: str, resolve: LinkResolver | None = None) -> Rendered:
+    """Convert Markdown; `resolve` rewrites relative addresses (images, links to other reports)."""
+    md = markdown.Markdown(
+        extensions=["tables", "footnotes", "attr_list", "fenced_code", "sane_lists", "toc",
+                    _Extension(resolve)],
+        extension_configs={"toc": {"slugify": slugify_unicode, "toc_depth": "2-3"},
+                           "footnotes": {"BACKLINK_TITLE": "返回正文"}},
+        output_format="html",
+    )
+    body = md.convert(source)
+    return Rendered(body, tuple(_toc_entries(md.toc_tokens)), html_to_text(body))
+
+
+def html_to_text(fragment: str) -> str:
+    """Readable plain text of our own HTML output (for summaries, counts and search)."""
+    fragment = re.sub(r"<(script|style)\b.*?</\1>", " ", fragment, flags=re.S | re.I)
+    fragment = re.sub(r"<sup[^>]*>.*?</sup>|<a class=\"footnote-backref\".*?</a>", "", fragment,
+                      flags=re.S)
+    fragment = re.sub(r"</(p|h\d|li|tr|div|blockquote|pre)>|<br\s*/?>", "\n", fragment)
+    text = html.unescape(re.sub(r"<[^>]+>", "", fragment))
+    return re.sub(r"[ \t]+", " ", re.sub(r"\n\s*\n+", "\n", text)).strip()
+
+
+def first_paragraph_text(fragment: str) -> str:
+    """Plain text of the first <p> that has any, for a summary the author did not write."""
+    for match in re.finditer(r"<p>(.*?)</p>", fragment, flags=re.S):
+        text = html_to_text(match.group(1))
+        if text:
+            return text
+    return ""

@@ -1,0 +1,177 @@
+"""The site model: plain frozen data (reports, honour lists, households, regions, terms, pages).
+
+Built from validated input without any I/O, so a test can make a whole site from strings; the
+renderer receives it whole and can render any one page alone.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from .config import SiteConfig
+from .markup import TocEntry
+
+COUNTY_DEPTH = 3
+"""Province 1, city 2, county 3: the level the home page counts as 'counties covered'."""
+
+
+@dataclass(frozen=True)
+class Region:
+    """One node of the administrative tree (行政区划): 湖南省/怀化市/溆浦县."""
+
+    name: str
+    path: str
+    slug_path: str
+    parent: str | None
+    children: tuple[str, ...] = ()
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") + 1
+
+    @property
+    def url(self) -> str:
+        return f"regions/{self.slug_path}/"
+
+
+@dataclass(frozen=True)
+class RegionTree:
+    """All regions by path, in the authors' order (depth first)."""
+
+    regions: dict[str, Region]
+    positions: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "positions", {path: i for i, path in enumerate(self.regions)})
+
+    def __contains__(self, path: str) -> bool:
+        return path in self.regions
+
+    def __getitem__(self, path: str) -> Region:
+        return self.regions[path]
+
+    def ancestors(self, path: str) -> list[Region]:
+        """The region and all above it, top first."""
+        parts = path.split("/")
+        return [self.regions["/".join(parts[:i])] for i in range(1, len(parts) + 1)]
+
+    def roots(self) -> list[Region]:
+        return [r for r in self.regions.values() if r.parent is None]
+
+    def position(self, path: str) -> int:
+        """Where the region stands in the authors' order, for sorting by region."""
+        return self.positions[path]
+
+
+@dataclass(frozen=True)
+class Report:
+    """An experience report, typical case, plan, summary or news item (one Markdown file)."""
+
+    source: str
+    slug: str
+    title: str
+    unit: str
+    date: dt.date
+    region: str
+    category: str
+    body_html: str
+    text: str
+    author: str = ""
+    tags: tuple[str, ...] = ()
+    summary: str = ""
+    featured: bool = False
+    weight: int = 0
+    cover: str = ""
+    draft: bool = False
+    toc: tuple[TocEntry, ...] = ()
+    reading_minutes: int = 1
+
+    @property
+    def url(self) -> str:
+        return f"reports/{self.slug}/"
+
+
+@dataclass(frozen=True)
+class Household:
+    """A model household (示范户) as one honour list names it."""
+
+    id: str
+    name: str
+    region: str
+    list_slug: str
+    source: str
+    line: int
+    head: str = ""
+    members: int | None = None
+    tags: tuple[str, ...] = ()
+    story_html: str = ""
+    story_text: str = ""
+    photo: str = ""
+
+    @property
+    def url(self) -> str:
+        return f"households/{self.id}/"
+
+
+@dataclass(frozen=True)
+class HonourList:
+    """A list of households on whom one title was conferred (名单), one YAML file."""
+
+    slug: str
+    source: str
+    title: str
+    honour: str
+    year: int
+    awarded_by: str
+    date: dt.date | None
+    households: tuple[Household, ...]
+    document: str = ""
+
+    @property
+    def url(self) -> str:
+        return f"honours/{self.slug}/"
+
+
+@dataclass(frozen=True)
+class Term:
+    """A category, tag or year, with the published reports filed under it (newest first)."""
+
+    kind: str
+    name: str
+    slug: str
+    reports: tuple[Report, ...]
+
+    @property
+    def url(self) -> str:
+        return f"{self.kind}/{self.slug}/"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One output file: where it goes, which template renders it, and what it shows."""
+
+    url: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def output_path(self) -> str:
+        return self.url + "index.html" if self.url.endswith("/") or not self.url else self.url
+
+
+@dataclass(frozen=True)
+class Site:
+    """The whole site, gathered before anything is rendered."""
+
+    config: SiteConfig
+    regions: RegionTree
+    reports: tuple[Report, ...]
+    honour_lists: tuple[HonourList, ...]
+    categories: tuple[Term, ...]
+    tags: tuple[Term, ...]
+    years: tuple[Term, ...]
+    region_reports: dict[str, tuple[Report, ...]]
+    region_households: dict[str, tuple[Household, ...]]
+    households_by_family: dict[tuple[str, str], tuple[Household, ...]]
+    pages: tuple[Page, ...] = ()

@@ -1,0 +1,82 @@
+"""Render stage: one page of the model to bytes through Jinja, alone, so pages can be rendered
+in parallel (--jobs) and, later, only those a change touches."""
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import jinja2
+
+from .assets import Assets
+from .model import Page, Site
+from .text import chinese_date
+
+CHUNK = 64
+
+
+def make_environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
+    """Templates of the site first, the repository's behind them; autoescaped, undefined is loud."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
+        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    )
+    env.filters["date_cn"] = chinese_date
+    return env
+
+
+def root_of(page: Page, site: Site) -> str:
+    """The relative way from a page back to the site root ('./', '../', '../../')."""
+    if page.url == "404.html" and site.config.base_url:
+        # a host serves 404.html at any depth: only a rooted path finds the assets from there
+        return urlsplit(site.config.base_url).path
+    depth = page.output_path.count("/")
+    return "../" * depth if depth else "./"
+
+
+def context_for(page: Page, site: Site, assets: Assets) -> dict:
+    """What a template sees: the page's own data and a few helpers, built in one place."""
+    root = root_of(page, site)
+
+    def asset(name: str) -> str:
+        return root + assets.static[name]
+
+    def absolute(url: str) -> str:
+        return site.config.base_url + url
+
+    return {**page.context, "site": site, "config": site.config, "page": page, "root": root,
+            "asset": asset, "absolute": absolute}
+
+
+def render_page(env: jinja2.Environment, page: Page, site: Site, assets: Assets) -> bytes:
+    template = env.get_template(page.template)
+    return template.render(context_for(page, site, assets)).encode("utf-8")
+
+
+def render_site(site: Site, template_dirs: tuple[Path, ...], assets: Assets,
+                jobs: int = 1) -> list[tuple[str, bytes]]:
+    """Every page of the site with its output path; with jobs > 1, in that many processes."""
+    if jobs <= 1 or len(site.pages) <= CHUNK:
+        env = make_environment(template_dirs)
+        return [(p.output_path, render_page(env, p, site, assets)) for p in site.pages]
+    chunks = [range(i, min(i + CHUNK, len(site.pages))) for i in range(0, len(site.pages), CHUNK)]
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
+                             initargs=(site, template_dirs, assets)) as pool:
+        return [item for part in pool.map(_render_chunk, chunks) for item in part]
+
+
+_worker: dict = {}
+"""Per-process state of a render worker (set once by the pool initializer, never in the parent)."""
+
+
+def _start_worker(site: Site, template_dirs: tuple[Path, ...], assets: Assets) -> None:
+    _worker.update(site=site, assets=assets, env=make_environment(template_dirs))
+
+
+def _render_chunk(indices: range) -> list[tuple[str, bytes]]:
+    site, env, assets = _worker["site"], _worker["env"], _worker["assets"]
+    return [(site.pages[i].output_path, render_page(env, site.pages[i], site, assets))
+            for i in indices]
+

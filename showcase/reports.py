@@ -1,0 +1,143 @@
+"""Reports (content/**/*.md): front matter checked field by field, then the Markdown rendered
+with every image and link between reports resolved (so a broken one is an error, not a 404)."""
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from . import frontmatter
+from .assets import Assets
+from .config import SiteConfig
+from .errors import Problems
+from .fields import Fields, expect_mapping
+from .load import SourceText
+from .markup import first_paragraph_text, render_markdown
+from .model import Report, RegionTree
+from .regions import check_region
+from .slugs import is_safe_slug, slugify
+from .text import reading_minutes, summarise
+from .yamlfile import parse_yaml
+
+REPORT_KEYS = ("title", "unit", "author", "date", "region", "category", "tags", "summary",
+               "featured", "weight", "cover", "draft", "slug")
+_EXTERNAL = re.compile(r"^([a-z][a-z0-9+.-]*:|//|#)", re.I)
+
+
+@dataclass(frozen=True)
+class ReportSource:
+    """A report whose front matter is valid, waiting for every slug to be known."""
+
+    source: str
+    fields: dict
+    lines: dict
+    body: str
+    body_line: int
+
+    @property
+    def folder(self) -> str:
+        """The report's folder inside content/ (for images beside it)."""
+        return posixpath.dirname(self.source.removeprefix("content/"))
+
+
+def read_report(source: SourceText, config: SiteConfig, regions: RegionTree,
+                problems: Problems) -> ReportSource | None:
+    """Check the front matter of one report; None (with problems recorded) if unusable."""
+    if not source.text.strip():
+        problems.error(source.path, 1, "the file is empty: a report needs front matter and text")
+        return None
+    try:
+        parts = frontmatter.split(source.text)
+    except frontmatter.FrontMatterError as exc:
+        problems.error(source.path, exc.line, str(exc))
+        return None
+    before = len(problems.errors)
+    data = expect_mapping(parse_yaml(parts.front_matter, source.path, problems, first_line=2),
+                          source.path, problems, "the front matter")
+    if data is None:
+        return None
+    fields = Fields(data, source.path, problems, "a report")
+    fields.warn_unknown(REPORT_KEYS)
+    category = fields.text("category", required=True)
+    if category is not None and category not in config.categories:
+        fields.error("category", f"the category '{category}' is not one of site.yaml's "
+                                 f"categories: {'、'.join(config.categories)}")
+    slug = fields.text("slug")
+    if slug is not None and not is_safe_slug(slug):
+        fields.error("slug", f"the slug '{slug}' may hold only lowercase letters, digits and "
+                             "hyphens (like xupu-pingan-jiating)")
+    values = {
+        "title": fields.text("title", required=True),
+        "unit": fields.text("unit", required=True),
+        "date": fields.date("date", required=True),
+        "region": check_region(fields, "region", regions),
+        "category": category,
+        "author": fields.text("author") or "",
+        "tags": fields.text_list("tags"),
+        "summary": fields.text("summary") or "",
+        "featured": fields.flag("featured"),
+        "weight": fields.integer("weight") or 0,
+        "cover": fields.text("cover") or "",
+        "draft": fields.flag("draft"),
+        "slug": slug or default_slug(source.path),
+    }
+    if len(problems.errors) > before:
+        return None
+    return ReportSource(source.path, values, dict(data.lines), parts.body, parts.body_line)
+
+
+def default_slug(path: str) -> str:
+    stem = PurePosixPath(path).stem
+    return stem.lower() if is_safe_slug(stem.lower()) else slugify(stem)
+
+
+def is_published(report: ReportSource, include_drafts: bool, today: dt.date) -> bool:
+    """Drafts and reports dated after today wait, unless the author asks to see them."""
+    return include_drafts or not (report.fields["draft"] or report.fields["date"] > today)
+
+
+def render_report(report: ReportSource, url_of_report: dict[str, str], assets: Assets,
+                  problems: Problems) -> Report:
+    """Render the body; addresses are made relative to the report's own page."""
+    root = "../../"
+    fields = report.fields
+
+    def resolve(address: str) -> str | None:
+        if _EXTERNAL.match(address):
+            return None
+        target, _, fragment = address.partition("#")
+        if target.endswith((".md", ".markdown")):
+            source = posixpath.normpath(posixpath.join(posixpath.dirname(report.source), target))
+            found = url_of_report.get(source)
+        else:
+            found = assets.find(target, beside=report.folder)
+        if found is None:
+            problems.error(report.source, _line_of(report, address),
+                           f"the link or image '{address}' points to no file of the site "
+                           "(or to a draft)")
+            return None
+        return root + found + (f"#{fragment}" if fragment else "")
+
+    rendered = render_markdown(report.body, resolve)
+    cover = ""
+    if fields["cover"]:
+        found = assets.find(fields["cover"], beside=report.folder)
+        if found is None:
+            problems.error(report.source, report.lines["cover"], f"the cover '{fields['cover']}' is not a file beside "
+                                             "the report or under static/")
+        cover = found or ""
+    return Report(
+        source=report.source, body_html=rendered.html, text=rendered.text, toc=rendered.toc,
+        reading_minutes=reading_minutes(rendered.text), cover=cover,
+        summary=fields["summary"] or summarise(first_paragraph_text(rendered.html)),
+        **{k: v for k, v in fields.items() if k not in ("cover", "summary")},
+    )
+
+
+def _line_of(report: ReportSource, needle: str) -> int:
+    for offset, line in enumerate(report.body.split("\n")):
+        if needle in line:
+            return report.body_line + offset
+    return report.body_line

@@ -1,0 +1,59 @@
+"""Readable pinyin slugs for Chinese names (溆浦县 -> xupu-xian), stable from build to build."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from pypinyin import Style, lazy_pinyin
+
+# Administrative and household suffixes, longest first, written apart in a slug so that the
+# proper name stays one readable word: 溆浦县 -> xupu-xian, 张建国家庭 -> zhangjianguo-jiating.
+SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "自治县", "社区",
+            "街道", "地区", "家庭", "省", "市", "县", "区", "镇", "乡", "村", "盟", "旗")
+MAX_LENGTH = 60
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def _romanise(text: str) -> str:
+    """Chinese runs to joined pinyin, everything else kept; separators become spaces."""
+    out = []
+    for piece in re.split(f"({_HAN.pattern})", text):
+        if _HAN.fullmatch(piece):
+            out.append(" " + "".join(lazy_pinyin(piece, style=Style.NORMAL)) + " ")
+        else:
+            out.append(piece)
+    return "".join(out)
+
+
+def slugify(name: str) -> str:
+    """A lowercase ASCII slug of letters, digits and hyphens; never empty for a non-empty name."""
+    name = unicodedata.normalize("NFKC", name).strip()
+    for suffix in SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            name = name[: -len(suffix)] + " " + suffix
+            break
+    ascii_text = unicodedata.normalize("NFKD", _romanise(name))
+    ascii_text = ascii_text.encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    if len(slug) > MAX_LENGTH:
+        slug = slug[:MAX_LENGTH].rsplit("-", 1)[0] or slug[:MAX_LENGTH]
+    return slug or "x" + "".join(f"{ord(c):x}" for c in name)[:MAX_LENGTH - 1]
+
+
+def is_safe_slug(slug: str) -> bool:
+    """What an author may write as `slug:`: one path segment of lowercase letters, digits, hyphens."""
+    return bool(re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug)) and len(slug) <= 100
+
+
+def unique_slugs(names: list[str]) -> dict[str, str]:
+    """Slugs for distinct names; names sharing one pinyin get -2, -3 in sorted order."""
+    result: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in sorted(set(names)):
+        base = slugify(name)
+        slug, n = base, 2
+        while slug in taken:
+            slug, n = f"{base}-{n}", n + 1
+        taken.add(slug)
+        result[name] = slug
+    return result

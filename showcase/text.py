@@ -1,0 +1,57 @@
+"""Chinese-aware text helpers: hard-wrap joining, summaries, reading time, dates as 2024年12月20日."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+# Han characters and the full-width punctuation that sits between them.
+CJK = r"\u2014\u2018-\u201d\u2026\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_WRAP = re.compile(f"(?<=[{CJK}])[ \\t]*\\n[ \\t]*(?=[{CJK}])")
+_SENTENCE_END = re.compile(r"(?<=[。!?!?…])[”’」』)]?")
+SUMMARY_LENGTH = 120
+READING_SPEED = 400
+"""Characters a minute: a common figure for reading Chinese prose."""
+
+
+def join_hard_wraps(text: str) -> str:
+    """Remove a line break between two Chinese characters: it is a paste artefact, not a space."""
+    return _WRAP.sub("", text)
+
+
+def summarise(text: str, limit: int = SUMMARY_LENGTH) -> str:
+    """The first sentences of `text` up to about `limit` characters, cut at a sentence end."""
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) <= limit:
+        return text
+    cut = 0
+    for match in _SENTENCE_END.finditer(text):
+        if match.end() > limit:
+            break
+        cut = match.end()
+    if cut:
+        return text[:cut]
+    return text[:limit].rstrip(",、;:,;: ") + "……"
+
+
+def count_characters(text: str) -> int:
+    """Han characters plus Latin words and numbers: what a reader reads."""
+    han = len(re.findall(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]", text))
+    return han + len(re.findall(r"[A-Za-z0-9]+", text))
+
+
+def reading_minutes(text: str) -> int:
+    return max(1, round(count_characters(text) / READING_SPEED))
+
+
+def chinese_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def parse_date(value: str) -> dt.date | None:
+    """A real date written YYYY-MM-DD, or None."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None

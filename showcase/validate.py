@@ -1,0 +1,77 @@
+"""Validate stage: every input file checked into typed objects, every problem of the build
+collected (Zola's messages, MkDocs' collected config errors) before anything is rendered."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from .assets import Assets, plan_assets
+from .config import SiteConfig, parse_config
+from .errors import Problems
+from .honours import read_honour_list
+from .load import SiteSources
+from .model import HonourList, RegionTree, Report
+from .regions import REGIONS_FILE, parse_regions
+from .reports import ReportSource, is_published, read_report, render_report
+
+
+@dataclass(frozen=True)
+class Content:
+    """The validated input of one build: what the model is made from."""
+
+    config: SiteConfig
+    regions: RegionTree
+    reports: tuple[Report, ...]
+    honour_lists: tuple[HonourList, ...]
+    assets: Assets
+
+
+def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool = False,
+             today: dt.date | None = None) -> Content:
+    """Check everything; the returned content is only trustworthy if `problems` has no errors."""
+    today = today or dt.date.today()
+    config = parse_config(sources.config, problems)
+    regions = parse_regions(sources.regions, problems)
+    if sources.regions is None and (sources.reports or sources.honour_lists):
+        problems.error(REGIONS_FILE, 0, "the site has no data/regions.yaml: every report and "
+                                        "household names a region from it")
+    assets = plan_assets(sources)
+    drafts = [r for r in (read_report(s, config, regions, problems) for s in sources.reports) if r]
+    published = [r for r in drafts if is_published(r, include_drafts, today)]
+    _refuse_duplicates([(r.fields["slug"], r.source, r.lines.get("slug", 1)) for r in published],
+                       problems, "slug", "reports/{}/", "set a different 'slug:' in one of them")
+    url_of = {r.source: f"reports/{r.fields['slug']}/" for r in published}
+    reports = [render_report(r, url_of, assets, problems) for r in published]
+    lists = [read_honour_list(s, regions, assets, problems) for s in sources.honour_lists]
+    honour_lists = [hl for hl in lists if hl is not None]
+    _refuse_duplicates([(h.id, h.source, h.line) for hl in honour_lists for h in hl.households],
+                       problems, "household id", "households/{}/",
+                       "give one of them its own 'id:' (or tell them apart by name)")
+    _warn_unpublished(drafts, published, problems, include_drafts)
+    return Content(config, regions, tuple(reports), tuple(honour_lists), assets)
+
+
+def _refuse_duplicates(claims: list[tuple[str, str, int]], problems: Problems, what: str,
+                       url: str, fix: str) -> None:
+    """Two items that would publish at the same address: an error at each, naming the other."""
+    by_key: dict[str, list[tuple[str, int]]] = {}
+    for key, path, line in claims:
+        by_key.setdefault(key, []).append((path, line))
+    for key, places in by_key.items():
+        for path, line in places[1:] if len(places) > 1 else ():
+            first_path, first_line = places[0]
+            problems.error(path, line, f"duplicate {what} '{key}': {first_path}:{first_line} "
+                                       f"already publishes {url.format(key)}; {fix}")
+
+
+def _warn_unpublished(drafts: list[ReportSource], published: list[ReportSource],
+                      problems: Problems, include_drafts: bool) -> None:
+    if include_drafts:
+        return
+    shown = {r.source for r in published}
+    for report in drafts:
+        if report.source in shown or report.fields["draft"]:
+            continue
+        problems.warning(report.source, report.lines.get("date", 1),
+                         f"dated {report.fields['date']}, after today: not published until then "
+                         "(use --drafts to preview it)")

@@ -1,0 +1,105 @@
+"""YAML parsing that remembers where each key stands, so errors can name the line.
+
+Dates are left as text (the validator checks them and says what is wrong, instead of PyYAML
+raising on 2024-02-30), and a key written twice in one mapping is reported, never silently dropped.
+"""
+from __future__ import annotations
+
+import yaml
+
+from .errors import Problems
+
+
+class LineDict(dict):
+    """A mapping from YAML; `line` is where it starts, `lines[key]` where each key stands."""
+
+    line: int = 0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines: dict = {}
+
+    def line_of(self, key) -> int:
+        return self.lines.get(key, self.line)
+
+
+class LineList(list):
+    """A sequence from YAML; `lines[i]` is where item i starts."""
+
+    line: int = 0
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.lines: list[int] = []
+
+    def line_of(self, index: int) -> int:
+        return self.lines[index] if index < len(self.lines) else self.line
+
+
+class _DuplicateKey(yaml.MarkedYAMLError):
+    pass
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader without the timestamp resolver, building LineDict/LineList."""
+
+
+_LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    mapping = LineDict()
+    mapping.line = node.start_mark.line + 1
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, (str, int, float, bool)) and key is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key must be plain text", key_node.start_mark)
+        if key in mapping:
+            raise _DuplicateKey(
+                None, None, f"the key '{key}' is written twice (line {mapping.lines[key]} "
+                "and here); keep one", key_node.start_mark)
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.lines[key] = key_node.start_mark.line + 1
+    return mapping
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineList:
+    items = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    items.line = node.start_mark.line + 1
+    items.lines = [child.start_mark.line + 1 for child in node.value]
+    return items
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+
+
+def parse_yaml(text: str, path: str, problems: Problems, first_line: int = 1):
+    """Parse YAML text; on a syntax error record it at its line and return None.
+
+    `first_line` is the file line the text starts on (front matter starts on line 2).
+    """
+    padded = "\n" * (first_line - 1) + text  # so marks carry the file's own line numbers
+    try:
+        return yaml.load(padded, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else first_line
+        what = exc.problem or exc.context or "cannot be read"
+        problems.error(path, line, f"YAML syntax: {what}" + _yaml_hint(what))
+    except yaml.YAMLError as exc:
+        problems.error(path, first_line, f"YAML syntax: {exc}")
+    return None
+
+
+def _yaml_hint(what: str) -> str:
+    if "mapping values are not allowed" in what:
+        return " (a value containing ': ' must be put in quotes)"
+    if "found character '\\t'" in what:
+        return " (indent with spaces, not tabs)"
+    return ""
