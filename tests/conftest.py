@@ -1,0 +1,67 @@
+"""Shared fixtures: the bundled sample site built once, and a local server that puts a built site
+under a sub-path (/sub/), as a county website would host it."""
+from __future__ import annotations
+
+import functools
+import http.server
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SITES = Path(__file__).resolve().parent / "sites"
+
+
+def run_build(*args: str | Path) -> subprocess.CompletedProcess:
+    """Run build.py as an author would, capturing what it prints."""
+    return subprocess.run([sys.executable, str(REPO / "build.py"), *map(str, args)],
+                          cwd=REPO, capture_output=True, text=True, timeout=600)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file below `folder` with its bytes, to compare builds exactly."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="session")
+def sample_output(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("sample") / "output"
+    result = run_build("build", "--out", out)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+class _SubPathHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the folder at /sub/ only; anything outside the prefix is a 404, as on a real host."""
+
+    prefix = "/sub"
+
+    def translate_path(self, path):
+        if not (path == self.prefix or path.startswith(self.prefix + "/")):
+            return str(Path(self.directory) / "\0missing")
+        return super().translate_path(path[len(self.prefix):] or "/")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def serve_sub():
+    """A function that serves a folder under http://127.0.0.1:PORT/sub/ for the session."""
+    servers = []
+
+    def start(folder: Path) -> str:
+        handler = functools.partial(_SubPathHandler, directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/sub/"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
