@@ -6,8 +6,8 @@ import re
 
 # Han characters and the full-width punctuation that sits between them.
 CJK = r"\u2014\u2018-\u201d\u2026\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
-_WRAP = re.compile(f"(?<=[{CJK}])[ \\t]*\\n[ \\t]*(?=[{CJK}])")
-_SENTENCE_END = re.compile(r"(?<=[。!?!?…])[”’」』)]?")
+_WRAP = re.compile(f"(?:(?<=[{CJK}])|(?<=[{CJK}][,.;:!?]))[ \\t]*\\n[ \\t]*(?=[{CJK}])")
+_SENTENCE_END = re.compile("(?<=[\u3002\uff01\uff1f!?\u2026])[\u201d\u2019\u300d\u300f\uff09]?")
 SUMMARY_LENGTH = 120
 READING_SPEED = 400
 """Characters a minute: a common figure for reading Chinese prose."""
@@ -30,7 +30,7 @@ def summarise(text: str, limit: int = SUMMARY_LENGTH) -> str:
         cut = match.end()
     if cut:
         return text[:cut]
-    return text[:limit].rstrip(",、;:,;: ") + "……"
+    return text[:limit].rstrip("\uff0c\u3001\uff1b\uff1a,;: ") + "\u2026\u2026"
 
 
 def count_characters(text: str) -> int:
