@@ -13,7 +13,7 @@ from .validate import Content
 LATEST_ON_HOME = 10
 RELATED_COUNT = 5
 FEED_SIZE = 50
-HOUSEHOLDS_INLINE = 100
+HOUSEHOLDS_INLINE = 500
 """A region page lists its households when there are at most this many; else per sub-region."""
 
 

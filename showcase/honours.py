@@ -1,6 +1,7 @@
 """Honour lists (data/households/*.yaml): a list's details and the households it names."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from .assets import Assets
@@ -62,12 +63,30 @@ def read_honour_list(source: SourceText, regions: RegionTree, assets: Assets,
             households.append(household)
     if len(problems.errors) > before:
         return None
-    return HonourList(slug=slug, source=source.path, households=tuple(households), **values)
+    return HonourList(slug=slug, source=source.path, households=_distinct_ids(households),
+                      **values)
 
 
 def list_slug(path: str) -> str:
     stem = PurePosixPath(path).stem
     return stem.lower() if is_safe_slug(stem.lower()) else slugify(stem)
+
+
+def _distinct_ids(households: list[Household]) -> tuple[Household, ...]:
+    """Two households of one name in different places (张伟家庭 of two villages) get their
+    place in the id; an id the author wrote is kept, and true repeats are left to be reported."""
+    by_id: dict[str, list[Household]] = {}
+    for household in households:
+        by_id.setdefault(household.id, []).append(household)
+    result = []
+    for household in households:
+        same = by_id[household.id]
+        if len(same) > 1 and household.id_derived and \
+                len({h.region for h in same}) == len(same):
+            place = slugify(household.region.rsplit("/", 1)[-1])
+            household = replace(household, id=f"{household.id}-{place}")
+        result.append(household)
+    return tuple(result)
 
 
 def _read_household(entry: LineDict, slug: str, path: str, regions: RegionTree,
@@ -92,7 +111,7 @@ def _read_household(entry: LineDict, slug: str, path: str, regions: RegionTree,
     if name is None or region is None:
         return None
     return Household(
-        id=own_id or f"{slug}-{slugify(name)}", name=name, region=region, list_slug=slug,
+        id=own_id or f"{slug}-{slugify(name)}", id_derived=own_id is None, name=name, region=region, list_slug=slug,
         source=path, line=entry.line, head=fields.text("head") or "", members=members,
         tags=fields.text_list("tags"), story_html=rendered.html if rendered else "",
         story_text=rendered.text if rendered else "", photo=photo_url,

@@ -13,8 +13,9 @@ from markdown.treeprocessors import Treeprocessor
 
 from .text import join_hard_wraps
 
-LinkResolver = Callable[[str], "str | None"]
-"""Given a link or image address from the text, the address to publish (None: keep it)."""
+LinkResolver = Callable[[str, str], "str | None"]
+"""Given an address from the text and its tag ('img' or 'a'), the address to publish
+(None: keep it as written)."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class _RewriteLinks(Treeprocessor):
         for element in root.iter():
             attribute = {"img": "src", "a": "href"}.get(element.tag)
             if attribute and element.get(attribute) is not None:
-                replacement = self.resolve(element.get(attribute))
+                replacement = self.resolve(element.get(attribute), element.tag)
                 if replacement is not None:
                     element.set(attribute, replacement)
 

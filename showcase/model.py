@@ -108,6 +108,7 @@ class Household:
     story_html: str = ""
     story_text: str = ""
     photo: str = ""
+    id_derived: bool = True
 
     @property
     def url(self) -> str:

@@ -104,7 +104,7 @@ def render_report(report: ReportSource, url_of_report: dict[str, str], assets: A
     root = "../../"
     fields = report.fields
 
-    def resolve(address: str) -> str | None:
+    def resolve(address: str, tag: str) -> str | None:
         if _EXTERNAL.match(address):
             return None
         target, _, fragment = address.partition("#")
@@ -114,9 +114,13 @@ def render_report(report: ReportSource, url_of_report: dict[str, str], assets: A
         else:
             found = assets.find(target, beside=report.folder)
         if found is None:
-            problems.error(report.source, _line_of(report, address),
-                           f"the link or image '{address}' points to no file of the site "
-                           "(or to a draft)")
+            line = _line_of(report, address)
+            if tag == "img" or _names_a_file(target):
+                problems.error(report.source, line, f"the link or image '{address}' points to no "
+                                                    "file of the site (or to a draft)")
+            else:
+                problems.warning(report.source, line, f"the link '{address}' is not a file of the "
+                                                      "site and is published as written")
             return None
         return root + found + (f"#{fragment}" if fragment else "")
 
@@ -134,6 +138,12 @@ def render_report(report: ReportSource, url_of_report: dict[str, str], assets: A
         summary=fields["summary"] or summarise(first_paragraph_text(rendered.html)),
         **{k: v for k, v in fields.items() if k not in ("cover", "summary")},
     )
+
+
+def _names_a_file(target: str) -> bool:
+    """A relative address ending in a file name (images/a.jpg, ../2023/b.md), not a folder."""
+    name = target.rstrip("/").rsplit("/", 1)[-1]
+    return not target.endswith("/") and not target.startswith("/") and "." in name.strip(".")
 
 
 def _line_of(report: ReportSource, needle: str) -> int:

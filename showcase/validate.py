@@ -3,7 +3,8 @@ collected (Zola's messages, MkDocs' collected config errors) before anything is 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import posixpath
+from dataclasses import dataclass, replace
 
 from .assets import Assets, plan_assets
 from .config import SiteConfig, parse_config
@@ -13,6 +14,7 @@ from .load import SiteSources
 from .model import HonourList, RegionTree, Report
 from .regions import REGIONS_FILE, parse_regions
 from .reports import ReportSource, is_published, read_report, render_report
+from .slugs import slugify
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,8 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
                                         "household names a region from it")
     assets = plan_assets(sources)
     drafts = [r for r in (read_report(s, config, regions, problems) for s in sources.reports) if r]
-    published = [r for r in drafts if is_published(r, include_drafts, today)]
+    published = _settle_slugs([r for r in drafts if is_published(r, include_drafts, today)],
+                              problems)
     _refuse_duplicates([(r.fields["slug"], r.source, r.lines.get("slug", 1)) for r in published],
                        problems, "slug", "reports/{}/", "set a different 'slug:' in one of them")
     url_of = {r.source: f"reports/{r.fields['slug']}/" for r in published}
@@ -49,6 +52,28 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
                        "give one of them its own 'id:' (or tell them apart by name)")
     _warn_unpublished(drafts, published, problems, include_drafts)
     return Content(config, regions, tuple(reports), tuple(honour_lists), assets)
+
+
+def _settle_slugs(reports: list[ReportSource], problems: Problems) -> list[ReportSource]:
+    """Reports whose file names give the same slug (2023/summary.md, 2024/summary.md) get their
+    folder's name in front; a slug the author wrote is never changed."""
+    written = {r.fields["slug"] for r in reports if "slug" in r.lines}
+    derived: dict[str, list[ReportSource]] = {}
+    for report in reports:
+        if "slug" not in report.lines:
+            derived.setdefault(report.fields["slug"], []).append(report)
+    renamed = {}
+    for slug, group in derived.items():
+        if len(group) == 1 and slug not in written:
+            continue
+        for report in group:
+            folder = slugify(posixpath.basename(report.folder)) if report.folder else "content"
+            new = f"{folder}-{slug}"
+            problems.warning(report.source, 1, f"another report also takes the address "
+                                               f"reports/{slug}/; this one is published at "
+                                               f"reports/{new}/ (set 'slug:' to choose)")
+            renamed[report.source] = replace(report, fields={**report.fields, "slug": new})
+    return [renamed.get(r.source, r) for r in reports]
 
 
 def _refuse_duplicates(claims: list[tuple[str, str, int]], problems: Problems, what: str,

@@ -105,3 +105,24 @@ def test_newest_first_and_neighbours():
     page = next(p for p in site.pages if p.url == "reports/new/")
     assert [r.slug for r in site.reports] == ["new", "old"]
     assert page.context["newer"] is None and page.context["older"].slug == "old"
+
+
+def test_same_file_name_in_two_year_folders_gets_two_addresses():
+    first = SourceText("content/reports/2023/summary.md", report("x").text)
+    second = SourceText("content/reports/2024/summary.md", report("y").text)
+    site = make_site(first, second)
+    assert {r.slug for r in site.reports} == {"2023-summary", "2024-summary"}
+
+
+def test_namesakes_in_two_villages_are_two_households():
+    namesakes = SourceText("data/households/2024-x.yaml", """\
+list: {title: 名单, honour: 平安家庭示范户, year: 2024}
+households:
+  - {name: 张伟家庭, region: 湖南省/怀化市/溆浦县/桥江镇/龙潭村}
+  - {name: 张伟家庭, region: 湖南省/怀化市/辰溪县}
+  - {name: 李梅家庭, region: 湖南省/怀化市/辰溪县}
+""")
+    site = make_site(report("a"), honours=(namesakes,))
+    assert [h.id for h in site.honour_lists[0].households] == [
+        "2024-x-zhangwei-jiating-longtan-cun", "2024-x-zhangwei-jiating-chenxi-xian",
+        "2024-x-limei-jiating"]
