@@ -129,7 +129,8 @@ def _pages(site: Site) -> list[Page]:
     for honour_list in site.honour_lists:
         pages.append(Page(honour_list.url, "honour_list.html", {
             "honour_list": honour_list,
-            "groups": _group_by_region(site, honour_list.households)}))
+            "groups": _group_by_region(site, honour_list.households),
+            "common_region": _common_region([h.region for h in honour_list.households])}))
         for household in honour_list.households:
             pages.append(Page(household.url, "household.html", {
                 "household": household, "honour_list": honour_list,
@@ -166,3 +167,16 @@ def _group_by_region(site: Site, households) -> list[tuple[str, list[Household]]
     for household in sorted(households, key=lambda h: site.regions.position(h.region)):
         groups.setdefault(household.region, []).append(household)
     return list(groups.items())
+
+
+def _common_region(paths: list[str]) -> str:
+    """The deepest region holding all of `paths` ('' if they share none)."""
+    if not paths:
+        return ""
+    parts = [p.split("/") for p in paths]
+    common = []
+    for level in zip(*parts):
+        if len(set(level)) > 1:
+            break
+        common.append(level[0])
+    return "/".join(common)
