@@ -9,9 +9,8 @@ from pathlib import Path
 from . import commands
 from .errors import ContentError, ShowcaseError, UsageError
 from .load import REPOSITORY
-from .write import OutputError
+from .serve import serve
 
-COMMANDS = ("build", "check")
 DESCRIPTION = """\
 showcase builds the publicity site (reports, honour lists, households) from a site folder:
 site.yaml, content/ (Markdown reports), data/ (regions and honour lists), templates/, static/.
@@ -19,6 +18,7 @@ site.yaml, content/ (Markdown reports), data/ (regions and honour lists), templa
 commands:
   build   (the default) build the site into a folder, output/ unless --out says otherwise
   check   check every file, link and template, and write nothing
+  serve   preview the site at http://127.0.0.1:8000/, rebuilt and reloaded on every save
 
 Problems are printed as  path:line: error: message  and the exit status is 1;
 the previous output is then left exactly as it was."""
@@ -46,6 +46,15 @@ def _parser() -> argparse.ArgumentParser:
                            description="Check content, links and templates; write nothing.")
     check.add_argument("--site", type=Path, default=REPOSITORY, metavar="DIR",
                        help="the site folder (default: the sample site in this repository)")
+    serve = sub.add_parser("serve", help="preview the site with live reload",
+                           description="Build the site (drafts included) into a private folder, "
+                                       "serve it, and rebuild and reload the browser whenever a "
+                                       "file of the site changes. Stop with Ctrl+C.")
+    serve.add_argument("--site", type=Path, default=REPOSITORY, metavar="DIR",
+                       help="the site folder (default: the sample site in this repository)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on "
+                                                          "(default: 127.0.0.1)")
+    serve.add_argument("--port", type=_positive, default=8000, help="port (default: 8000)")
     return parser
 
 
@@ -65,6 +74,13 @@ def main(argv: list[str] | None = None) -> int:
         argv.insert(0, "build")
     args = _parser().parse_args(argv)  # exits with status 2 on bad usage
     try:
+        if args.command == "serve":
+            if not args.site.is_dir():
+                raise UsageError(f"the site folder {args.site} does not exist")
+            print(f"serving {args.site} at http://{args.host}:{args.port}/ (Ctrl+C to stop)",
+                  flush=True)
+            serve(args.site, args.host, args.port)
+            return 0
         if args.command == "check":
             outcome = commands.check(args.site)
             _print_warnings(outcome.warnings)
@@ -88,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (OutputError, ShowcaseError) as exc:
+    except ShowcaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 

@@ -49,6 +49,11 @@ class _SubPathHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        """A browser that drops a connection it no longer needs is not a test failure."""
+
+
 @pytest.fixture(scope="session")
 def serve_sub():
     """A function that serves a folder under http://127.0.0.1:PORT/sub/ for the session."""
@@ -56,7 +61,7 @@ def serve_sub():
 
     def start(folder: Path) -> str:
         handler = functools.partial(_SubPathHandler, directory=str(folder))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server = _QuietServer(("127.0.0.1", 0), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         return f"http://127.0.0.1:{server.server_address[1]}/sub/"
