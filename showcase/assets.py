@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .load import AssetFile, SiteSources
+from .slugs import slugify
 
 HASH_LENGTH = 10
 
@@ -43,14 +44,24 @@ def _inside(path: str) -> str | None:
     return None if normal.startswith("../") or normal in ("..", ".") else normal
 
 
-def _publish(files: tuple[AssetFile, ...], folder: str) -> dict[str, tuple[str, Path]]:
-    return {f.name: (f"{folder}/{hashed_name(f.name, f.digest)}", f.source) for f in files}
+def ascii_name(name: str) -> str:
+    """Authors' file names (名单.txt) in pinyin, so every host and old phone handles the address."""
+    path = PurePosixPath(name)
+    folders = [slugify(part) for part in path.parent.parts]
+    return str(PurePosixPath(*folders, slugify(path.stem) + path.suffix.lower()))
+
+
+def _publish(files: tuple[AssetFile, ...], folder: str,
+             rename=lambda name: name) -> dict[str, tuple[str, Path]]:
+    return {f.name: (f"{folder}/{hashed_name(rename(f.name), f.digest)}", f.source)
+            for f in files}
 
 
 def plan_assets(sources: SiteSources) -> Assets:
     static = _publish(sources.static_files, "static")
-    content = _publish(sources.content_files, "media")
-    files = sorted({*static.values(), *content.values()})
+    content = _publish(sources.content_files, "media", ascii_name)
+    # equal output paths mean equal pinyin and equal content hash: the same bytes, published once
+    files = sorted(dict([*static.values(), *content.values()]).items())
     return Assets(
         static={name: out for name, (out, _) in static.items()},
         content={name: out for name, (out, _) in content.items()},

@@ -52,6 +52,7 @@ def crawl(start: str) -> Crawl:
             continue
         for link in links_of(body):
             target = urllib.parse.urldefrag(urllib.parse.urljoin(url, link)).url
+            target = urllib.parse.quote(target, safe=":/?=&%+@;,~")
             if not target.startswith(start):
                 if target.startswith(("http:", "https:")) and not target.startswith(
                         start.split("/sub/")[0]):
