@@ -67,6 +67,8 @@ class Fields:
         if self._missing(key, required):
             return None
         value = self.data[key]
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+            value = int(value)  # year: "2024" quoted is still a year
         if isinstance(value, bool) or not isinstance(value, int):
             self.error(key, f"'{key}' must be a whole number, not {_describe(value)}")
             return None

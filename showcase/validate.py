@@ -47,6 +47,8 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
     reports = [render_report(r, url_of, assets, problems) for r in published]
     lists = [read_honour_list(s, regions, assets, problems) for s in sources.honour_lists]
     honour_lists = [hl for hl in lists if hl is not None]
+    _refuse_duplicates([(hl.slug, hl.source, 1) for hl in honour_lists], problems,
+                       "honour list address", "honours/{}/", "rename one of the two files")
     _refuse_duplicates([(h.id, h.source, h.line) for hl in honour_lists for h in hl.households],
                        problems, "household id", "households/{}/",
                        "give one of them its own 'id:' (or tell them apart by name)")
