@@ -44,11 +44,14 @@ def is_valid_base_url(url: str) -> bool:
     return bool(re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", url))
 
 
-def parse_config(source: SourceText | None, problems: Problems) -> SiteConfig:
-    """Read site.yaml; problems are recorded, and a usable default is returned regardless."""
+def parse_config(source: SourceText | None, problems: Problems,
+                 unreadable: bool = False) -> SiteConfig:
+    """Read site.yaml; problems are recorded, and a usable default is returned regardless.
+    `unreadable`: the file exists but could not be decoded (already reported)."""
     if source is None:
-        problems.error("site.yaml", 0, "the site has no site.yaml: create one with at least "
-                                       "'title: ...' (see CONTENT-FORMAT.md)")
+        if not unreadable:
+            problems.error("site.yaml", 1, "the site has no site.yaml: create one with at "
+                                           "least 'title: ...' (see CONTENT-FORMAT.md)")
         return SiteConfig(title="")
     data = expect_mapping(parse_yaml(source.text, source.path, problems), source.path, problems,
                           "site.yaml")

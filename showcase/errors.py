@@ -19,8 +19,8 @@ class Problem:
     severity: str = "error"
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.severity}: {self.message}"
+        # a problem with the whole file (a missing one) is shown at line 1, keeping the format
+        return f"{self.path}:{self.line or 1}: {self.severity}: {self.message}"
 
 
 class ShowcaseError(Exception):

@@ -10,7 +10,7 @@ import difflib
 
 from .errors import Problems
 from .text import parse_date
-from .yamlfile import LineDict, LineList
+from .yamlfile import YAML_FAILED, LineDict, LineList
 
 
 class Fields:
@@ -113,7 +113,9 @@ def _kind(value) -> str:
         return "a list"
     if isinstance(value, bool):
         return "true/false"
-    return type(value).__name__
+    if isinstance(value, str):
+        return "plain text"
+    return "a number" if isinstance(value, (int, float)) else type(value).__name__
 
 
 def _describe(value) -> str:
@@ -122,11 +124,14 @@ def _describe(value) -> str:
     return _kind(value)
 
 
-def expect_mapping(data, path: str, problems: Problems, what: str) -> LineDict | None:
-    """The top of a YAML document must be a mapping; say so at line 1 otherwise."""
+def expect_mapping(data, path: str, problems: Problems, what: str,
+                   first_line: int = 1) -> LineDict | None:
+    """The top of a YAML document must be a mapping; say so where it starts otherwise."""
     if isinstance(data, LineDict):
         return data
-    line = getattr(data, "line", 1) or 1
+    if data is YAML_FAILED:
+        return None
+    line = getattr(data, "line", first_line) or first_line
     problems.error(path, line, f"{what} must be a set of 'key: value' lines, not {_kind(data)}"
                    if data is not None else f"{what} is empty")
     return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import Problems
@@ -44,6 +44,8 @@ class SiteSources:
     static_files: tuple[AssetFile, ...]
     content_files: tuple[AssetFile, ...]
     template_dirs: tuple[Path, ...]
+    unreadable: frozenset[str] = frozenset()
+    """Files that exist but could not be read or decoded (already reported)."""
 
 
 def decode(data: bytes, path: str, problems: Problems) -> str | None:
@@ -113,17 +115,24 @@ def _static_files(root: Path) -> tuple[AssetFile, ...]:
 def load_site(root: Path, problems: Problems) -> SiteSources:
     """Read the site at `root`; unreadable or undecodable files are recorded in `problems`."""
     root = root.resolve()
+    unreadable: set[str] = set()
+
+    def read(file: Path) -> SourceText | None:
+        text = read_text(root, file, problems)
+        if text is None:
+            unreadable.add(file.relative_to(root).as_posix())
+        return text
 
     def optional(rel: str) -> SourceText | None:
         file = root / rel
-        return read_text(root, file, problems) if file.is_file() else None
+        return read(file) if file.is_file() else None
 
     def texts(folder: Path, suffixes: tuple[str, ...]) -> tuple[SourceText, ...]:
-        read = (read_text(root, f, problems) for f in _files_under(folder, suffixes))
-        return tuple(t for t in read if t is not None)
+        found = (read(f) for f in _files_under(folder, suffixes))
+        return tuple(t for t in found if t is not None)
 
     content = root / "content"
-    return SiteSources(
+    sources = SiteSources(
         root=root,
         config=optional("site.yaml"),
         regions=optional("data/regions.yaml"),
@@ -134,3 +143,4 @@ def load_site(root: Path, problems: Problems) -> SiteSources:
                             _files_under(content, exclude=(".md", ".markdown"))),
         template_dirs=tuple(dict.fromkeys((root / "templates", REPOSITORY / "templates"))),
     )
+    return replace(sources, unreadable=frozenset(unreadable))

@@ -40,6 +40,8 @@ class RegionTree:
     """All regions by path, in the authors' order (depth first)."""
 
     regions: dict[str, Region]
+    failed: bool = False
+    """regions.yaml could not be read: region checks are skipped (its error says why)."""
     positions: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):

@@ -8,7 +8,7 @@ from .fields import Fields
 from .load import SourceText
 from .model import Region, RegionTree
 from .slugs import slugify
-from .yamlfile import LineDict, LineList, parse_yaml
+from .yamlfile import YAML_FAILED, LineDict, LineList, parse_yaml
 
 REGIONS_FILE = "data/regions.yaml"
 
@@ -19,13 +19,15 @@ def parse_regions(source: SourceText | None, problems: Problems) -> RegionTree:
     if source is None:
         return RegionTree(regions)
     data = parse_yaml(source.text, source.path, problems)
+    if data is YAML_FAILED:
+        return RegionTree(regions, failed=True)
     if data is None:
         return RegionTree(regions)
     if not isinstance(data, LineList):
         problems.error(source.path, getattr(data, "line", 1) or 1,
                        "regions.yaml must be a list of regions, each '- name: ...' "
                        "with optional 'children:'")
-        return RegionTree(regions)
+        return RegionTree(regions, failed=True)
     _add_level(data, None, source.path, problems, regions)
     return RegionTree(regions)
 
@@ -80,8 +82,9 @@ def check_region(fields: Fields, key: str, tree: RegionTree) -> str | None:
     if value in tree:
         return value
     if not tree.regions:
-        fields.error(key, f"the region '{value}' cannot be checked: {REGIONS_FILE} is missing "
-                          "or empty")
+        if not tree.failed:
+            fields.error(key, f"the region '{value}' cannot be checked: {REGIONS_FILE} is "
+                              "missing or empty")
         return None
     last = value.rsplit("/", 1)[-1]
     same_name = [p for p, r in tree.regions.items() if r.name == last]

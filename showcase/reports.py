@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from urllib.parse import unquote
 
 from . import frontmatter
 from .assets import Assets
@@ -55,7 +57,7 @@ def read_report(source: SourceText, config: SiteConfig, regions: RegionTree,
         return None
     before = len(problems.errors)
     data = expect_mapping(parse_yaml(parts.front_matter, source.path, problems, first_line=2),
-                          source.path, problems, "the front matter")
+                          source.path, problems, "the front matter", first_line=2)
     if data is None:
         return None
     fields = Fields(data, source.path, problems, "a report")
@@ -103,18 +105,21 @@ def render_report(report: ReportSource, url_of_report: dict[str, str], assets: A
     """Render the body; addresses are made relative to the report's own page."""
     root = "../../"
     fields = report.fields
+    occurrences: Counter[str] = Counter()
 
     def resolve(address: str, tag: str) -> str | None:
         if _EXTERNAL.match(address):
             return None
+        occurrences[address] += 1
         target, _, fragment = address.partition("#")
+        target = unquote(target)
         if target.endswith((".md", ".markdown")):
             source = posixpath.normpath(posixpath.join(posixpath.dirname(report.source), target))
             found = url_of_report.get(source)
         else:
             found = assets.find(target, beside=report.folder)
         if found is None:
-            line = _line_of(report, address)
+            line = _line_of(report, address, occurrences[address])
             if tag == "img" or _names_a_file(target):
                 problems.error(report.source, line, f"the link or image '{address}' points to no "
                                                     "file of the site (or to a draft)")
@@ -146,8 +151,11 @@ def _names_a_file(target: str) -> bool:
     return not target.endswith("/") and not target.startswith("/") and "." in name.strip(".")
 
 
-def _line_of(report: ReportSource, needle: str) -> int:
+def _line_of(report: ReportSource, needle: str, nth: int = 1) -> int:
+    """The file line of the nth appearance of `needle` in the body."""
+    seen = 0
     for offset, line in enumerate(report.body.split("\n")):
-        if needle in line:
+        seen += line.count(needle)
+        if seen >= nth:
             return report.body_line + offset
     return report.body_line

@@ -32,10 +32,12 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
              today: dt.date | None = None) -> Content:
     """Check everything; the returned content is only trustworthy if `problems` has no errors."""
     today = today or dt.date.today()
-    config = parse_config(sources.config, problems)
+    config = parse_config(sources.config, problems, "site.yaml" in sources.unreadable)
     regions = parse_regions(sources.regions, problems)
-    if sources.regions is None and (sources.reports or sources.honour_lists):
-        problems.error(REGIONS_FILE, 0, "the site has no data/regions.yaml: every report and "
+    if REGIONS_FILE in sources.unreadable:
+        regions = replace(regions, failed=True)
+    elif sources.regions is None and (sources.reports or sources.honour_lists):
+        problems.error(REGIONS_FILE, 1, "the site has no data/regions.yaml: every report and "
                                         "household names a region from it")
     assets = plan_assets(sources)
     drafts = [r for r in (read_report(s, config, regions, problems) for s in sources.reports) if r]
@@ -68,8 +70,10 @@ def _settle_slugs(reports: list[ReportSource], problems: Problems) -> list[Repor
     for slug, group in derived.items():
         if len(group) == 1 and slug not in written:
             continue
-        for report in group:
-            folder = slugify(posixpath.basename(report.folder)) if report.folder else "content"
+        folders = [slugify(posixpath.basename(r.folder)) if r.folder else "content" for r in group]
+        if len(set(folders)) < len(group):
+            continue  # same folder: only the author can choose; reported as a duplicate slug
+        for report, folder in zip(group, folders):
             new = f"{folder}-{slug}"
             problems.warning(report.source, 1, f"another report also takes the address "
                                                f"reports/{slug}/; this one is published at "

@@ -36,6 +36,16 @@ class LineList(list):
         return self.lines[index] if index < len(self.lines) else self.line
 
 
+class _Failed:
+    """The value parse_yaml returns for a file whose syntax error it has already reported."""
+
+    def __repr__(self) -> str:
+        return "YAML_FAILED"
+
+
+YAML_FAILED = _Failed()
+
+
 class _DuplicateKey(yaml.MarkedYAMLError):
     pass
 
@@ -81,7 +91,7 @@ _LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 
 
 def parse_yaml(text: str, path: str, problems: Problems, first_line: int = 1):
-    """Parse YAML text; on a syntax error record it at its line and return None.
+    """Parse YAML text; on a syntax error record it at its line and return YAML_FAILED.
 
     `first_line` is the file line the text starts on (front matter starts on line 2).
     """
@@ -92,15 +102,18 @@ def parse_yaml(text: str, path: str, problems: Problems, first_line: int = 1):
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else first_line
         what = exc.problem or exc.context or "cannot be read"
-        problems.error(path, line, f"YAML syntax: {what}" + _yaml_hint(what))
+        lines = padded.split("\n")
+        text = lines[line - 1] if 0 < line <= len(lines) else ""
+        problems.error(path, line, f"YAML syntax: {what}" + _yaml_hint(what, text))
     except yaml.YAMLError as exc:
         problems.error(path, first_line, f"YAML syntax: {exc}")
-    return None
+    return YAML_FAILED
 
 
-def _yaml_hint(what: str) -> str:
+def _yaml_hint(what: str, line: str) -> str:
+    """What an author can do about the commonest syntax errors."""
+    if "\t" in line:
+        return " (indent with spaces, not tabs)"
     if "mapping values are not allowed" in what:
         return " (a value containing ': ' must be put in quotes)"
-    if "found character '\\t'" in what:
-        return " (indent with spaces, not tabs)"
     return ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import subprocess
 import sys
 import threading
@@ -16,9 +17,14 @@ SITES = Path(__file__).resolve().parent / "sites"
 
 
 def run_build(*args: str | Path) -> subprocess.CompletedProcess:
-    """Run build.py as an author would, capturing what it prints."""
-    return subprocess.run([sys.executable, str(REPO / "build.py"), *map(str, args)],
-                          cwd=REPO, capture_output=True, text=True, timeout=600)
+    """Run build.py as an author would, its output read as UTF-8 whatever the locale (messages
+    quote Chinese text); whatever happens, it never shows a traceback."""
+    env = {**os.environ, "PYTHONUTF8": "1", "PYTHONIOENCODING": "utf-8"}
+    result = subprocess.run([sys.executable, str(REPO / "build.py"), *map(str, args)], cwd=REPO,
+                            capture_output=True, encoding="utf-8", errors="replace", env=env,
+                            timeout=600)
+    assert "Traceback" not in result.stderr + result.stdout, result.stderr
+    return result
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

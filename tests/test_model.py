@@ -126,3 +126,35 @@ households:
     assert [h.id for h in site.honour_lists[0].households] == [
         "2024-x-zhangwei-jiating-longtan-cun", "2024-x-zhangwei-jiating-chenxi-xian",
         "2024-x-limei-jiating"]
+
+
+def problems_of(*reports):
+    sources = SiteSources(
+        root=Path("/nowhere"), config=SourceText("site.yaml", "title: 测试\n"),
+        regions=SourceText("data/regions.yaml", REGIONS), reports=tuple(reports),
+        honour_lists=(), static_files=(), content_files=(), template_dirs=())
+    problems = Problems()
+    validate(sources, problems, today=TODAY)
+    return [str(p) for p in problems.items]
+
+
+def test_two_files_of_one_folder_on_one_address_is_one_clear_error():
+    found = problems_of(SourceText("content/reports/longtan.md", report("x").text),
+                        SourceText("content/reports/龙潭.md", report("y").text))
+    assert found == ["content/reports/龙潭.md:1: error: duplicate slug 'longtan': "
+                     "content/reports/longtan.md:1 already publishes reports/longtan/; "
+                     "set a different 'slug:' in one of them"]
+
+
+def test_percent_encoded_links_to_reports_resolve():
+    linking = SourceText("content/reports/a.md",
+                         report("a").text + "\n见[龙潭](%E9%BE%99%E6%BD%AD.md)。\n")
+    site = make_site(linking, SourceText("content/reports/龙潭.md", report("b").text))
+    (page,) = [r for r in site.reports if r.slug == "a"]
+    assert 'href="../../reports/longtan/"' in page.body_html
+
+
+def test_front_matter_of_plain_text_is_named_in_plain_words():
+    (message,) = problems_of(SourceText("content/reports/a.md", "---\njust text\n---\n正文\n"))
+    assert message == ("content/reports/a.md:2: error: the front matter must be a set of "
+                       "'key: value' lines, not plain text")

@@ -10,7 +10,7 @@ from showcase.markup import render_markdown
 from showcase.pagination import paginate
 from showcase.slugs import is_safe_slug, slugify, unique_slugs
 from showcase.text import chinese_date, join_hard_wraps, parse_date, reading_minutes, summarise
-from showcase.yamlfile import parse_yaml
+from showcase.yamlfile import YAML_FAILED, parse_yaml
 
 
 def test_split_keeps_body_line():
@@ -39,7 +39,7 @@ def test_yaml_records_lines_and_keeps_dates_as_text():
 
 def test_yaml_duplicate_key_is_an_error_at_its_line():
     problems = Problems()
-    assert parse_yaml("title: 甲\nunit: 乙\ntitle: 丙\n", "a.yaml", problems) is None
+    assert parse_yaml("title: 甲\nunit: 乙\ntitle: 丙\n", "a.yaml", problems) is YAML_FAILED
     (problem,) = problems.errors
     assert (problem.line, "written twice" in problem.message) == (3, True)
 
