@@ -11,7 +11,8 @@ from .yamlfile import parse_yaml
 
 DEFAULT_CATEGORIES = ("经验交流", "典型推介", "工作总结", "工作计划", "考察报告", "新闻动态")
 KNOWN_KEYS = ("title", "description", "base_url", "language", "organiser", "contact", "icp",
-              "police_record", "site_code", "categories", "footer", "search", "privacy")
+              "police_record", "site_code", "categories", "footer", "search", "privacy",
+              "privacy_allow")
 SEARCH_KEYS = ("placeholder",)
 
 
@@ -30,6 +31,13 @@ class SiteConfig:
     footer: str = ""
     search_placeholder: str = "搜索报告、家庭、地名"
     privacy: str = "block"
+    privacy_allow: tuple[str, ...] = ()
+    """Numbers that look personal but are published on purpose (an office's duty mobile)."""
+
+    def allowed_numbers(self) -> frozenset[str]:
+        """Digits of every number the site publishes on purpose: its contact and privacy_allow."""
+        numbers = (self.contact, *self.privacy_allow)
+        return frozenset(d for d in (re.sub(r"\D", "", n) for n in numbers) if d)
 
 
 def normalise_base_url(url: str) -> str:
@@ -90,4 +98,5 @@ def parse_config(source: SourceText | None, problems: Problems,
         footer=fields.text("footer") or "",
         search_placeholder=placeholder,
         privacy=privacy,
+        privacy_allow=fields.text_list("privacy_allow"),
     )

@@ -11,6 +11,7 @@ import markdown
 from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 
+from .sanitize import sanitize
 from .text import join_hard_wraps
 
 LinkResolver = Callable[[str, str], "str | None"]
@@ -49,6 +50,17 @@ class _JoinHardWraps(Treeprocessor):
                 child.tail = join_hard_wraps(child.tail)
 
 
+class _AlignmentClasses(Treeprocessor):
+    """Table column alignment as a class: the Content-Security-Policy forbids style attributes."""
+
+    def run(self, root):
+        for element in root.iter():
+            match = re.fullmatch(r"text-align:\s*(left|center|right);?", element.get("style", ""))
+            if match:
+                del element.attrib["style"]
+                element.set("class", f"align-{match.group(1)}")
+
+
 class _RewriteLinks(Treeprocessor):
     """Hands every image source and link target to the resolver (to publish or to check)."""
 
@@ -72,6 +84,7 @@ class _Extension(markdown.Extension):
 
     def extendMarkdown(self, md):
         md.treeprocessors.register(_JoinHardWraps(md), "join_hard_wraps", 1)
+        md.treeprocessors.register(_AlignmentClasses(md), "alignment_classes", 1)
         if self.resolve is not None:
             md.treeprocessors.register(_RewriteLinks(md, self.resolve), "rewrite_links", 0)
 
@@ -85,7 +98,8 @@ def _toc_entries(tokens: list[dict]) -> list[TocEntry]:
 
 
 def render_markdown(source: str, resolve: LinkResolver | None = None) -> Rendered:
-    """Convert Markdown; `resolve` rewrites relative addresses (images, links to other reports)."""
+    """Convert Markdown to sanitized HTML; `resolve` rewrites relative addresses (images, links
+    to other reports). Raw HTML in the text is allowed through the sanitizer's allow-list."""
     md = markdown.Markdown(
         extensions=["tables", "footnotes", "attr_list", "fenced_code", "sane_lists", "toc",
                     _Extension(resolve)],
@@ -93,7 +107,7 @@ def render_markdown(source: str, resolve: LinkResolver | None = None) -> Rendere
                            "footnotes": {"BACKLINK_TITLE": "返回正文"}},
         output_format="html",
     )
-    body = md.convert(source)
+    body = sanitize(md.convert(source))
     return Rendered(body, tuple(_toc_entries(md.toc_tokens)), html_to_text(body))
 
 

@@ -47,7 +47,10 @@ class Preview:
             body = missing.read_bytes() if missing.is_file() else b"not found"
             return _respond(start_response, "404 Not Found", body)
         kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-        return _respond(start_response, "200 OK", file.read_bytes(), kind)
+        body = file.read_bytes()
+        if kind == "text/html":
+            body = _allow_live_reload(body)
+        return _respond(start_response, "200 OK", body, kind)
 
     def _file_for(self, path: str) -> Path | None:
         root = self.out_dir.resolve()
@@ -57,6 +60,13 @@ class Preview:
         if target.is_dir():
             target = target / "index.html"
         return target if target.is_file() else None
+
+
+def _allow_live_reload(page: bytes) -> bytes:
+    """The preview's reload script is inline and talks over a WebSocket: only the preview's
+    pages relax the Content-Security-Policy for it; the built site never does."""
+    return page.replace(b"script-src 'self'", b"script-src 'self' 'unsafe-inline'", 1) \
+               .replace(b"connect-src 'self'", b"connect-src 'self' ws: wss:", 1)
 
 
 def _respond(start_response, status: str, body: bytes, kind: str = "text/html") -> list[bytes]:

@@ -10,8 +10,9 @@ from .assets import Assets, plan_assets
 from .config import SiteConfig, parse_config
 from .errors import Problems
 from .honours import read_honour_list
-from .load import SiteSources
+from .load import SiteSources, SourceText
 from .model import HonourList, RegionTree, Report
+from .privacy import guard, guard_file_name
 from .regions import REGIONS_FILE, parse_regions
 from .reports import ReportSource, is_published, read_report, render_report
 from .slugs import slugify
@@ -32,7 +33,7 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
              today: dt.date | None = None) -> Content:
     """Check everything; the returned content is only trustworthy if `problems` has no errors."""
     today = today or dt.date.today()
-    config = parse_config(sources.config, problems, "site.yaml" in sources.unreadable)
+    sources, config = _guard_personal_data(sources, problems)
     regions = parse_regions(sources.regions, problems)
     if REGIONS_FILE in sources.unreadable:
         regions = replace(regions, failed=True)
@@ -56,6 +57,26 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
                        "give one of them its own 'id:' (or tell them apart by name)")
     _warn_unpublished(drafts, published, problems, include_drafts)
     return Content(config, regions, tuple(reports), tuple(honour_lists), assets)
+
+
+def _guard_personal_data(sources: SiteSources,
+                         problems: Problems) -> tuple[SiteSources, SiteConfig]:
+    """Look for personal data in every text and file name before anything is parsed, so that
+    with privacy: mask nothing downstream ever sees the real number."""
+    settings = parse_config(sources.config, Problems(), "site.yaml" in sources.unreadable)
+    mode, allowed = settings.privacy, settings.allowed_numbers()
+
+    def guarded(source: SourceText | None) -> SourceText | None:
+        return None if source is None else guard(source, mode, allowed, problems)
+
+    for name in [s.path for s in (*sources.reports, *sources.honour_lists)] + \
+            [f"content/{f.name}" for f in sources.content_files]:
+        guard_file_name(name, allowed, problems)
+    sources = replace(
+        sources, config=guarded(sources.config), regions=guarded(sources.regions),
+        reports=tuple(map(guarded, sources.reports)),
+        honour_lists=tuple(map(guarded, sources.honour_lists)))
+    return sources, parse_config(sources.config, problems, "site.yaml" in sources.unreadable)
 
 
 def _settle_slugs(reports: list[ReportSource], problems: Problems) -> list[ReportSource]:

@@ -62,6 +62,7 @@ def test_preview_rebuilds_on_save_and_shows_failures(preview):
     report = site / "content/reports/longtan.md"
     status, page = wait_for(base + "reports/longtan/", lambda s, _: s == 200)
     assert "龙潭村" in page and "livereload" in page
+    assert "script-src 'self' 'unsafe-inline'" in page  # the preview's reload script may run
 
     report.write_text(report.read_text("utf-8").replace("龙潭村坚持调解优先。", "龙潭村新添调解室。"),
                       "utf-8")
