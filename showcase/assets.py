@@ -3,6 +3,7 @@ so a new build is never hidden by a stale cache, and the lookups that confine pa
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -37,6 +38,15 @@ class Assets:
                 return self.content[inside]
         inside = _inside(reference)
         return self.static.get(inside) if inside else None
+
+
+def leaves_site(reference: str, beside: str = "") -> bool:
+    """Whether a path written in content points outside the site (../.., /etc, C:\\)."""
+    reference = reference.split("#", 1)[0].split("?", 1)[0].replace("\\", "/")
+    if reference.startswith("/") or re.match(r"[A-Za-z]:", reference):
+        return True
+    return _inside(posixpath.join(beside, reference)) is None and \
+        _inside(reference) is None
 
 
 def _inside(path: str) -> str | None:

@@ -15,7 +15,7 @@ from .load import load_site
 from .model import Site
 from .render import render_site
 from .validate import validate
-from .write import write_output
+from .write import check_output_folder, write_output
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,7 @@ def _template_name(filename: str | None, root: Path) -> str:
 def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str | None = None,
           jobs: int = 1, today: dt.date | None = None) -> Outcome:
     """Build the site into `out_dir`; on any error the previous output stays as it was."""
+    check_output_folder(out_dir, site_dir)
     sources, content, site, problems = _prepare(site_dir, drafts=drafts, base_url=base_url,
                                                 today=today)
     pages = _render(sources, content, site, jobs)

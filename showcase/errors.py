@@ -44,12 +44,18 @@ class Problems:
     """Collector passed through the stages so every problem of a build is reported at once."""
 
     items: list[Problem] = field(default_factory=list)
+    _seen: set[Problem] = field(default_factory=set, repr=False)
+
+    def _add(self, problem: Problem) -> None:
+        if problem not in self._seen:  # a file looked at twice is reported once
+            self._seen.add(problem)
+            self.items.append(problem)
 
     def error(self, path: str, line: int, message: str) -> None:
-        self.items.append(Problem(path, line, message, "error"))
+        self._add(Problem(path, line, message, "error"))
 
     def warning(self, path: str, line: int, message: str) -> None:
-        self.items.append(Problem(path, line, message, "warning"))
+        self._add(Problem(path, line, message, "warning"))
 
     @property
     def errors(self) -> list[Problem]:

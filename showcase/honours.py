@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import PurePosixPath
 
-from .assets import Assets
+from .assets import Assets, leaves_site
 from .errors import Problems
 from .fields import Fields, expect_mapping
 from .load import SourceText
@@ -107,7 +107,9 @@ def _read_household(entry: LineDict, slug: str, path: str, regions: RegionTree,
     if photo:
         photo_url = assets.find(photo) or ""
         if not photo_url:
-            fields.error("photo", f"the photo '{photo}' is not a file under static/")
+            where = "points outside the site folder" if leaves_site(photo) \
+                else "is not a file under static/"
+            fields.error("photo", f"the photo '{photo}' {where}")
     if name is None or region is None:
         return None
     return Household(

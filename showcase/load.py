@@ -77,24 +77,49 @@ def read_text(root: Path, file: Path, problems: Problems) -> SourceText | None:
     return None if text is None else SourceText(rel, text)
 
 
-def _files_under(folder: Path, suffixes: tuple[str, ...] | None = None,
+def _within(root: Path, path: Path) -> bool:
+    """Whether `path`, links followed, stays inside `root` (a link may not lead out of the site)."""
+    real = path.resolve()
+    return real == root or root in real.parents
+
+
+def _files_under(folder: Path, root: Path, problems: Problems,
+                 suffixes: tuple[str, ...] | None = None,
                  exclude: tuple[str, ...] = ()) -> list[Path]:
-    """Files below `folder` in a stable order, hidden files and folders left out."""
+    """Files below `folder` in a stable order, hidden ones left out. Links are followed while they
+    stay inside `root`; one that leads outside is an error, never silently read or skipped."""
     if not folder.is_dir():
         return []
     found = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+    visited: set[Path] = set()
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
+        here = Path(dirpath)
+        if here.resolve() in visited:  # a link back up the tree: walked already
+            dirnames[:] = []
+            continue
+        visited.add(here.resolve())
+        kept = []
+        for name in sorted(dirnames):
+            if not name.startswith(".") and _allowed(here / name, root, problems):
+                kept.append(name)
+        dirnames[:] = kept
         for name in sorted(filenames):
-            if name.startswith("."):
-                continue
             suffix = Path(name).suffix.lower()
-            if suffixes is not None and suffix not in suffixes:
+            if name.startswith(".") or suffix in exclude or \
+                    (suffixes is not None and suffix not in suffixes):
                 continue
-            if suffix in exclude:
-                continue
-            found.append(Path(dirpath) / name)
+            if _allowed(here / name, root, problems):
+                found.append(here / name)
     return found
+
+
+def _allowed(path: Path, root: Path, problems: Problems) -> bool:
+    if _within(root, path):
+        return True
+    problems.error(path.relative_to(root).as_posix(), 1,
+                   "this is a link to a place outside the site folder; copy the file or folder "
+                   "into the site instead")
+    return False
 
 
 def _asset(folder: Path, file: Path) -> AssetFile:
@@ -102,11 +127,12 @@ def _asset(folder: Path, file: Path) -> AssetFile:
     return AssetFile(file.relative_to(folder).as_posix(), file, digest)
 
 
-def _static_files(root: Path) -> tuple[AssetFile, ...]:
+def _static_files(root: Path, problems: Problems) -> tuple[AssetFile, ...]:
     """The site's static files over the repository's: a site replaces a file by its name."""
     chosen: dict[str, AssetFile] = {}
-    for folder in dict.fromkeys((REPOSITORY / "static", root / "static")):
-        for file in _files_under(folder):
+    for base in dict.fromkeys((REPOSITORY, root)):
+        folder = base / "static"
+        for file in _files_under(folder, base, problems):
             asset = _asset(folder, file)
             chosen[asset.name] = asset
     return tuple(chosen[name] for name in sorted(chosen))
@@ -125,10 +151,10 @@ def load_site(root: Path, problems: Problems) -> SiteSources:
 
     def optional(rel: str) -> SourceText | None:
         file = root / rel
-        return read(file) if file.is_file() else None
+        return read(file) if file.is_file() and _allowed(file, root, problems) else None
 
     def texts(folder: Path, suffixes: tuple[str, ...]) -> tuple[SourceText, ...]:
-        found = (read(f) for f in _files_under(folder, suffixes))
+        found = (read(f) for f in _files_under(folder, root, problems, suffixes))
         return tuple(t for t in found if t is not None)
 
     content = root / "content"
@@ -138,9 +164,9 @@ def load_site(root: Path, problems: Problems) -> SiteSources:
         regions=optional("data/regions.yaml"),
         reports=texts(content, (".md", ".markdown")),
         honour_lists=texts(root / "data" / "households", (".yaml", ".yml")),
-        static_files=_static_files(root),
+        static_files=_static_files(root, problems),
         content_files=tuple(_asset(content, f) for f in
-                            _files_under(content, exclude=(".md", ".markdown"))),
+                            _files_under(content, root, problems, exclude=(".md", ".markdown"))),
         template_dirs=tuple(dict.fromkeys((root / "templates", REPOSITORY / "templates"))),
     )
     return replace(sources, unreadable=frozenset(unreadable))

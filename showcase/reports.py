@@ -11,7 +11,7 @@ from pathlib import PurePosixPath
 from urllib.parse import unquote
 
 from . import frontmatter
-from .assets import Assets
+from .assets import Assets, leaves_site
 from .config import SiteConfig
 from .errors import Problems
 from .fields import Fields, expect_mapping
@@ -109,6 +109,10 @@ def render_report(report: ReportSource, url_of_report: dict[str, str], assets: A
 
     def resolve(address: str, tag: str) -> str | None:
         if _EXTERNAL.match(address):
+            if tag == "img" and re.match(r"(https?:)?//", address):
+                problems.warning(report.source, _line_of(report, address), f"the picture "
+                                 f"'{address}' is on another site and will not be shown (the site "
+                                 "loads nothing from elsewhere): save it beside the report")
             return None
         occurrences[address] += 1
         target, _, fragment = address.partition("#")
@@ -120,7 +124,11 @@ def render_report(report: ReportSource, url_of_report: dict[str, str], assets: A
             found = assets.find(target, beside=report.folder)
         if found is None:
             line = _line_of(report, address, occurrences[address])
-            if tag == "img" or _names_a_file(target):
+            if leaves_site(target, report.folder):
+                problems.error(report.source, line, f"the address '{address}' points outside the "
+                                                    "site folder: use a file beside the report or "
+                                                    "under static/")
+            elif tag == "img" or _names_a_file(target):
                 problems.error(report.source, line, f"the link or image '{address}' points to no "
                                                     "file of the site (or to a draft)")
             else:
@@ -134,8 +142,10 @@ def render_report(report: ReportSource, url_of_report: dict[str, str], assets: A
     if fields["cover"]:
         found = assets.find(fields["cover"], beside=report.folder)
         if found is None:
-            problems.error(report.source, report.lines["cover"], f"the cover '{fields['cover']}' is not a file beside "
-                                             "the report or under static/")
+            where = "points outside the site folder" if leaves_site(fields["cover"], report.folder) \
+                else "is not a file beside the report or under static/"
+            problems.error(report.source, report.lines["cover"],
+                           f"the cover '{fields['cover']}' {where}")
         cover = found or ""
     return Report(
         source=report.source, body_html=rendered.html, text=rendered.text, toc=rendered.toc,

@@ -2,11 +2,15 @@
 temporary folder beside it and swapped in, so a failed or killed build never leaves half a site."""
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 from pathlib import Path
 
-from .errors import ShowcaseError
+from .errors import ShowcaseError, UsageError
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
 
 
 class OutputError(ShowcaseError):
@@ -25,6 +29,27 @@ def find_collisions(paths: list[str]) -> list[str]:
     return clashes
 
 
+def check_output_folder(out_dir: Path, site_dir: Path) -> None:
+    """Refuse an output folder whose replacement would destroy something else: the site itself,
+    a folder holding it, or a folder of other files (a build replaces the whole folder)."""
+    out_dir, site_dir = out_dir.resolve(), site_dir.resolve()
+    if out_dir == site_dir or out_dir in site_dir.parents:
+        raise UsageError(f"the output folder {out_dir} would replace the site itself; "
+                          "choose another --out")
+    for name in ("content", "data", "templates", "static"):
+        source = site_dir / name
+        if out_dir == source or source in out_dir.parents:
+            raise UsageError(f"the output folder {out_dir} is inside the site's {name}/ folder; "
+                              "choose another --out")
+    if out_dir.is_file():
+        raise UsageError(f"the output path {out_dir} is a file, not a folder")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (
+            (out_dir / "index.html").is_file() and (out_dir / "404.html").is_file()):
+        raise UsageError(f"the folder {out_dir} holds files that are not a site built by "
+                          "showcase, and a build replaces the whole folder; choose an empty or "
+                          "new folder for --out")
+
+
 def write_output(out_dir: Path, pages: list[tuple[str, bytes]],
                  files: tuple[tuple[str, Path], ...]) -> None:
     """Replace `out_dir` with exactly these pages and copied files."""
@@ -32,11 +57,9 @@ def write_output(out_dir: Path, pages: list[tuple[str, bytes]],
     if clashes:
         raise OutputError("two outputs claim the same path: " + "; ".join(clashes))
     out_dir = out_dir.resolve()
-    if out_dir.exists() and not out_dir.is_dir():
-        raise OutputError(f"the output path {out_dir} is a file, not a folder")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(out_dir)
     staging = out_dir.with_name(f".{out_dir.name}.new-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
     try:
         for path, data in pages:
             target = staging / path
@@ -52,13 +75,32 @@ def write_output(out_dir: Path, pages: list[tuple[str, bytes]],
         raise OutputError(f"cannot write the output to {out_dir}: {exc}") from exc
 
 
+def _remove_leftovers(out_dir: Path) -> None:
+    """Temporary folders of builds that were killed before they could clean up."""
+    for leftover in out_dir.parent.glob(f".{out_dir.name}.*-*"):
+        if leftover.name.rsplit(".", 1)[-1].split("-")[0] in ("new", "old"):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
 def _swap(staging: Path, out_dir: Path) -> None:
-    """Put the new site in place with two renames; the old one is removed only afterwards."""
+    """Put the new site in place. Where the system can exchange two folders in one step
+    (Linux renameat2), a reader or a kill never sees a moment without a complete site."""
     if not out_dir.exists():
         staging.rename(out_dir)
         return
+    if _exchange(staging, out_dir):
+        shutil.rmtree(staging, ignore_errors=True)  # now holds the previous site
+        return
     retired = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-    shutil.rmtree(retired, ignore_errors=True)
     out_dir.rename(retired)
     staging.rename(out_dir)
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    return renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second),
+                     _RENAME_EXCHANGE) == 0

@@ -48,7 +48,7 @@ class _SubPathHandler(http.server.SimpleHTTPRequestHandler):
 
     def translate_path(self, path):
         if not (path == self.prefix or path.startswith(self.prefix + "/")):
-            return str(Path(self.directory) / "\0missing")
+            return str(Path(self.directory) / "..outside-the-prefix" / "missing")
         return super().translate_path(path[len(self.prefix):] or "/")
 
     def log_message(self, *args):

@@ -47,7 +47,8 @@ def test_pages_fit_a_phone_without_sideways_scrolling(phone, sample_output, serv
 def test_body_text_is_large_and_airy(phone, sample_output, serve_sub):
     base = serve_sub(sample_output)
     phone.goto(base)
-    phone.locator("a.item-title").first.click()
+    with phone.expect_navigation(wait_until="load"):
+        phone.locator("a.item-title").first.click()
     size, line_height = phone.evaluate("""() => {
         const p = document.querySelector('.prose p');
         const style = getComputedStyle(p);
