@@ -138,6 +138,7 @@ def _pages(site: Site) -> list[Page]:
                 "other_honours": [(h, list_of[h.list_slug]) for h in
                                   site.households_by_family[(household.name, household.region)]
                                   if h.id != household.id]}))
+    pages.append(Page("search/", "search.html", {}))
     pages.append(Page("404.html", "404.html", {}))
     pages.append(Page("feed.xml", "feed.xml", {"entries": site.reports[:FEED_SIZE]}))
     pages.append(Page("sitemap.xml", "sitemap.xml", {}))

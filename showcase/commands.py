@@ -14,6 +14,7 @@ from .errors import ContentError, Problem, Problems, UsageError
 from .load import load_site
 from .model import Site
 from .render import render_site
+from .search.index import build_search_files
 from .validate import validate
 from .write import check_output_folder, write_output
 
@@ -74,7 +75,7 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
     check_output_folder(out_dir, site_dir)
     sources, content, site, problems = _prepare(site_dir, drafts=drafts, base_url=base_url,
                                                 today=today)
-    pages = _render(sources, content, site, jobs)
+    pages = _render(sources, content, site, jobs) + build_search_files(site)
     write_output(out_dir, pages, content.assets.files)
     return Outcome(site, len(pages), len(content.assets.files), problems.warnings)
 

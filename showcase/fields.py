@@ -9,6 +9,7 @@ import datetime as dt
 import difflib
 
 from .errors import Problems
+from .load import strip_control_characters
 from .text import parse_date
 from .yamlfile import YAML_FAILED, LineDict, LineList
 
@@ -51,7 +52,9 @@ class Fields:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             self.error(key, f"'{key}' must be text, not {_kind(value)}")
             return None
-        return str(value).strip()
+        # a YAML escape such as "\0" can still make one after the file itself was cleaned
+        return strip_control_characters(str(value), self.path, self.problems,
+                                        self.line(key)).strip()
 
     def date(self, key: str, required: bool = False) -> dt.date | None:
         raw = self.text(key, required)
@@ -92,7 +95,8 @@ class Fields:
         if value is None:
             return ()
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            return (str(value).strip(),) if str(value).strip() else ()
+            value = LineList([value])
+            value.line = self.line(key)
         if not isinstance(value, LineList):
             self.error(key, f"'{key}' must be a list like [a, b], not {_kind(value)}")
             return ()
@@ -101,8 +105,11 @@ class Fields:
             if isinstance(item, bool) or not isinstance(item, (str, int, float)):
                 self.problems.error(self.path, value.line_of(index),
                                     f"each item of '{key}' must be text, not {_kind(item)}")
-            elif str(item).strip():
-                items.append(str(item).strip())
+            else:
+                item = strip_control_characters(str(item), self.path, self.problems,
+                                                value.line_of(index)).strip()
+                if item:
+                    items.append(item)
         return tuple(dict.fromkeys(items))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -63,7 +64,22 @@ def decode(data: bytes, path: str, problems: Problems) -> str | None:
         problems.error(path, line, f"the file is not UTF-8 text.{hint} open it and save it again "
                                    "as UTF-8 (in Notepad: Save As, Encoding: UTF-8)")
         return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return strip_control_characters(text, path, problems)
+
+
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Invisible characters that Word and old systems leave in pasted text; no page or feed may
+carry them (XML forbids most of them)."""
+
+
+def strip_control_characters(text: str, path: str, problems: Problems, line: int = 1) -> str:
+    """Remove them, telling the author where each line had some."""
+    for match in CONTROL.finditer(text):
+        at = line + text.count("\n", 0, match.start())
+        problems.warning(path, at, f"an invisible control character (U+{ord(match.group()):04X}) "
+                                   "was removed")
+    return CONTROL.sub("", text)
 
 
 def read_text(root: Path, file: Path, problems: Problems) -> SourceText | None:

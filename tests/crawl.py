@@ -15,7 +15,7 @@ class _Links(html.parser.HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         for name, value in attrs:
-            if value and (name in ("href", "src") or (name == "srcset")):
+            if value and (name in ("href", "src", "action") or (name == "srcset")):
                 self.links.extend(v.split()[0] for v in value.split(",")) if name == "srcset" \
                     else self.links.append(value)
 
