@@ -9,6 +9,7 @@ from pathlib import Path
 from . import commands
 from .errors import ContentError, ShowcaseError, UsageError
 from .load import REPOSITORY
+from .privacy import mask_personal_data
 from .serve import serve
 
 DESCRIPTION = """\
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except ContentError as exc:
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
+            print(mask_personal_data(str(problem)), file=sys.stderr)
         errors = sum(1 for p in exc.problems if p.severity == "error")
         print(f"{errors} error(s): nothing was written; the previous output is unchanged",
               file=sys.stderr)
@@ -111,4 +112,4 @@ def main(argv: list[str] | None = None) -> int:
 
 def _print_warnings(warnings) -> None:
     for warning in warnings:
-        print(warning, file=sys.stderr)
+        print(mask_personal_data(str(warning)), file=sys.stderr)

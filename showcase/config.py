@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from .errors import Problems
 from .fields import Fields, expect_mapping
 from .load import SourceText
+from .privacy import number_forms
 from .yamlfile import parse_yaml
 
 DEFAULT_CATEGORIES = ("经验交流", "典型推介", "工作总结", "工作计划", "考察报告", "新闻动态")
@@ -35,9 +36,10 @@ class SiteConfig:
     """Numbers that look personal but are published on purpose (an office's duty mobile)."""
 
     def allowed_numbers(self) -> frozenset[str]:
-        """Digits of every number the site publishes on purpose: its contact and privacy_allow."""
-        numbers = (self.contact, *self.privacy_allow)
-        return frozenset(d for d in (re.sub(r"\D", "", n) for n in numbers) if d)
+        """Every number the site publishes on purpose: its contact, its filing numbers and the
+        numbers listed under privacy_allow."""
+        written = (self.contact, self.icp, self.police_record, self.site_code, *self.privacy_allow)
+        return frozenset().union(*(number_forms(text) for text in written))
 
 
 def normalise_base_url(url: str) -> str:

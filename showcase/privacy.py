@@ -18,7 +18,7 @@ RESIDENT_ID = "resident ID number"
 MOBILE = "mobile number"
 BANK_CARD = "bank card number"
 
-_EDGE_BEFORE = r"(?<![0-9A-Za-z])"
+_EDGE_BEFORE = r"(?<![0-9A-Za-z\ue000])"
 _EDGE_AFTER = r"(?![0-9A-Za-z])"
 _ID_18 = re.compile(_EDGE_BEFORE + r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])"
                     r"(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx]" + _EDGE_AFTER)
@@ -26,8 +26,10 @@ _ID_15 = re.compile(_EDGE_BEFORE + r"[1-9]\d{5}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[
                     + _EDGE_AFTER)
 _MOBILE = re.compile(_EDGE_BEFORE + r"(?:(?:\+|00)86[ -]?|\(\+?86\) ?)?"
                      r"1[3-9]\d(?:[ -]?\d{4}[ -]?\d{4}|\d{8})" + _EDGE_AFTER)
-_CARD = re.compile(_EDGE_BEFORE + r"(?:\d{13,19}|\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,3})?)"
-                   + _EDGE_AFTER)
+_CARD = re.compile(_EDGE_BEFORE + r"(?<!\d[ -])(?:\d{13,19}|\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,3})?)"
+                   + _EDGE_AFTER + r"(?![ -]\d)")
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋－　（）", "0123456789+- ()")
+"""Full-width digits are read as digits: same length, so every position stays where it was."""
 MASK = "\ue000"
 """Stands for '*' in masked text until rendering, so Markdown does not read 138****5678 as
 emphasis nor YAML as an alias; the renderer turns it into '*' (see `unmask_stars`)."""
@@ -47,6 +49,18 @@ class Finding:
 
 def digits(text: str) -> str:
     return re.sub(r"\D", "", text)
+
+
+def number_forms(text: str) -> frozenset[str]:
+    """The ways a published number is compared with what the guard finds: its digits (with an
+    ID's final X), and a mobile number without its country code."""
+    forms = set()
+    for written in re.findall(r"\+?[\d０-９][\d０-９ \-－]*[\dXx０-９]", text):
+        number = re.sub(r"[^\dX]", "", written.translate(_FULL_WIDTH).upper())
+        forms.add(number)
+        if len(number) > 11 and number[-11] == "1":
+            forms.add(number[-11:])
+    return frozenset(forms)
 
 
 def _real_date(text: str) -> bool:
@@ -95,6 +109,7 @@ def find_personal_data(text: str, allowed: frozenset[str] = frozenset()) -> list
     such as the office's own published contact number) are not personal data."""
     found: list[Finding] = []
     taken: list[tuple[int, int]] = []
+    text = text.translate(_FULL_WIDTH)
 
     def add(kind: str, match: re.Match, number: str) -> None:
         if number in allowed or any(s < match.end() and match.start() < e for s, e in taken):
@@ -107,7 +122,7 @@ def find_personal_data(text: str, allowed: frozenset[str] = frozenset()) -> list
             if is_resident_id(match.group()):
                 add(RESIDENT_ID, match, match.group().upper())
     for match in _MOBILE.finditer(text):
-        add(MOBILE, match, digits(match.group()))
+        add(MOBILE, match, digits(match.group())[-11:])
     for match in _CARD.finditer(text):
         number = digits(match.group())
         if 13 <= len(number) <= 19 and passes_luhn(number) and not is_resident_id(number):
@@ -121,7 +136,8 @@ def _line_at(text: str, offset: int) -> int:
 
 def guard(source: SourceText, mode: str, allowed: frozenset[str],
           problems: Problems) -> SourceText:
-    """Report personal data in one file; with mode 'mask', return the file with it masked."""
+    """Report personal data in one file, and return the file with it masked: published so with
+    mode 'mask'; with 'block' the build stops anyway, and no later message can quote it."""
     findings = find_personal_data(source.text, allowed)
     for finding in findings:
         line = _line_at(source.text, finding.start)
@@ -132,7 +148,7 @@ def guard(source: SourceText, mode: str, allowed: frozenset[str],
             problems.error(source.path, line, f"personal data ({finding.kind}) {finding.masked}: "
                                               "remove it, or set 'privacy: mask' in site.yaml to "
                                               "publish it masked")
-    if mode != "mask" or not findings:
+    if not findings:
         return source
     text, end = [], 0
     for finding in findings:
@@ -144,5 +160,17 @@ def guard(source: SourceText, mode: str, allowed: frozenset[str],
 def guard_file_name(path: str, allowed: frozenset[str], problems: Problems) -> None:
     """A file name is part of a page's address: personal data there must be renamed away."""
     for finding in find_personal_data(path, allowed):
-        problems.error(path, 1, f"personal data ({finding.kind}) {finding.masked} in the file "
-                                "name: rename the file")
+        problems.error(mask_personal_data(path), 1, f"personal data ({finding.kind}) "
+                                                    f"{finding.masked} in the file name: rename "
+                                                    "the file")
+
+
+def mask_personal_data(text: str) -> str:
+    """`text` with every number the guard would find shown masked: for messages, which quote
+    paths and values and must never print a resident's number in full."""
+    findings = find_personal_data(text)
+    out, end = [], 0
+    for finding in findings:
+        out += [text[end:finding.start], finding.masked]
+        end = finding.end
+    return "".join(out) + text[end:]

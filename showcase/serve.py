@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import commands
 from .errors import ContentError, ShowcaseError
+from .privacy import mask_personal_data
 
 WATCHED = ("site.yaml", "content", "data", "templates", "static")
 
@@ -25,13 +26,13 @@ class Preview:
         try:
             outcome = commands.build(self.site_dir, self.out_dir, drafts=True)
         except ContentError as exc:
-            self.failure = [str(p) for p in exc.problems]
+            self.failure = [mask_personal_data(str(p)) for p in exc.problems]
         except ShowcaseError as exc:
             self.failure = [f"error: {exc}"]
         else:
             self.failure = []
             for warning in outcome.warnings:
-                print(warning, flush=True)
+                print(mask_personal_data(str(warning)), flush=True)
             print(f"built {outcome.pages} pages", flush=True)
             return
         print("\n".join(self.failure), flush=True)

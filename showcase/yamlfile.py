@@ -102,11 +102,17 @@ def parse_yaml(text: str, path: str, problems: Problems, first_line: int = 1):
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else first_line
         what = exc.problem or exc.context or "cannot be read"
-        lines = padded.split("\n")
-        text = lines[line - 1] if 0 < line <= len(lines) else ""
-        problems.error(path, line, f"YAML syntax: {what}" + _yaml_hint(what, text))
+        lines = padded.rstrip("\n").split("\n")
+        line = max(first_line, min(line, len(lines)))  # an error at the very end: the last line
+        problems.error(path, line, f"YAML syntax: {what}" + _yaml_hint(what, lines[line - 1]))
     except yaml.YAMLError as exc:
         problems.error(path, first_line, f"YAML syntax: {exc}")
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+        # an explicit tag that does not fit its value (`!!int abc`), which PyYAML lets escape
+        problems.error(path, first_line, f"YAML: a value cannot be read ({exc}); remove any "
+                                         "'!!' type tag")
+    except RecursionError:
+        problems.error(path, first_line, "YAML: the lists or mappings are nested too deeply")
     return YAML_FAILED
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pypinyin import Style, lazy_pinyin
 
 from ..model import Household, HonourList, Report, Site
+from ..privacy import unmask_stars
 from ..slugs import SUFFIXES
 from .normalize import document_keys, fold_table, is_han, units
 
@@ -173,7 +174,7 @@ def _postings(documents: list[SearchDocument]) -> tuple[dict[str, str], float]:
 
 def _script(name: str, payload) -> bytes:
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return f'{CALLBACK}("{name}",{body});\n'.encode("utf-8")
+    return unmask_stars(f'{CALLBACK}("{name}",{body});\n').encode("utf-8")
 
 
 def _facet_table(documents: list[SearchDocument], site: Site) -> dict:
