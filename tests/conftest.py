@@ -41,6 +41,23 @@ def sample_output(tmp_path_factory) -> Path:
     return out
 
 
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (its own browser downloads are never used)."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as driver:
+        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS,
+                                          headless=True)
+        yield chromium
+        chromium.close()
+
+
 class _SubPathHandler(http.server.SimpleHTTPRequestHandler):
     """Serves the folder at /sub/ only; anything outside the prefix is a 404, as on a real host."""
 

@@ -57,13 +57,15 @@ def fold(text: str) -> str:
 
 
 def units(text: str) -> list[list[str]]:
-    """Folded text as segments of units (a Han character, or a Latin word or number); anything
-    else separates segments. Phrases never match across a separator."""
+    """Folded text as segments of units (a Han character, or a Latin word or number, 98.2 being
+    one number); anything else separates segments. Phrases never match across a separator."""
     segments: list[list[str]] = []
     current: list[str] = []
     word = ""
-    for char in fold(text):
-        if is_word_char(char):
+    folded = fold(text)
+    for index, char in enumerate(folded):
+        if is_word_char(char) or (char == "." and word[-1:].isdigit()
+                                  and folded[index + 1:index + 2].isdigit()):
             word += char
             continue
         if word:

@@ -42,6 +42,11 @@
     return node;
   }
 
+  function chineseDate(date) {
+    var parts = date.split("-").map(Number);
+    return parts.length === 3 ? parts[0] + "年" + parts[1] + "月" + parts[2] + "日" : date + "年";
+  }
+
   function highlighted(text, spans) {
     var fragment = document.createDocumentFragment(), at = 0;
     spans.forEach(function (span) {
@@ -85,7 +90,7 @@
         item.appendChild(link);
         var meta = element("p", "meta");
         meta.appendChild(element("span", "badge", KINDS[result.kind]));
-        meta.appendChild(element("span", "", result.date));
+        meta.appendChild(element("span", "", chineseDate(result.date)));
         meta.appendChild(element("span", "", result.region.split("/").slice(-2).join(" ")));
         item.appendChild(meta);
         var excerpt = element("p", "summary");

@@ -100,31 +100,35 @@
     return out;
   }
 
-  /* Segments of units, each unit with the span of original text it came from. */
+  /* Segments of units (a Han character, or a word or number, 98.2 being one number), each unit
+     with the span of original text it came from; anything else separates segments. */
   function segments(text) {
-    var result = [], current = [], word = "", wordStart = 0, offset = 0;
-    function endWord(at) {
-      if (word) { current.push({ u: word, s: wordStart, e: at }); word = ""; }
-    }
+    var folded = [], offset = 0;
     for (var ch of text) {
-      var next = offset + ch.length;
-      for (var c of foldChar(ch)) {
-        if (isWordChar(c)) {
-          if (!word) { wordStart = offset; }
-          word += c;
-          continue;
-        }
-        endWord(offset);
-        if (isHan(c)) {
-          current.push({ u: c, s: offset, e: next });
-        } else if (current.length) {
-          result.push(current);
-          current = [];
-        }
-      }
-      offset = next;
+      for (var c of foldChar(ch)) { folded.push({ c: c, s: offset, e: offset + ch.length }); }
+      offset += ch.length;
     }
-    endWord(offset);
+    var result = [], current = [], word = "", wordStart = 0, wordEnd = 0;
+    function endWord() {
+      if (word) { current.push({ u: word, s: wordStart, e: wordEnd }); word = ""; }
+    }
+    folded.forEach(function (item, index) {
+      var c = item.c, after = folded[index + 1];
+      if (isWordChar(c) || (c === "." && /[0-9]$/.test(word) && after && /[0-9]/.test(after.c))) {
+        if (!word) { wordStart = item.s; }
+        word += c;
+        wordEnd = item.e;
+        return;
+      }
+      endWord();
+      if (isHan(c)) {
+        current.push({ u: c, s: item.s, e: item.e });
+      } else if (current.length) {
+        result.push(current);
+        current = [];
+      }
+    });
+    endWord();
     if (current.length) { result.push(current); }
     return result;
   }

@@ -1,0 +1,176 @@
+"""Search as readers use it: the real JavaScript in headless Chromium, against the built sample
+site served under /sub/ (and opened from file://), judged by tests/search_oracle.py."""
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO
+from search_oracle import documents, relevant
+from showcase.search.normalize import fold, units
+
+QUERIES = yaml.safe_load((Path(__file__).with_name("search_queries.yaml")).read_text("utf-8"))
+SEARCH = "(args) => window.showcase.search(args[0], args[1])"
+
+
+@pytest.fixture(scope="module")
+def docs():
+    return documents(REPO)
+
+
+@pytest.fixture(scope="module")
+def search_page(browser, sample_output, serve_sub):
+    context = browser.new_context()
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(serve_sub(sample_output) + "search/index.html")
+    page.wait_for_function("() => window.showcase && window.showcase.search")
+    yield page
+    assert errors == []
+    context.close()
+
+
+def run(page, query: str, **options) -> list[dict]:
+    return page.evaluate(SEARCH, [query, {"limit": 10, **options}])
+
+
+def judged(query) -> tuple[str, str | None]:
+    return (query["query"], query["pinyin_of"]) if isinstance(query, dict) else (str(query), None)
+
+
+@pytest.mark.parametrize("kind", [k for k in QUERIES if k != "no_answer"])
+def test_each_class_of_query_finds_what_the_text_holds(kind, search_page, docs):
+    precisions, recalls, wrong = [], [], []
+    for entry in QUERIES[kind]:
+        query, pinyin_of = judged(entry)
+        wanted = relevant(query, docs, pinyin_of)
+        assert wanted, f"{query}: the judged set expects an answer"
+        found = [r["url"] for r in run(search_page, query)]
+        hits = [url for url in found if url in wanted]
+        precisions.append(len(hits) / len(found) if found else 0)
+        recalls.append(len(hits) / min(10, len(wanted)))
+        if precisions[-1] < 1 or recalls[-1] < 1:
+            wrong.append((query, sorted(set(found) - wanted), len(hits), len(wanted)))
+    assert statistics.mean(precisions) >= 0.98, wrong
+    assert statistics.mean(recalls) >= 0.98, wrong
+
+
+@pytest.mark.parametrize("query", QUERIES["no_answer"])
+def test_queries_with_no_answer_find_nothing(query, search_page, docs):
+    assert relevant(str(query), docs) == set()
+    assert run(search_page, str(query)) == []
+
+
+def test_a_report_named_for_the_query_comes_first(search_page, docs):
+    """共筑平安溆浦 is one report's title and appears in no other title."""
+    results = run(search_page, "共筑平安溆浦")
+    assert results[0]["title"] == "守护小家安宁 共筑平安溆浦"
+
+
+def test_results_carry_what_a_result_list_shows(search_page):
+    (result, *_) = run(search_page, "揚州")
+    assert set(result) >= {"url", "title", "kind", "date", "region", "excerpt"}
+    assert result["kind"] in ("report", "household")
+    assert "揚州" in result["excerpt"] or "扬州" in result["excerpt"]
+    start, end = result["highlights"][0]
+    assert result["excerpt"][start:end] in ("揚州", "扬州")
+
+
+def test_an_excerpt_keeps_the_traditional_text(search_page):
+    results = run(search_page, "运河")
+    assert any("運河" in r["excerpt"] for r in results)
+
+
+@pytest.mark.parametrize("option, value, check", [
+    ("kind", "household", lambda d: d.kind == "household"),
+    ("category", "典型推介", lambda d: d.category == "典型推介"),
+    ("year", "2023", lambda d: d.year == "2023"),
+    ("honour", "最美家庭", lambda d: d.honour == "最美家庭"),
+    ("region", "湖南省/怀化市", lambda d: d.region.startswith("湖南省/怀化市")),
+    ("region", "溆浦县", lambda d: "/溆浦县" in d.region),
+])
+def test_filters_keep_only_what_they_name(search_page, docs, option, value, check):
+    wanted = {d.url for d in docs if check(d)} & relevant("家庭", docs)
+    found = {r["url"] for r in run(search_page, "家庭", **{option: value, "limit": 500})}
+    assert found == wanted
+
+
+FOLDING_CASES = ["駐馬店", "揚州市邗江區婦聯", "ＡＢＣ１２３", "臺灣", "台灣", "溆浦縣", "Ⅻ",
+                 "第１１００戶", "98.2%", "v1.2.3", "阿依古丽·买买提", "İstanbul", "𠀀𠀁", "ﬁ",
+                 "㈠工作", "（一）健全机制", "２０２４年１２月", "e\u0301", "裏面 裡面 乾淨"]
+
+
+def test_python_and_javascript_fold_text_alike(search_page):
+    folded = search_page.evaluate("cases => Promise.all(cases.map(c => window.showcase.fold(c)))",
+                                  FOLDING_CASES)
+    assert folded == [fold(case) for case in FOLDING_CASES]
+    split = search_page.evaluate("cases => Promise.all(cases.map(c => window.showcase.units(c)))",
+                                 FOLDING_CASES)
+    assert split == [units(case) for case in FOLDING_CASES]
+
+
+def test_search_works_from_a_copy_opened_as_files(browser, sample_output):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto((sample_output / "search/index.html").as_uri())
+    page.wait_for_function("() => window.showcase && window.showcase.search")
+    assert [r["title"] for r in run(page, "共筑平安溆浦")][0] == "守护小家安宁 共筑平安溆浦"
+    context.close()
+
+
+@pytest.fixture
+def reader(browser, sample_output, serve_sub):
+    context = browser.new_context(viewport={"width": 360, "height": 640})
+    page = context.new_page()
+    yield page, serve_sub(sample_output)
+    context.close()
+
+
+def test_the_header_box_leads_to_results_and_the_address_keeps_the_search(reader):
+    page, base = reader
+    page.goto(base)
+    for _ in range(3):  # the skip link, the site's name, then the search box
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "site-q"
+    page.keyboard.type("留守儿童")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "search/index.html?q=" in page.url
+    page.wait_for_selector("#search-results li")
+    status = page.locator("#search-status").inner_text()
+    assert "报告" in status and "家庭" in status
+    assert "留守儿童" in page.locator("#search-results mark").first.inner_text()
+
+
+def test_results_follow_typing_and_filters_are_shareable(reader):
+    page, base = reader
+    page.goto(base + "search/index.html")
+    page.fill("#search-q", "驻马店")
+    page.wait_for_selector("#search-results li")
+    assert "q=%E9%A9%BB%E9%A9%AC%E5%BA%97" in page.url
+    page.select_option("select[name=kind]", "report")
+    page.wait_for_function("() => location.search.includes('kind=report')")
+    page.wait_for_function("() => document.querySelectorAll('.search-result .badge').length &&"
+                           " [...document.querySelectorAll('.search-result .badge')]"
+                           ".every(b => b.textContent === '报告')")
+    shared = page.url
+    chip = page.locator("#search-chips button")
+    assert "报告" in chip.inner_text()
+    page.goto(shared)  # the same address shows the same search
+    page.wait_for_selector("#search-results li")
+    assert page.input_value("#search-q") == "驻马店"
+    assert page.input_value("select[name=kind]") == "report"
+    page.locator("#search-chips button").click()
+    page.wait_for_function("() => !location.search.includes('kind=')")
+
+
+def test_nothing_found_says_so_and_suggests(reader):
+    page, base = reader
+    page.goto(base + "search/index.html?q=" + "上海市浦东新区")
+    page.wait_for_selector(".search-empty")
+    text = page.locator(".search-empty").inner_text()
+    assert "没有找到" in text and "更短的词" in text
