@@ -53,8 +53,13 @@ def context_for(page: Page, site: Site, assets: Assets) -> dict:
     def absolute(url: str) -> str:
         return site.config.base_url + url
 
+    def absolute_asset(name: str) -> str:
+        """A static file's address for other sites (link previews): absolute when a base URL is
+        known, else relative."""
+        return absolute(assets.static[name]) if site.config.base_url else asset(name)
+
     return {**page.context, "site": site, "config": site.config, "page": page, "root": root,
-            "asset": asset, "absolute": absolute,
+            "asset": asset, "absolute": absolute, "absolute_asset": absolute_asset,
             "content_security_policy": markupsafe.Markup(CONTENT_SECURITY_POLICY)}
 
 

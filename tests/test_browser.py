@@ -48,3 +48,66 @@ def test_footer_shows_the_filing_numbers(phone, sample_output, serve_sub):
     phone.goto(serve_sub(sample_output))
     footer = phone.locator("footer").inner_text()
     assert "湘ICP备00000000号-1" in footer and "网站标识码" in footer and "主办单位" in footer
+
+
+def body_font_size(page) -> float:
+    return page.evaluate("parseFloat(getComputedStyle(document.querySelector('main p')"
+                         " || document.body).fontSize)")
+
+
+def test_large_type_and_contrast_are_chosen_once_and_kept(browser, sample_output, serve_sub):
+    base = serve_sub(sample_output)
+    context = browser.new_context(viewport={"width": 360, "height": 640})
+    page = context.new_page()
+    page.goto(base)
+    normal = body_font_size(page)
+    assert normal >= 16
+    page.click("[data-reading=large]")
+    assert body_font_size(page) >= 20  # no reload needed
+    assert page.get_attribute("[data-reading=large]", "aria-pressed") == "true"
+    page.click("[data-reading=contrast]")
+    background = page.evaluate("getComputedStyle(document.querySelector('.site-header'))"
+                               ".backgroundColor")
+    assert background == "rgb(0, 0, 0)"
+    page.goto(base + "honours/")  # another page: the choice holds
+    assert body_font_size(page) >= 20
+    assert "reading-contrast" in page.evaluate("document.documentElement.className")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.close()
+    later = context.new_page()  # a later visit
+    later.goto(base + "reports/")
+    assert body_font_size(later) >= 20
+    later.click("[data-reading=large]")
+    assert body_font_size(later) == normal
+    context.close()
+
+
+def test_without_javascript_the_page_reads_in_the_normal_mode(browser, sample_output, serve_sub):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(serve_sub(sample_output))
+    assert page.locator("#reading-controls").is_hidden()
+    assert page.locator("h1").is_visible() and body_font_size(page) >= 16
+    context.close()
+
+
+def test_a_report_prints_as_text_with_its_title_unit_and_date(browser, sample_output, serve_sub):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(serve_sub(sample_output) + "reports/longhui-tiaojie-wangluo/")  # parts, a table
+    page.emulate_media(media="print")
+    for hidden in (".site-header", ".site-footer", ".prev-next", ".toc", ".breadcrumb"):
+        assert page.locator(hidden).first.is_hidden(), hidden
+    for shown in ("h1", ".report-header .meta", ".prose"):
+        assert page.locator(shown).first.is_visible(), shown
+    assert page.evaluate("getComputedStyle(document.querySelector('.prose h2'))"
+                         ".breakAfter") == "avoid"
+    assert page.pdf(format="A4").startswith(b"%PDF")
+    context.close()
+
+
+def test_link_previews_have_title_description_and_picture(sample_output):
+    page = next((sample_output / "reports").glob("*/index.html")).read_text("utf-8")
+    for name in ("og:title", "og:description", "og:image", "og:url", "og:type"):
+        assert f'<meta property="{name}" content="' in page, name
+    assert 'property="og:image" content="https://pingan.example.org/zt/pajt/static/images/' in page
