@@ -79,6 +79,30 @@ def figures(site: Site) -> dict[str, int]:
     }
 
 
+def chart_data(site: Site) -> dict[str, list[tuple[str, int]]]:
+    """What the home page draws: households honoured per year and per county, reports per
+    category."""
+    per_year = Counter()
+    per_county = Counter()
+    for honour_list in site.honour_lists:
+        per_year[f"{honour_list.year}年"] += len(honour_list.households)
+        for household in honour_list.households:
+            county = "/".join(household.region.split("/")[:COUNTY_DEPTH])
+            per_county[county] += 1
+    return {
+        "years": sorted(per_year.items()),
+        "counties": [(site.regions[c].name, n) for c, n in
+                     sorted(per_county.items(), key=lambda item: (-item[1], item[0]))],
+        "categories": [(t.name, len(t.reports)) for t in site.categories],
+    }
+
+
+def region_chart(site: Site, region) -> list[tuple[str, int]]:
+    """Households honoured in each region directly below `region`."""
+    return [(site.regions[c].name, len(site.region_households.get(c, ())))
+            for c in region.children if site.region_households.get(c)]
+
+
 def featured(site: Site) -> list[Report]:
     return sorted((r for r in site.reports if r.featured),
                   key=lambda r: (r.weight, -r.date.toordinal(), r.slug))
@@ -105,7 +129,8 @@ def _listing(base: str, template: str, items, **context) -> list[Page]:
 
 def _pages(site: Site) -> list[Page]:
     pages = [Page("", "index.html", {"featured": featured(site), "figures": figures(site),
-                                     "latest": site.reports[:LATEST_ON_HOME]})]
+                                     "latest": site.reports[:LATEST_ON_HOME],
+                                     "charts": chart_data(site)})]
     pages += _listing("reports/", "reports.html", site.reports, heading="全部报告")
     category_of = {t.name: t for t in site.categories}
     tag_of = {t.name: t for t in site.tags}
@@ -156,6 +181,7 @@ def _region_pages(site: Site) -> list[Page]:
                     if c in site.region_reports or c in site.region_households]
         pages += _listing(region.url, "region.html", site.region_reports.get(region.path, ()),
                           region=region, children=children, household_count=len(households),
+                          chart=region_chart(site, region),
                           breadcrumb=site.regions.ancestors(region.path),
                           groups=_group_by_region(site, households)
                           if len(households) <= HOUSEHOLDS_INLINE else [])

@@ -10,6 +10,7 @@ import jinja2
 import markupsafe
 
 from .assets import Assets
+from .charts import bar_chart
 from .model import Page, Site
 from .privacy import unmask_stars
 from .text import chinese_date
@@ -31,6 +32,7 @@ def make_environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
     env.filters["date_cn"] = chinese_date
+    env.globals["bar_chart"] = bar_chart
     return env
 
 

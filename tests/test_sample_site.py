@@ -190,3 +190,42 @@ def test_a_broken_template_is_reported_and_the_output_kept(tmp_path):
     assert result.stderr.startswith("templates/404.html:")
     assert "Traceback" not in result.stderr
     assert snapshot(out) == before
+
+
+def chart_tables(page: str) -> dict[str, dict[str, int]]:
+    """The data tables behind the charts of a page: caption -> {label: number}."""
+    tables = {}
+    for caption, body in re.findall(r"<table><caption>(.*?)</caption>.*?<tbody>(.*?)</tbody>",
+                                    page, re.S):
+        rows = re.findall(r'<th scope="row">(.*?)</th><td>(\d+)</td>', body)
+        tables[caption] = {label: int(n) for label, n in rows}
+    return tables
+
+
+def test_charts_show_the_counts_of_the_content(sample_output):
+    lists = [yaml.safe_load(p.read_text("utf-8")) for p in (REPO / "data/households").glob("*.yaml")]
+    per_year: dict[str, int] = {}
+    per_county: dict[str, int] = {}
+    for honours in lists:
+        year = f"{honours['list']['year']}年"
+        per_year[year] = per_year.get(year, 0) + len(honours["households"])
+        for household in honours["households"]:
+            county = household["region"].split("/")[2]
+            per_county[county] = per_county.get(county, 0) + 1
+    per_category: dict[str, int] = {}
+    for front in published_reports(REPO).values():
+        per_category[front["category"]] = per_category.get(front["category"], 0) + 1
+    home = chart_tables((sample_output / "index.html").read_text("utf-8"))
+    assert home["各年度受表彰家庭"] == per_year
+    assert home["各县（市、区）受表彰家庭"] == per_county
+    assert home["各栏目报告"] == per_category
+    county = chart_tables((sample_output / "regions/hunan-sheng/huaihua-shi/xupu-xian/index.html")
+                          .read_text("utf-8"))["下辖各地受表彰家庭"]
+    towns: dict[str, int] = {}
+    for honours in lists:
+        for household in honours["households"]:
+            parts = household["region"].split("/")
+            if parts[2] == "溆浦县":
+                towns[parts[3]] = towns.get(parts[3], 0) + 1
+    assert county == towns
+    assert '<svg viewBox=' in (sample_output / "index.html").read_text("utf-8")
