@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from .images import Picture, plan_picture
 from .load import AssetFile, SiteSources
 from .slugs import slugify
 
@@ -20,11 +21,14 @@ def hashed_name(name: str, digest: str) -> str:
 
 @dataclass(frozen=True)
 class Assets:
-    """Where each static and content file is published (paths relative to the output root)."""
+    """Where each static and content file is published (paths relative to the output root);
+    `files` are (output path, source, width to resize to or None)."""
 
     static: dict[str, str]
     content: dict[str, str]
-    files: tuple[tuple[str, Path], ...]
+    files: tuple[tuple[str, Path, int | None], ...]
+    pictures: dict[str, Picture]
+    """Resizable pictures by their published path."""
 
     def find(self, reference: str, beside: str | None = None) -> str | None:
         """Output path of `reference`, looked up beside a content file (a folder under content/),
@@ -62,18 +66,23 @@ def ascii_name(name: str) -> str:
 
 
 def _publish(files: tuple[AssetFile, ...], folder: str,
-             rename=lambda name: name) -> dict[str, tuple[str, Path]]:
-    return {f.name: (f"{folder}/{hashed_name(rename(f.name), f.digest)}", f.source)
-            for f in files}
+             rename=lambda name: name) -> dict[str, tuple[str, AssetFile]]:
+    return {f.name: (f"{folder}/{hashed_name(rename(f.name), f.digest)}", f) for f in files}
 
 
 def plan_assets(sources: SiteSources) -> Assets:
     static = _publish(sources.static_files, "static")
     content = _publish(sources.content_files, "media", ascii_name)
     # equal output paths mean equal pinyin and equal content hash: the same bytes, published once
-    files = sorted(dict([*static.values(), *content.values()]).items())
+    published = dict([*static.values(), *content.values()])
+    pictures = {out: plan_picture(out, f.size) for out, f in published.items() if f.size}
+    files = {out: (f.source, None) for out, f in published.items()}
+    for picture in pictures.values():
+        for path, width in picture.copies:
+            files.setdefault(path, (files[picture.copies[-1][0]][0], width))
     return Assets(
         static={name: out for name, (out, _) in static.items()},
         content={name: out for name, (out, _) in content.items()},
-        files=tuple(files),
+        files=tuple((out, source, width) for out, (source, width) in sorted(files.items())),
+        pictures=pictures,
     )

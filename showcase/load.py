@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import Problems
+from .images import picture_size
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 """The repository's own site: templates and static files a site lacks fall back to it."""
@@ -31,6 +32,8 @@ class AssetFile:
     name: str
     source: Path
     digest: str
+    size: tuple[int, int] | None = None
+    """Width and height, for a picture that can be resized."""
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,7 @@ def _allowed(path: Path, root: Path, problems: Problems) -> bool:
 
 def _asset(folder: Path, file: Path) -> AssetFile:
     digest = hashlib.sha256(file.read_bytes()).hexdigest()
-    return AssetFile(file.relative_to(folder).as_posix(), file, digest)
+    return AssetFile(file.relative_to(folder).as_posix(), file, digest, picture_size(file))
 
 
 def _static_files(root: Path, problems: Problems) -> tuple[AssetFile, ...]:

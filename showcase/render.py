@@ -7,10 +7,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import jinja2
-import markupsafe
+from markupsafe import Markup, escape
 
 from .assets import Assets
 from .charts import bar_chart
+from .images import img_attributes
 from .model import Page, Site
 from .privacy import unmask_stars
 from .text import chinese_date
@@ -55,6 +56,14 @@ def context_for(page: Page, site: Site, assets: Assets) -> dict:
     def absolute(url: str) -> str:
         return site.config.base_url + url
 
+    def picture(url: str, alt: str, css_class: str = "", lazy: bool = False) -> Markup:
+        """An <img> of a published file, with its smaller copies when it has them."""
+        shown = assets.pictures.get(url)
+        attributes = img_attributes(shown, root, lazy) if shown else \
+            f'src="{escape(root + url)}"' + (' loading="lazy"' if lazy else "")
+        css = f' class="{escape(css_class)}"' if css_class else ""
+        return Markup(f'<img{css} {attributes} alt="{escape(alt)}">')
+
     def absolute_asset(name: str) -> str:
         """A static file's address for other sites (link previews): absolute when a base URL is
         known, else relative."""
@@ -62,7 +71,8 @@ def context_for(page: Page, site: Site, assets: Assets) -> dict:
 
     return {**page.context, "site": site, "config": site.config, "page": page, "root": root,
             "asset": asset, "absolute": absolute, "absolute_asset": absolute_asset,
-            "content_security_policy": markupsafe.Markup(CONTENT_SECURITY_POLICY)}
+            "picture": picture,
+            "content_security_policy": Markup(CONTENT_SECURITY_POLICY)}
 
 
 def render_page(env: jinja2.Environment, page: Page, site: Site, assets: Assets) -> bytes:

@@ -15,6 +15,7 @@ from .assets import Assets, leaves_site
 from .config import SiteConfig
 from .errors import Problems
 from .fields import Fields, expect_mapping
+from .images import make_responsive
 from .load import SourceText
 from .markup import first_paragraph_text, render_markdown
 from .model import Report, RegionTree
@@ -138,6 +139,7 @@ def render_report(report: ReportSource, url_of_report: dict[str, str], assets: A
         return root + found + (f"#{fragment}" if fragment else "")
 
     rendered = render_markdown(report.body, resolve)
+    body_html = make_responsive(rendered.html, assets.pictures, root)
     cover = ""
     if fields["cover"]:
         found = assets.find(fields["cover"], beside=report.folder)
@@ -148,7 +150,7 @@ def render_report(report: ReportSource, url_of_report: dict[str, str], assets: A
                            f"the cover '{fields['cover']}' {where}")
         cover = found or ""
     return Report(
-        source=report.source, body_html=rendered.html, text=rendered.text, toc=rendered.toc,
+        source=report.source, body_html=body_html, text=rendered.text, toc=rendered.toc,
         reading_minutes=reading_minutes(rendered.text), cover=cover,
         summary=fields["summary"] or summarise(first_paragraph_text(rendered.html)),
         **{k: v for k, v in fields.items() if k not in ("cover", "summary")},

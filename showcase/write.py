@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 from .errors import ShowcaseError, UsageError
+from .images import write_copy
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -51,9 +52,10 @@ def check_output_folder(out_dir: Path, site_dir: Path) -> None:
 
 
 def write_output(out_dir: Path, pages: list[tuple[str, bytes]],
-                 files: tuple[tuple[str, Path], ...]) -> None:
-    """Replace `out_dir` with exactly these pages and copied files."""
-    clashes = find_collisions([p for p, _ in pages] + [p for p, _ in files])
+                 files: tuple[tuple[str, Path, int | None], ...]) -> None:
+    """Replace `out_dir` with exactly these pages and copied files (resized where a width is
+    given)."""
+    clashes = find_collisions([p for p, _ in pages] + [p for p, _, _ in files])
     if clashes:
         raise OutputError("two outputs claim the same path: " + "; ".join(clashes))
     out_dir = out_dir.resolve()
@@ -65,10 +67,13 @@ def write_output(out_dir: Path, pages: list[tuple[str, bytes]],
             target = staging / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        for path, source in files:
+        for path, source, width in files:
             target = staging / path
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+            if width is None:
+                shutil.copyfile(source, target)
+            else:
+                write_copy(source, target, width)
         _swap(staging, out_dir)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)

@@ -44,3 +44,10 @@ def test_crawl_under_a_sub_path(linked_output, serve_sub):
     assert result.broken == []
     assert any(url.endswith(".png") for url in result.pages)
     assert any("/media/2024/files/" in url for url in result.pages)
+
+
+def test_pictures_in_the_text_load_lazily_with_their_size(linked_output):
+    out, _ = linked_output
+    page = (out / "reports/2024-zongjie/index.html").read_text("utf-8")
+    tag = re.search(r'<img alt="表彰会现场"[^>]*>', page).group(0)
+    assert 'loading="lazy"' in tag and 'width="4"' in tag and 'height="3"' in tag

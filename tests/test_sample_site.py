@@ -229,3 +229,18 @@ def test_charts_show_the_counts_of_the_content(sample_output):
                 towns[parts[3]] = towns.get(parts[3], 0) + 1
     assert county == towns
     assert '<svg viewBox=' in (sample_output / "index.html").read_text("utf-8")
+
+
+def test_pictures_come_in_sizes_for_each_screen(sample_output):
+    from PIL import Image
+    page_dir = sample_output / "reports/qiaojiang-sanlian-santiao"
+    tag = re.search(r'<img class="cover" [^>]*>', (page_dir / "index.html").read_text("utf-8"))
+    attributes = dict(re.findall(r'(\w+)="([^"]*)"', tag.group(0)))
+    assert "loading" not in attributes  # the cover is at the top: no lazy loading
+    copies = [part.split() for part in attributes["srcset"].split(", ")]
+    assert [int(w[:-1]) for _, w in copies] == [360, 720, 1080, 1600]
+    for address, width in copies:
+        with Image.open(page_dir / address) as image:
+            assert image.width == int(width[:-1])
+    with Image.open(page_dir / attributes["src"]) as shown:
+        assert (shown.width, shown.height) == (int(attributes["width"]), int(attributes["height"]))
