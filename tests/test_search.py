@@ -150,10 +150,15 @@ def test_the_header_box_leads_to_results_and_the_address_keeps_the_search(reader
 
 def test_results_follow_typing_and_filters_are_shareable(reader):
     page, base = reader
+    loaded = []
+    page.on("request", lambda request: loaded.append(request.url))
     page.goto(base + "search/index.html")
     page.fill("#search-q", "驻马店")
     page.wait_for_selector("#search-results li")
     assert "q=%E9%A9%BB%E9%A9%AC%E5%BA%97" in page.url
+    assert not any(url.endswith("/search/f.js") for url in loaded)  # only when filtering
+    page.click("#search-filters summary")
+    page.wait_for_selector("select[name=category] option:nth-child(2)", state="attached")
     page.select_option("select[name=kind]", "report")
     page.wait_for_function("() => location.search.includes('kind=report')")
     page.wait_for_function("() => document.querySelectorAll('.search-result .badge').length &&"

@@ -153,15 +153,28 @@
     options("region", paths);
   }
 
+  /* The choices of the filters come from search/f.js, which grows with the site: it is loaded
+     only when the reader opens the filters, or arrives with filters in the address. */
+  var filters = document.getElementById("search-filters");
+  var choices = null;
+  function loadChoices() {
+    choices = choices || window.showcase.facets().then(fillChoices);
+    return choices;
+  }
+  filters.addEventListener("toggle", function () { if (filters.open) { loadChoices(); } });
+
   var params = new URLSearchParams(location.search);
   input.value = params.get("q") || "";
-  window.showcase.facets().then(function (table) {
-    fillChoices(table);
-    FILTERS.forEach(function (name) {
-      if (params.get(name) && form.elements[name]) { form.elements[name].value = params.get(name); }
-    });
+  var filtered = FILTERS.filter(function (name) { return params.get(name); });
+  if (filtered.length) {
+    filters.open = true;
+    loadChoices().then(function () {
+      filtered.forEach(function (name) { form.elements[name].value = params.get(name); });
+      run(true);
+    }, function () { run(true); });
+  } else {
     run(true);
-  }, function () { run(true); });
+  }
 
   input.addEventListener("input", function () {
     clearTimeout(timer);
