@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import PurePosixPath
 
 from .assets import Assets, leaves_site
 from .errors import Problems
@@ -11,7 +10,7 @@ from .load import SourceText
 from .markup import render_markdown
 from .model import HonourList, Household, RegionTree
 from .regions import check_region
-from .slugs import is_safe_slug, slugify
+from .slugs import file_slug, is_safe_slug, slugify
 from .yamlfile import LineDict, LineList, parse_yaml
 
 FILE_KEYS = ("list", "households")
@@ -40,7 +39,7 @@ def read_honour_list(source: SourceText, regions: RegionTree, assets: Assets,
         return None
     fields = Fields(details, source.path, problems, "'list'")
     fields.warn_unknown(LIST_KEYS)
-    slug = list_slug(source.path)
+    slug = file_slug(source.path)
     values = dict(
         title=fields.text("title", required=True), honour=fields.text("honour", required=True),
         year=fields.integer("year", required=True, minimum=1949),
@@ -65,11 +64,6 @@ def read_honour_list(source: SourceText, regions: RegionTree, assets: Assets,
         return None
     return HonourList(slug=slug, source=source.path, households=_distinct_ids(households),
                       **values)
-
-
-def list_slug(path: str) -> str:
-    stem = PurePosixPath(path).stem
-    return stem.lower() if is_safe_slug(stem.lower()) else slugify(stem)
 
 
 def _distinct_ids(households: list[Household]) -> tuple[Household, ...]:

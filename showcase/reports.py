@@ -7,7 +7,6 @@ import posixpath
 import re
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from urllib.parse import unquote
 
 from . import frontmatter
@@ -20,7 +19,7 @@ from .load import SourceText
 from .markup import first_paragraph_text, render_markdown
 from .model import Report, RegionTree
 from .regions import check_region
-from .slugs import is_safe_slug, slugify
+from .slugs import file_slug, is_safe_slug
 from .text import reading_minutes, summarise
 from .yamlfile import parse_yaml
 
@@ -84,16 +83,11 @@ def read_report(source: SourceText, config: SiteConfig, regions: RegionTree,
         "weight": fields.integer("weight") or 0,
         "cover": fields.text("cover") or "",
         "draft": fields.flag("draft"),
-        "slug": slug or default_slug(source.path),
+        "slug": slug or file_slug(source.path),
     }
     if len(problems.errors) > before:
         return None
     return ReportSource(source.path, values, dict(data.lines), parts.body, parts.body_line)
-
-
-def default_slug(path: str) -> str:
-    stem = PurePosixPath(path).stem
-    return stem.lower() if is_safe_slug(stem.lower()) else slugify(stem)
 
 
 def is_published(report: ReportSource, include_drafts: bool, today: dt.date) -> bool:

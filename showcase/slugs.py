@@ -1,6 +1,7 @@
 """Readable pinyin slugs for Chinese names (溆浦县 -> xupu-xian), stable from build to build."""
 from __future__ import annotations
 
+import posixpath
 import re
 import unicodedata
 
@@ -43,6 +44,13 @@ def slugify(name: str) -> str:
 def is_safe_slug(slug: str) -> bool:
     """What an author may write as `slug:`: one path segment of lowercase letters, digits, hyphens."""
     return bool(re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug)) and len(slug) <= 100
+
+
+def file_slug(path: str) -> str:
+    """The address a file gives its page: its name, as written when already a slug (2024-xupu),
+    else in pinyin (西平县妇联.md -> xipingxianfulian)."""
+    stem = posixpath.splitext(posixpath.basename(path))[0]
+    return stem.lower() if is_safe_slug(stem.lower()) else slugify(stem)
 
 
 def unique_slugs(names: list[str]) -> dict[str, str]:
