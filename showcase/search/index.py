@@ -14,7 +14,7 @@ from pypinyin import Style, lazy_pinyin
 from ..model import Household, HonourList, Report, Site
 from ..privacy import unmask_stars
 from ..slugs import SUFFIXES
-from .normalize import document_keys, fold_table, is_han, units
+from .normalize import document_keys, fold_table, is_han, unit_count, units
 
 FIELD_WEIGHTS = {"title": 8, "unit": 3, "region": 0, "meta": 0, "body": 1, "pt": 8, "pg": 0}
 """Weights in a document's text frequency (the same in search.js): a word of the title counts as
@@ -66,6 +66,10 @@ def encode_number(value: int) -> str:
         value >>= 5
     out.append(ALPHABET[value])
     return "".join(out)
+
+
+_SMALL = [encode_number(n) for n in range(1024)]
+"""Most gaps between documents of a key are small: encoded once."""
 
 
 def _name_pinyin(name: str) -> list[str]:
@@ -140,13 +144,16 @@ def _weighted_counts(document: SearchDocument) -> tuple[Counter, Counter, int]:
     """Per key: weighted frequency, boost flags; and the document's length in units."""
     counts: Counter = Counter()
     flags: Counter = Counter()
-    keyed = [(name, key) for name, text in document.fields.items()
-             for segment in units(text) for key in document_keys(segment)]
-    keyed += [(name, token) for name, tokens in document.pinyin.items() for token in tokens]
-    for name, key in keyed:
-        counts[key] += FIELD_WEIGHTS[name]
-        flags[key] |= FIELD_FLAGS.get(name, 0)
-    length = sum(len(s) for s in units(document.fields["title"] + " " + document.fields["body"]))
+    keyed = {name: document_keys(text) for name, text in document.fields.items()}
+    keyed.update(document.pinyin)
+    for name, keys in keyed.items():
+        weight, flag = FIELD_WEIGHTS[name], FIELD_FLAGS.get(name, 0)
+        if weight:
+            counts.update({key: n * weight for key, n in Counter(keys).items()})
+        for key in set(keys):
+            counts[key] += 0  # a key of a boost-only field still files the document
+            flags[key] |= flag
+    length = unit_count(document.fields["title"]) + unit_count(document.fields["body"])
     return counts, flags, max(length, 1)
 
 
@@ -155,21 +162,18 @@ def _postings(documents: list[SearchDocument]) -> tuple[dict[str, str], float]:
     and the average document length, which the browser needs to score the same way."""
     counted = [_weighted_counts(d) for d in documents]
     average = sum(length for _, _, length in counted) / max(len(counted), 1)
-    lists: dict[str, list[tuple[int, int]]] = {}
+    parts: dict[str, list[str]] = {}
+    last: dict[str, int] = {}
     for number, (counts, flags, length) in enumerate(counted):
         norm = K1 * (1 - B + B * length / average)
         for key, frequency in counts.items():
-            saturated = frequency * (K1 + 1) / (frequency + norm)
-            sevenths = round(saturated / (K1 + 1) * 7)
-            lists.setdefault(key, []).append((number, sevenths | flags[key] << 3))
-    encoded = {}
-    for key, entries in lists.items():
-        previous, parts = -1, []
-        for number, score in entries:
-            parts.append(encode_number(number - previous - 1) + ALPHABET[score])
-            previous = number
-        encoded[key] = "".join(parts)
-    return encoded, average
+            sevenths = round(frequency * 7 / (frequency + norm))  # saturated, in sevenths of K1+1
+            gap = number - last.get(key, -1) - 1
+            last[key] = number
+            parts.setdefault(key, []).append(
+                (_SMALL[gap] if gap < 1024 else encode_number(gap)) +
+                ALPHABET[sevenths | flags[key] << 3])
+    return {key: "".join(entries) for key, entries in parts.items()}, average
 
 
 def _script(name: str, payload) -> bytes:

@@ -6,22 +6,22 @@ original, which is how an excerpt keeps the author's own (Traditional) text."""
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from importlib import resources
 
 # Han ideographs (CJK unified, extension A, compatibility, extensions B-G) and 〇.
 HAN_RANGES = ((0x3007, 0x3007), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF),
               (0x20000, 0x2EBEF), (0x30000, 0x3134F))
+_HAN_CLASS = "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in HAN_RANGES)
+_HAN = re.compile(f"[{_HAN_CLASS}]")
+# One unit: a word or number (a dot between digits stays inside: 98.2, v1.2.3), or a Han
+# character; anything else is a separator. The same rule as segments() in search.js.
+_UNIT = re.compile(f"(?P<word>[a-z0-9]+(?:(?<=[0-9])\\.[0-9][a-z0-9]*)*)|(?P<han>[{_HAN_CLASS}])")
 
 
 def is_han(char: str) -> bool:
-    code = ord(char)
-    return any(low <= code <= high for low, high in HAN_RANGES)
-
-
-def is_word_char(char: str) -> bool:
-    """Letters and digits of Latin words and numbers, after folding (ASCII only)."""
-    return "a" <= char <= "z" or "0" <= char <= "9"
+    return _HAN.fullmatch(char) is not None
 
 
 def _opencc_pairs(name: str) -> list[tuple[str, str]]:
@@ -51,47 +51,50 @@ def fold_char(char: str, table: dict[str, str]) -> str:
     return "".join(table.get(c, c) for c in unicodedata.normalize("NFKC", char).lower())
 
 
+_folded: dict[str, str] = {}
+"""Each character's folded form, computed once (a site has a few thousand distinct ones)."""
+
+
 def fold(text: str) -> str:
-    table = fold_table()
-    return "".join(fold_char(c, table) for c in text)
+    cache = _folded
+    try:
+        return "".join([cache[c] for c in text])
+    except KeyError:
+        table = fold_table()
+        for char in set(text) - cache.keys():
+            cache[char] = fold_char(char, table)
+        return "".join([cache[c] for c in text])
 
 
 def units(text: str) -> list[list[str]]:
     """Folded text as segments of units (a Han character, or a Latin word or number, 98.2 being
     one number); anything else separates segments. Phrases never match across a separator."""
     segments: list[list[str]] = []
-    current: list[str] = []
-    word = ""
-    folded = fold(text)
-    for index, char in enumerate(folded):
-        if is_word_char(char) or (char == "." and word[-1:].isdigit()
-                                  and folded[index + 1:index + 2].isdigit()):
-            word += char
-            continue
-        if word:
-            current.append(word)
-            word = ""
-        if is_han(char):
-            current.append(char)
-        elif current:
-            segments.append(current)
-            current = []
-    if word:
-        current.append(word)
-    if current:
-        segments.append(current)
+    end = -1
+    for match in _UNIT.finditer(fold(text)):
+        if match.start() != end or not segments:
+            segments.append([])
+        segments[-1].append(match.group())
+        end = match.end()
     return segments
 
 
 def is_han_unit(unit: str) -> bool:
-    return len(unit) == 1 and is_han(unit)
+    return len(unit) == 1 and _HAN.match(unit) is not None
 
 
-def document_keys(segment: list[str]) -> list[str]:
-    """Keys a document is filed under: every Han character and pair of neighbours, every word."""
-    keys = list(segment)
-    keys += [a + b for a, b in zip(segment, segment[1:]) if is_han_unit(a) and is_han_unit(b)]
-    return keys
+def unit_count(text: str) -> int:
+    return len(_UNIT.findall(fold(text)))
+
+
+_HAN_PAIR = re.compile(f"(?=([{_HAN_CLASS}]{{2}}))")
+
+
+def document_keys(text: str) -> list[str]:
+    """Keys a text is filed under: every word and Han character, and every pair of neighbouring
+    Han characters (neighbours in the folded text are neighbours in a segment)."""
+    folded = fold(text)
+    return [m.group() for m in _UNIT.finditer(folded)] + _HAN_PAIR.findall(folded)
 
 
 def query_keys(segment: list[str]) -> list[str]:
