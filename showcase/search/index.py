@@ -140,8 +140,13 @@ def search_documents(site: Site) -> list[SearchDocument]:
     return documents
 
 
-def _weighted_counts(document: SearchDocument) -> tuple[Counter, Counter, int]:
-    """Per key: weighted frequency, boost flags; and the document's length in units."""
+def _length(document: SearchDocument) -> int:
+    """A document's length in units (title and text), for BM25's length normalisation."""
+    return max(1, unit_count(document.fields["title"]) + unit_count(document.fields["body"]))
+
+
+def _weighted_counts(document: SearchDocument) -> tuple[Counter, Counter]:
+    """Per key: weighted frequency and boost flags."""
     counts: Counter = Counter()
     flags: Counter = Counter()
     keyed = {name: document_keys(text) for name, text in document.fields.items()}
@@ -153,19 +158,19 @@ def _weighted_counts(document: SearchDocument) -> tuple[Counter, Counter, int]:
         for key in set(keys):
             counts[key] += 0  # a key of a boost-only field still files the document
             flags[key] |= flag
-    length = unit_count(document.fields["title"]) + unit_count(document.fields["body"])
-    return counts, flags, max(length, 1)
+    return counts, flags
 
 
 def _postings(documents: list[SearchDocument]) -> tuple[dict[str, str], float]:
     """Each key's documents in order, as (gap, flags and saturated frequency in sevenths) pairs;
     and the average document length, which the browser needs to score the same way."""
-    counted = [_weighted_counts(d) for d in documents]
-    average = sum(length for _, _, length in counted) / max(len(counted), 1)
+    lengths = [_length(d) for d in documents]
+    average = sum(lengths) / max(len(lengths), 1)
     parts: dict[str, list[str]] = {}
     last: dict[str, int] = {}
-    for number, (counts, flags, length) in enumerate(counted):
-        norm = K1 * (1 - B + B * length / average)
+    for number, document in enumerate(documents):  # one at a time: a site's counts at once
+        counts, flags = _weighted_counts(document)  # would take gigabytes
+        norm = K1 * (1 - B + B * lengths[number] / average)
         for key, frequency in counts.items():
             sevenths = round(frequency * 7 / (frequency + norm))  # saturated, in sevenths of K1+1
             gap = number - last.get(key, -1) - 1
