@@ -47,7 +47,7 @@ RESULT_JS = """async q => {
     const started = performance.now();
     const results = await window.showcase.search(q, {});
     return {shown: results.length, counts: results.counts, unchecked: results.unchecked,
-            ms: performance.now() - started};
+            ms: performance.now() - started, urls: results.map(r => r.url)};
 }"""
 
 
@@ -147,6 +147,7 @@ class Measure:
     parts: dict[str, Size] = field(default_factory=lambda: collections.defaultdict(Size))
     shown: int = 0
     found: str = ""
+    urls: list[str] = field(default_factory=list)    # the results shown, best first
     load_ms: float = 0
     search_ms: float = 0
     errors: list[str] = field(default_factory=list)
@@ -198,6 +199,7 @@ def measure(browser, page_url: str, label: str, query: str) -> Measure:
         answer = page.evaluate(RESULT_JS, query)
         result.search_ms = answer["ms"]
         result.shown = answer["shown"]
+        result.urls = answer.get("urls") or []
         counts = answer.get("counts") or {}
         result.found = f"{counts.get('report', 0)}r+{counts.get('household', 0)}h" + \
             ("~" if answer.get("unchecked") else "")
