@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
+import html
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -102,7 +103,7 @@ def render_report(report: ReportSource, url_of_report: dict[str, str], assets: A
     fields = report.fields
     occurrences: Counter[str] = Counter()
 
-    def resolve(address: str, tag: str) -> str | None:
+    def resolve(address: str, tag: str, raw: bool = False) -> str | None:
         if _EXTERNAL.match(address):
             if tag == "img" and re.match(r"(https?:)?//", address):
                 problems.warning(report.source, _line_of(report, address), f"the picture "
@@ -123,7 +124,7 @@ def render_report(report: ReportSource, url_of_report: dict[str, str], assets: A
                 problems.error(report.source, line, f"the address '{address}' points outside the "
                                                     "site folder: use a file beside the report or "
                                                     "under static/")
-            elif tag == "img" or _names_a_file(target):
+            elif not raw and (tag == "img" or _names_a_file(target)):
                 problems.error(report.source, line, f"the link or image '{address}' points to no "
                                                     "file of the site (or to a draft)")
             else:
@@ -132,7 +133,7 @@ def render_report(report: ReportSource, url_of_report: dict[str, str], assets: A
             return None
         return root + found + (f"#{fragment}" if fragment else "")
 
-    rendered = render_markdown(report.body, resolve)
+    rendered = render_markdown(_resolve_raw_html(report.body, resolve), resolve)
     body_html = make_responsive(rendered.html, assets.pictures, root)
     cover = ""
     if fields["cover"]:
@@ -149,6 +150,21 @@ def render_report(report: ReportSource, url_of_report: dict[str, str], assets: A
         summary=fields["summary"] or summarise(first_paragraph_text(rendered.html)),
         **{k: v for k, v in fields.items() if k not in ("cover", "summary")},
     )
+
+
+_RAW_ADDRESS = re.compile(r'(<(img|a)\b[^>]*?\s(?:src|href)=")([^"]*)(")')
+
+
+def _resolve_raw_html(source: str, resolve) -> str:
+    """Pictures and links an author writes as raw HTML (<img src="images/a.jpg">) are published
+    like Markdown ones; one that names no file is kept as written, with a warning (raw HTML is
+    the author's own). Done on the source, which Markdown then passes through as it is."""
+    def replace(match: re.Match) -> str:
+        address = html.unescape(match.group(3))
+        found = resolve(address, match.group(2), raw=True) if address else None
+        return match.group(0) if found is None else \
+            f"{match.group(1)}{html.escape(found)}{match.group(4)}"
+    return _RAW_ADDRESS.sub(replace, source)
 
 
 def _names_a_file(target: str) -> bool:

@@ -51,3 +51,10 @@ def test_pictures_in_the_text_load_lazily_with_their_size(linked_output):
     page = (out / "reports/2024-zongjie/index.html").read_text("utf-8")
     tag = re.search(r'<img alt="表彰会现场"[^>]*>', page).group(0)
     assert 'loading="lazy"' in tag and 'width="4"' in tag and 'height="3"' in tag
+
+
+def test_pictures_written_as_raw_html_are_published_too(linked_output):
+    out, _ = linked_output
+    page = (out / "reports/2024-zongjie/index.html").read_text("utf-8")
+    tag = re.search(r'<img alt="会场"[^>]*>', page).group(0)
+    assert 'src="../../media/2024/images/meeting.' in tag and "srcset=" in tag
