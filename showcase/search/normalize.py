@@ -79,10 +79,6 @@ def units(text: str) -> list[list[str]]:
     return segments
 
 
-def is_han_unit(unit: str) -> bool:
-    return len(unit) == 1 and _HAN.match(unit) is not None
-
-
 def unit_count(text: str) -> int:
     return len(_UNIT.findall(fold(text)))
 
@@ -92,22 +88,7 @@ _HAN_PAIR = re.compile(f"(?=([{_HAN_CLASS}]{{2}}))")
 
 def document_keys(text: str) -> list[str]:
     """Keys a text is filed under: every word and Han character, and every pair of neighbouring
-    Han characters (neighbours in the folded text are neighbours in a segment)."""
+    Han characters (neighbours in the folded text are neighbours in a segment). A query's keys
+    are chosen in the browser (queryKeys in static/js/search.js)."""
     folded = fold(text)
     return [m.group() for m in _UNIT.finditer(folded)] + _HAN_PAIR.findall(folded)
-
-
-def query_keys(segment: list[str]) -> list[str]:
-    """Keys to look up for one query term: pairs of neighbouring Han characters, a Han character
-    with no Han neighbour, and words; every match is then checked against the text itself."""
-    keys = []
-    for index, unit in enumerate(segment):
-        before = segment[index - 1] if index else ""
-        after = segment[index + 1] if index + 1 < len(segment) else ""
-        if not is_han_unit(unit):
-            keys.append(unit)
-        elif is_han_unit(after):
-            keys.append(unit + after)
-        elif not is_han_unit(before):
-            keys.append(unit)
-    return keys
