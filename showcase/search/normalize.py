@@ -1,4 +1,4 @@
-"""Text folding shared, character for character, with the browser (static/js/search.js):
+"""Text folding shared, character for character, with the browser (static/js/search/fold.js):
 NFKC (full-width letters and digits), lower case, Traditional to Simplified by a table from OpenCC.
 
 Folding is done one code point at a time so that every folded character still points at its
@@ -13,11 +13,11 @@ from importlib import resources
 # Han ideographs (CJK unified, extension A, compatibility, extensions B-G) and 〇.
 HAN_RANGES = ((0x3007, 0x3007), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF),
               (0x20000, 0x2EBEF), (0x30000, 0x3134F))
-_HAN_CLASS = "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in HAN_RANGES)
-_HAN = re.compile(f"[{_HAN_CLASS}]")
+HAN_CLASS = "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in HAN_RANGES)
+_HAN = re.compile(f"[{HAN_CLASS}]")
 # One unit: a word or number (a dot between digits stays inside: 98.2, v1.2.3), or a Han
-# character; anything else is a separator. The same rule as segments() in search.js.
-_UNIT = re.compile(f"(?P<word>[a-z0-9]+(?:(?<=[0-9])\\.[0-9][a-z0-9]*)*)|(?P<han>[{_HAN_CLASS}])")
+# character; anything else is a separator. The same rule as segments() in static/js/search/fold.js.
+_UNIT = re.compile(f"(?P<word>[a-z0-9]+(?:(?<=[0-9])\\.[0-9][a-z0-9]*)*)|(?P<han>[{HAN_CLASS}])")
 
 
 def is_han(char: str) -> bool:
@@ -49,6 +49,14 @@ def fold_table() -> dict[str, str]:
 def fold_char(char: str, table: dict[str, str]) -> str:
     """The folded form of one code point (may be empty or several characters after NFKC)."""
     return "".join(table.get(c, c) for c in unicodedata.normalize("NFKC", char).lower())
+
+
+def fold_map(*texts: str) -> str:
+    """The characters of these texts that the table folds (after NFKC and lower case), each
+    followed by its folded form: enough for the browser to fold them without the whole table."""
+    table = fold_table()
+    seen = {c for text in texts for c in unicodedata.normalize("NFKC", text).lower() if c in table}
+    return "".join(c + table[c] for c in sorted(seen))
 
 
 _folded: dict[str, str] = {}
@@ -83,12 +91,12 @@ def unit_count(text: str) -> int:
     return len(_UNIT.findall(fold(text)))
 
 
-_HAN_PAIR = re.compile(f"(?=([{_HAN_CLASS}]{{2}}))")
+_HAN_PAIR = re.compile(f"(?=([{HAN_CLASS}]{{2}}))")
 
 
 def document_keys(text: str) -> list[str]:
     """Keys a text is filed under: every word and Han character, and every pair of neighbouring
     Han characters (neighbours in the folded text are neighbours in a segment). A query's keys
-    are chosen in the browser (queryKeys in static/js/search.js)."""
+    are chosen in the browser (termKeys in static/js/search/search.js)."""
     folded = fold(text)
     return [m.group() for m in _UNIT.finditer(folded)] + _HAN_PAIR.findall(folded)

@@ -62,7 +62,7 @@
   function showResults(params, results) {
     list.textContent = "";
     var counts = results.counts, total = counts.report + counts.household;
-    var approximate = results.unchecked > 0 ? "约" : "";
+    var atLeast = results.exact ? "" : "至少 ";
     if (!params.q) {
       status.textContent = "请输入要找的词，例如地名、家庭名称或“留守儿童”。";
     } else if (!results.length) {
@@ -81,7 +81,7 @@
       empty.appendChild(tips);
       list.appendChild(empty);
     } else {
-      status.textContent = "找到" + approximate + " " + total + " 条：报告 " + counts.report +
+      status.textContent = "找到 " + atLeast + total + " 条：报告 " + counts.report +
         " 篇，家庭 " + counts.household + " 户。";
       results.forEach(function (result) {
         var item = element("li", "item search-result");
@@ -93,13 +93,14 @@
         meta.appendChild(element("span", "", chineseDate(result.date)));
         meta.appendChild(element("span", "", result.region.split("/").slice(-2).join(" ")));
         item.appendChild(meta);
+        if (result.matched) { item.appendChild(element("p", "matched", result.matched)); }
         var excerpt = element("p", "summary");
         excerpt.appendChild(highlighted(result.excerpt, result.highlights));
         item.appendChild(excerpt);
         list.appendChild(item);
       });
     }
-    more.hidden = !(results.length >= limit && (results.unchecked > 0 || total > results.length));
+    more.hidden = !(results.length >= limit && (!results.exact || total > results.length));
     showChips(params);
   }
 

@@ -1,0 +1,94 @@
+/* showcase search, 3 of 5: postings and ranking. A posting entry gives a document, its
+ * saturated frequency of the key in sevenths and which fields hold the key (1 title or name,
+ * 2 unit or region, 4 category, tags, honour or list); inline postings also give the first body
+ * block holding the key. What ranks first is what a reader expects: a document named for the
+ * query, then one about the query's place, then one that only mentions it. */
+(function () {
+  "use strict";
+  var S = window.showcaseSearch;
+  var K1 = 1.2;
+  var TITLE = 1, PLACE = 2, META = 4;
+
+  /* A key's postings: {numbers, values, hints (or null)}; empty when the key is unknown. */
+  S.postings = function (meta, key) {
+    var shard = "k/" + (S.fnv1a(key) % meta.shards);
+    return S.load(shard).then(function (keys) {
+      var entry = keys[key];
+      if (entry === undefined) { return ["", ""]; }
+      if (typeof entry === "number") {
+        return S.load("p/" + entry).then(function (text) { return [text, null]; });
+      }
+      return entry;
+    }).then(function (entry) {
+      var pairs = S.decodeNumbers(entry[0]), numbers = [], values = [], number = -1;
+      for (var k = 0; k + 1 < pairs.length; k += 2) {
+        number += pairs[k] + 1;
+        numbers.push(number);
+        values.push(pairs[k + 1]);
+      }
+      return { numbers: numbers, values: values, hints: entry[1] === null ? null : S.decodeNumbers(entry[1]) };
+    });
+  };
+
+  /* Does the shard of this key hold it? (For a whole phrase filed as a key of its own.) */
+  S.hasKey = function (meta, key) {
+    return S.load("k/" + (S.fnv1a(key) % meta.shards)).then(function (keys) { return key in keys; });
+  };
+
+  S.idf = function (count, total) {
+    return Math.log(1 + (total - count + 0.5) / (count + 0.5));
+  };
+
+  S.bonus = function (flags, report) {
+    return (flags & TITLE ? 3 : 0) + (flags & PLACE ? (report ? 1.5 : 1) : 0) +
+      (flags & META ? 0.5 : 0);
+  };
+
+  S.termScore = function (term, sevenths, flags, report) {
+    return term.weight * (sevenths / 7 * (K1 + 1) + S.bonus(flags, report));
+  };
+
+  /* Documents holding every key of every term, each with the best score it can have: a term of
+     several keys counts the rarest key's frequency and the fields holding all of them. */
+  S.candidates = function (terms, byKey, meta) {
+    var found = null;
+    terms.forEach(function (term) {
+      var lists = term.keys.map(function (key) { return byKey.get(key); });
+      term.weight = Math.min.apply(null, lists.map(function (list) {
+        return S.idf(list.numbers.length, meta.documents);
+      }));
+      var merged = new Map();
+      lists.forEach(function (list, index) {
+        list.numbers.forEach(function (number, k) {
+          var value = list.values[k], hint = list.hints ? list.hints[k] : -1;
+          if (index === 0) {
+            merged.set(number, { sevenths: value & 7, flags: value >> 3, hint: hint, seen: 1 });
+            return;
+          }
+          var entry = merged.get(number);
+          if (!entry || entry.seen !== index) { return; }
+          entry.seen += 1;
+          entry.sevenths = Math.min(entry.sevenths, value & 7);
+          entry.flags &= value >> 3;
+          entry.hint = hint === 0 || entry.hint === 0 ? 0 : Math.max(hint, entry.hint);
+        });
+      });
+      var next = new Map();
+      merged.forEach(function (entry, number) {
+        if (entry.seen !== lists.length) { return; }
+        var before = found ? found.get(number) : { score: 0, terms: [] };
+        if (!before) { return; }
+        var report = number < meta.reports;
+        next.set(number, {
+          number: number, report: report,
+          score: before.score + S.termScore(term, entry.sevenths, entry.flags, report),
+          terms: before.terms.concat([entry])
+        });
+      });
+      found = next;
+    });
+    return Array.from((found || new Map()).values());
+  };
+
+  S.byScore = function (a, b) { return b.score - a.score || a.number - b.number; };
+})();

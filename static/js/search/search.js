@@ -1,0 +1,257 @@
+/* showcase search, 5 of 5: the search itself, run in the reader's browser.
+ *
+ * window.showcase.search(query, {category, region, year, honour, kind, limit})
+ *   -> Promise of [{url, title, kind, date, region, excerpt, highlights, matched}], best first,
+ *      with .counts {report, household} and .exact (false: the counts are lower bounds).
+ *
+ * A term is looked up by keys: a phrase filed whole (平安家庭), else its character pairs. A
+ * term of several keys is checked against the document's fields and body blocks (its postings
+ * say which block to start at), best candidates first, within a budget of files. */
+(function () {
+  "use strict";
+  var S = window.showcaseSearch;
+  var DEFAULT_LIMIT = 10, BUDGET = 24;
+  var TITLE = 1, PLACE = 2, META = 4;
+  var FIELD_FLAGS = { ft: TITLE, fu: PLACE, fr: PLACE, fm: META };
+
+  function ready() { return S.load("m"); }
+
+  /* Keys of a term: the term itself when it is a phrase filed whole, else every pair of
+     neighbouring Han characters, each single Han character that has no neighbour, each word. */
+  function termKeys(meta, term) {
+    var pairs = [];
+    term.units.forEach(function (unit, index) {
+      var before = index > 0 ? term.units[index - 1] : "";
+      var after = index + 1 < term.units.length ? term.units[index + 1] : "";
+      if (!S.isHanUnit(unit)) { pairs.push(unit); }
+      else if (after && S.isHanUnit(after)) { pairs.push(unit + after); }
+      else if (!(before && S.isHanUnit(before))) { pairs.push(unit); }
+    });
+    var whole = term.units.join("");
+    if (term.units.length < 3 || !term.units.every(S.isHanUnit)) {
+      return Promise.resolve(pairs);
+    }
+    return S.hasKey(meta, whole).then(function (filed) { return filed ? [whole] : pairs; });
+  }
+
+  function parse(meta, query) {
+    return S.prepareFold(meta, query).then(function () {
+      var terms = S.units(query).map(function (units) { return { units: units }; });
+      return Promise.all(terms.map(function (term) {
+        return termKeys(meta, term).then(function (keys) {
+          term.keys = keys;
+          term.exact = keys.length === 1;
+        });
+      })).then(function () { return terms; });
+    });
+  }
+
+  /* Is `hit` a real match: does every term of several keys stand whole in a field or in the
+     body? Sets the fields that hold it, and where in the body it was found (for the excerpt). */
+  function check(hit, terms, meta) {
+    return S.load("h/" + hit.number).then(function (head) {
+      hit.head = head;
+      var map = S.foldMap(head.m), score = 0;
+      var waits = terms.map(function (term, index) {
+        var entry = hit.terms[index];
+        if (term.exact) { return Promise.resolve(true); }
+        var flags = 0;
+        Object.keys(FIELD_FLAGS).forEach(function (field) {
+          (head[field] || []).forEach(function (value) {
+            if (S.matchSpans(value, term.units, map).length) { flags |= FIELD_FLAGS[field]; }
+          });
+        });
+        entry.flags = flags;
+        if (entry.hint === 0) { return Promise.resolve(flags !== 0); }
+        return findInBody(hit, head, term, Math.max(entry.hint - 1, 0)).then(function (found) {
+          if (!found) { entry.sevenths = 0; }
+          return found || flags !== 0;
+        });
+      });
+      return Promise.all(waits).then(function (found) {
+        if (found.indexOf(false) >= 0) { return false; }
+        terms.forEach(function (term, index) {
+          score += S.termScore(term, hit.terms[index].sevenths, hit.terms[index].flags, hit.report);
+        });
+        hit.score = score;
+        return true;
+      });
+    });
+  }
+
+  /* The first body block from `first` on that holds the term; a household's body is its story. */
+  function findInBody(hit, head, term, first) {
+    if (head.k === "h") {
+      return Promise.resolve(found(hit, head.o, S.foldMap(head.m), term));
+    }
+    function from(block) {
+      if (block >= head.n) { return Promise.resolve(false); }
+      return S.load("x/" + hit.number + "-" + block).then(function (data) {
+        return found(hit, data.b, S.foldMap(data.m), term) || from(block + 1);
+      });
+    }
+    return from(first);
+  }
+
+  function found(hit, text, map, term) {
+    if (!S.matchSpans(text, term.units, map).length) { return false; }
+    hit.body = hit.body || { text: text, map: map };
+    return true;
+  }
+
+  /* Candidates best first, checked until the page is full and no unchecked candidate could
+     beat it, or the budget of files is spent. */
+  function collect(candidates, terms, meta, limit) {
+    candidates.sort(S.byScore);
+    if (terms.every(function (term) { return term.exact; })) {
+      return Promise.resolve({ hits: candidates, checked: candidates.length, total: candidates.length });
+    }
+    var hits = [], at = 0, spent = S.requested;
+    function step() {
+      hits.sort(S.byScore);
+      var full = hits.length >= limit && (at >= candidates.length ||
+        hits[limit - 1].score >= candidates[at].score);
+      if (at >= candidates.length || (full && S.requested - spent >= BUDGET) ||
+          (!full && hits.length && S.requested - spent >= 2 * BUDGET)) {
+        return Promise.resolve({ hits: hits, checked: at, total: candidates.length });
+      }
+      var batch = candidates.slice(at, at + limit);
+      at += batch.length;
+      return Promise.all(batch.map(function (hit) {
+        return check(hit, terms, meta).then(function (ok) { if (ok) { hits.push(hit); } });
+      })).then(step);
+    }
+    return step();
+  }
+
+  /* ---- filters: kind, and from the facet table (search/f.js) category, honour, year and
+     region (with everything below it) ---- */
+
+  function decodeFacets(table) {
+    if (!table.decoded) {
+      table.decoded = {};
+      ["category", "honour", "year", "region"].forEach(function (name) {
+        table.decoded[name] = S.decodeNumbers(table[name]);
+      });
+    }
+    return table.decoded;
+  }
+
+  function regionMatcher(table, wanted) {
+    var names = table.regions, inside = new Set(), roots = [];
+    function path(index) {
+      var parts = [];
+      for (var at = index; at >= 0; at = names[at][1]) { parts.unshift(names[at][0]); }
+      return parts.join("/");
+    }
+    names.forEach(function (entry, index) {
+      if (path(index) === wanted || entry[0] === wanted) { roots.push(index); }
+    });
+    names.forEach(function (entry, index) {
+      for (var at = index; at >= 0; at = names[at][1]) {
+        if (roots.indexOf(at) >= 0) { inside.add(index); return; }
+      }
+    });
+    return inside;
+  }
+
+  function filter(hits, options, meta) {
+    if (options.kind) {
+      hits = hits.filter(function (hit) { return hit.report === (options.kind === "report"); });
+    }
+    if (!(options.category || options.region || options.year || options.honour)) {
+      return Promise.resolve(hits);
+    }
+    return S.load("f").then(function (table) {
+      var facets = decodeFacets(table);
+      var regions = options.region ? regionMatcher(table, String(options.region)) : null;
+      function is(name, values, number) {
+        return !options[name] || values[facets[name][number] - 1] === String(options[name]);
+      }
+      return hits.filter(function (hit) {
+        return is("category", table.categorys, hit.number) && is("honour", table.honours, hit.number) &&
+          is("year", table.years, hit.number) && (!regions || regions.has(facets.region[hit.number]));
+      });
+    });
+  }
+
+  function excerpt(hit, terms) {
+    var head = hit.head, cut = null;
+    if (hit.body) { cut = S.sentence(hit.body.text, terms, hit.body.map); }
+    var inBody = hit.terms.some(function (entry) { return entry.sevenths > 0; });
+    if (!cut && inBody) { cut = S.sentence(head.o || "", terms, S.foldMap(head.m)); }
+    if (cut || !inBody || head.k === "h") {
+      return Promise.resolve(cut || S.opening(head, terms));
+    }
+    var hint = Math.max.apply(null, hit.terms.map(function (entry) { return entry.hint; }));
+    var first = hint > 0 ? hint - 1 : 0;
+    function from(block) {
+      if (block >= Math.min(head.n, first + 3)) { return Promise.resolve(S.opening(head, terms)); }
+      return S.load("x/" + hit.number + "-" + block).then(function (data) {
+        return S.sentence(data.b, terms, S.foldMap(data.m)) || from(block + 1);
+      });
+    }
+    return from(first);
+  }
+
+  function present(hits, terms) {
+    return Promise.all(hits.map(function (hit) {
+      return (hit.head ? Promise.resolve(hit.head) : S.load("h/" + hit.number)).then(function (head) {
+        hit.head = head;
+        return excerpt(hit, terms);
+      }).then(function (cut) {
+        var head = hit.head;
+        return {
+          url: head.u, title: head.t, kind: head.k === "r" ? "report" : "household",
+          date: head.d, region: head.g, excerpt: cut.text, highlights: cut.highlights,
+          matched: S.matchedFields(head, terms)
+        };
+      });
+    }));
+  }
+
+  function search(query, options) {
+    options = options || {};
+    var limit = options.limit || DEFAULT_LIMIT;
+    return ready().then(function (meta) {
+      return parse(meta, String(query || "")).then(function (terms) {
+        if (!terms.length) { return finish([], [], true); }
+        var keys = [];
+        terms.forEach(function (term) {
+          term.keys.forEach(function (key) { if (keys.indexOf(key) < 0) { keys.push(key); } });
+        });
+        return Promise.all(keys.map(function (key) { return S.postings(meta, key); }))
+          .then(function (lists) {
+            var byKey = new Map();
+            keys.forEach(function (key, k) { byKey.set(key, lists[k]); });
+            return filter(S.candidates(terms, byKey, meta), options, meta);
+          })
+          .then(function (candidates) { return collect(candidates, terms, meta, limit); })
+          .then(function (outcome) {
+            return present(outcome.hits.slice(0, limit), terms).then(function (results) {
+              return finish(results, outcome.hits, outcome.checked === outcome.total);
+            });
+          });
+      });
+    });
+  }
+
+  function finish(results, hits, exact) {
+    var reports = hits.filter(function (hit) { return hit.report; }).length;
+    results.counts = { report: reports, household: hits.length - reports };
+    results.exact = exact;
+    return results;
+  }
+
+  window.showcase = window.showcase || {};
+  window.showcase.search = search;
+  window.showcase.fold = function (text) {
+    return ready().then(function (meta) { return S.prepareFold(meta, text); })
+      .then(function () { return S.fold(text); });
+  };
+  window.showcase.units = function (text) {
+    return ready().then(function (meta) { return S.prepareFold(meta, text); })
+      .then(function () { return S.units(text); });
+  };
+  window.showcase.facets = function () { return S.load("f"); };
+})();
