@@ -9,7 +9,8 @@ from pathlib import Path
 import jinja2
 
 from .assemble import build_site
-from .config import is_valid_base_url, normalise_base_url
+from .audit import audit_output
+from .config import SiteConfig, is_valid_base_url, normalise_base_url
 from .errors import ContentError, Problem, Problems, UsageError
 from .load import load_site
 from .model import Site
@@ -76,6 +77,7 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
     sources, content, site, problems = _prepare(site_dir, drafts=drafts, base_url=base_url,
                                                 today=today)
     pages = _render(sources, content, site, jobs) + build_search_files(site)
+    _audit(pages, content.config, out_dir.as_posix(), problems)
     write_output(out_dir, pages, content.assets.files)
     return Outcome(site, len(pages), len(content.assets.files), problems.warnings)
 
@@ -85,4 +87,15 @@ def check(site_dir: Path, *, today: dt.date | None = None) -> Outcome:
     sources, content, site, problems = _prepare(site_dir, drafts=False, base_url=None,
                                                 today=today)
     pages = _render(sources, content, site, jobs=1)
+    # the search index is left to build, to keep check quick; it re-arranges guarded content
+    _audit(pages, content.config, "output", problems)
     return Outcome(site, len(pages), len(content.assets.files), problems.warnings)
+
+
+def _audit(pages: list[tuple[str, bytes]], config: SiteConfig, shown_as: str,
+           problems: Problems) -> None:
+    """Stop before writing if an output holds personal data (see audit.py), allowing exactly
+    what the input guard allowed; the warnings found so far are reported with the errors."""
+    found = audit_output(pages, config.allowed_numbers(), shown_as)
+    if found:
+        raise ContentError(problems.items + found)

@@ -181,3 +181,56 @@ def test_nothing_found_says_so_and_suggests(reader):
     page.wait_for_selector(".search-empty")
     text = page.locator(".search-empty").inner_text()
     assert "没有找到" in text and "更短的词" in text
+
+
+COUNTED = [judged(q)[0] for kind, entries in QUERIES.items() if kind not in ("no_answer", "pinyin")
+           for q in entries]
+
+
+def test_counts_are_exact_and_add_up(search_page, docs):
+    """The count a reader is shown is the number of documents that hold the query (by the
+    oracle), split by kind; a count that could not be made exact says it is a lower bound."""
+    wrong = []
+    for query in COUNTED:
+        wanted = relevant(query, docs)
+        answer = search_page.evaluate(
+            "async q => { const r = await window.showcase.search(q, {limit: 1000});"
+            " return {urls: r.map(x => x.url), counts: r.counts, exact: r.exact}; }", query)
+        counts, total = answer["counts"], answer["counts"]["report"] + answer["counts"]["household"]
+        reports = {d.url for d in docs if d.kind == "report"} & wanted
+        if answer["exact"]:
+            if (total, counts["report"], len(answer["urls"])) != (len(wanted), len(reports), len(wanted)):
+                wrong.append((query, counts, len(answer["urls"]), len(wanted), len(reports)))
+        elif not len(answer["urls"]) <= total <= len(wanted):
+            wrong.append((query, "lower bound", counts, len(wanted)))
+    assert wrong == []
+
+
+def test_the_page_shows_the_count_it_lists_and_no_count_for_nothing(reader, docs):
+    page, base = reader
+    page.goto(base + "search/index.html?q=" + "留守儿童")
+    page.wait_for_selector("#search-results li")
+    wanted = relevant("留守儿童", docs)
+    reports = len({d.url for d in docs if d.kind == "report"} & wanted)
+    status = page.locator("#search-status").inner_text()
+    assert status == f"找到 {len(wanted)} 条：报告 {reports} 篇，家庭 {len(wanted) - reports} 户。"
+    page.goto(base + "search/index.html?q=" + "驻马店扬州")
+    page.wait_for_selector(".search-empty")
+    assert page.locator("#search-status").inner_text() == ""
+    assert "条" not in page.locator("main").inner_text()
+
+
+def test_a_result_that_matched_on_fields_names_them_and_shows_its_opening(search_page):
+    """A household found by its county shows its story's opening, and says the county matched."""
+    results = run(search_page, "溆浦", kind="household")
+    assert results and all(r["matched"].startswith("地区：") and "溆浦县" in r["matched"]
+                           for r in results)
+    assert all("溆浦" not in r["excerpt"] or r["highlights"] for r in results)
+
+
+def test_an_excerpt_is_the_sentence_that_holds_the_terms(search_page):
+    for result in run(search_page, "留守儿童", kind="report"):
+        start, end = result["highlights"][0]
+        assert result["excerpt"][start:end] == "留守儿童"
+        assert len(result["excerpt"]) <= 62
+        assert not result["matched"]

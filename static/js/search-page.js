@@ -68,7 +68,8 @@
     } else if (!results.length) {
       status.textContent = "";
       var empty = element("div", "search-empty");
-      empty.appendChild(element("p", "search-empty-title", "没有找到与“" + params.q + "”相关的内容。"));
+      empty.appendChild(element("p", "search-empty-title",
+        (results.exact ? "没有找到" : "暂未找到") + "与“" + params.q + "”相关的内容。"));
       var tips = element("ul");
       tips.appendChild(element("li", "", "检查字词是否有误，或换一个说法。"));
       if (Array.from(params.q.replace(/\s/g, "")).length > 2) {
@@ -78,6 +79,9 @@
         tips.appendChild(element("li", "", "去掉上面的筛选条件再找一次。"));
       }
       tips.appendChild(element("li", "", "繁体、简体和拼音（如 xupu）都可以搜索。"));
+      if (!results.exact) {
+        tips.insertBefore(element("li", "", "只查看了一部分内容，点“更多结果”接着找。"), tips.firstChild);
+      }
       empty.appendChild(tips);
       list.appendChild(empty);
     } else {
@@ -100,7 +104,7 @@
         list.appendChild(item);
       });
     }
-    more.hidden = !(results.length >= limit && (!results.exact || total > results.length));
+    more.hidden = !(params.q && (!results.exact || total > results.length));
     showChips(params);
   }
 

@@ -204,7 +204,7 @@
         return {
           url: head.u, title: head.t, kind: head.k === "r" ? "report" : "household",
           date: head.d, region: head.g, excerpt: cut.text, highlights: cut.highlights,
-          matched: S.matchedFields(head, terms)
+          matched: cut.highlights.length ? "" : S.matchedFields(head, terms)
         };
       });
     }));
