@@ -4,13 +4,17 @@ showcase/search so that the search is measured against the site's own source fil
 A document is relevant when every term of the query occurs in its text as a phrase: terms and
 text are folded alike (NFKC, lower case, Traditional to Simplified by OpenCC's character table),
 words and numbers must match whole (110 is not 1100), Han characters must stand side by side
-without punctuation between them."""
+without punctuation between them.
+
+For ranking measures it also grades a relevant document (`grade`): the result a reader expects
+first, one that is about the query (its title, byline or, for a report, its places name a term),
+or one that only mentions it (tests/search_ranking.yaml)."""
 from __future__ import annotations
 
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -71,6 +75,12 @@ class Document:
     year: str = ""
     honour: str = ""
     region: str = ""
+    title: str = ""
+    """A report's title; a household's name."""
+    byline: list[str] = field(default_factory=list)
+    """Who a document is by or about: a report's unit and author; a household's head."""
+    places: list[str] = field(default_factory=list)
+    """The names along its region path, 湖南省 … 城东社区."""
 
 
 def _front_matter(path: Path) -> tuple[dict, str]:
@@ -99,7 +109,8 @@ def documents(site: Path, today: dt.date | None = None) -> list[Document]:
             texts=[front["title"], front["unit"], front.get("author", ""), *places,
                    front["category"], *tags, front["date"][:4], _markdown_text(body)],
             names=[front["title"], *places], category=front["category"],
-            year=front["date"][:4], region=front["region"]))
+            year=front["date"][:4], region=front["region"], title=front["title"],
+            byline=[front["unit"], front.get("author", "")], places=places))
     for file in sorted((site / "data/households").glob("*.yaml")):
         data = yaml.load(file.read_text("utf-8"), Loader=yaml.BaseLoader)
         honours = data["list"]
@@ -112,7 +123,8 @@ def documents(site: Path, today: dt.date | None = None) -> list[Document]:
                        honours["title"], honours["year"], *household.get("tags", []),
                        household.get("story", "")],
                 names=[*people, *places], year=honours["year"], honour=honours["honour"],
-                region=household["region"]))
+                region=household["region"], title=household["name"],
+                byline=[household.get("head", "")], places=places))
     return found
 
 
@@ -123,3 +135,29 @@ def relevant(query: str, docs: list[Document], pinyin_of: str | None = None) -> 
     terms = segments(query)
     return {d.url for d in docs
             if terms and all(any(contains(t, term) for t in d.texts) for term in terms)}
+
+
+def about(doc: Document) -> list[str]:
+    """The fields that say what a document is about, as a reader scanning a result list sees it:
+    a report's title, unit, author and region names; a household's name and head. A household's
+    region and its list's title are left out on purpose: every household of a county's list
+    carries them, so they say where a household is, not that it is the answer."""
+    if doc.kind == "report":
+        return [doc.title, *doc.byline, *doc.places]
+    return [doc.title, *doc.byline]
+
+
+def grade(query: str, doc: Document, first_url: str) -> int:
+    """How good `doc` is as an answer to `query`, for graded ranking measures (NDCG):
+    3 the result a reader expects first (judged by hand, `first_url`); 2 relevant and about the
+    query (a field of `about(doc)` holds at least one term); 1 relevant only through its text,
+    its tags or its list; 0 not relevant. Relevance is `relevant()`'s, so the grades never
+    disagree with the recall tests."""
+    if not relevant(query, [doc]):
+        return 0
+    if doc.url == first_url:
+        return 3
+    fields = about(doc)
+    if any(contains(text, term) for term in segments(query) for text in fields):
+        return 2
+    return 1
