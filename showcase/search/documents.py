@@ -28,7 +28,6 @@ class SearchDocument:
 
     kind: str
     url: str
-    title: str
     date: str
     region: str
     fields: dict[str, list[str]]
@@ -93,7 +92,7 @@ def opening(text: str) -> str:
 def _report_document(report: Report, site: Site) -> SearchDocument:
     names = [r.name for r in site.regions.ancestors(report.region)]
     return SearchDocument(
-        kind="report", url=report.url, title=report.title, date=report.date.isoformat(),
+        kind="report", url=report.url, date=report.date.isoformat(),
         region=report.region,
         fields={"title": [report.title], "unit": [u for u in (report.unit, report.author) if u],
                 "region": names,
@@ -111,7 +110,7 @@ def _household_document(household: Household, honours: HonourList,
     people = [household.name] + ([household.head] if household.head else [])
     date = honours.date.isoformat() if honours.date else str(honours.year)
     return SearchDocument(
-        kind="household", url=household.url, title=household.name, date=date,
+        kind="household", url=household.url, date=date,
         region=household.region,
         fields={"title": people, "unit": [honours.awarded_by] if honours.awarded_by else [],
                 "region": names,

@@ -113,10 +113,8 @@ def _shards(postings: _Postings) -> tuple[list[tuple[str, bytes]], int]:
 
 
 def _document_files(number: int, document: SearchDocument) -> list[tuple[str, bytes]]:
-    head = {"u": document.url, "k": document.kind[0], "t": document.title,
-            "d": document.date, "g": document.region, "o": document.opening,
+    head = {"u": document.url, "k": document.kind[0], "d": document.date, "o": document.opening,
             "n": len(document.blocks),
-            **{name: " ".join(tokens) for name, tokens in document.pinyin.items()},
             **{"f" + name[0]: values for name, values in document.fields.items()}}
     head["m"] = fold_map(document.opening, *[v for vs in document.fields.values() for v in vs])
     files = [(f"search/h/{number}.js", script(f"h/{number}", head))]

@@ -15,7 +15,7 @@ from .normalize import HAN_CLASS, fold
 SAMPLE_REPORTS = 400
 MIN_SHARE = 0.1
 """A run found in a tenth of the sampled reports is a phrase key."""
-MAX_PHRASES = 400
+MAX_PHRASES = 5000
 _HAN_RUN = re.compile(f"[{HAN_CLASS}]{{3,}}")
 
 
@@ -45,24 +45,44 @@ def phrase_keys(documents: list[SearchDocument]) -> list[str]:
     return sorted(vocabulary | set(frequent))
 
 
+def _trie_pattern(phrases: list[str]) -> str:
+    """One regular expression for many phrases, factored by their shared beginnings (平安(?:家庭?|
+    建设)), so a text is read once whatever the number of phrases, and the longest phrase
+    starting at a place is the one matched."""
+    trie: dict = {}
+    for phrase in phrases:
+        node = trie
+        for char in phrase:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict) -> str:
+        branches = [re.escape(char) + pattern(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:  # a phrase ends here; a longer one may go on
+            return "(?:" + body + ")?" if len(branches) > 1 or len(body) > 1 else body + "?"
+        return body
+
+    return pattern(trie)
+
+
 def phrase_finder(phrases: list[str]):
     """A function giving the phrase keys in a folded text, one per occurrence (overlapping
-    ones too: 平安家庭 and 安家庭 in the same place)."""
+    ones too: 平安家庭 and 安家庭 in the same place, 平安家 within 平安家庭)."""
     if not phrases:
         return lambda folded: []
-    longest_first = sorted(phrases, key=lambda p: (-len(p), p))
-    pattern = re.compile("(?=(" + "|".join(map(re.escape, longest_first)) + "))")
-    by_start: dict[str, list[str]] = {}
-    for phrase in longest_first:
-        by_start.setdefault(phrase, [p for p in longest_first if p != phrase and
-                                     phrase.startswith(p)])
+    pattern = re.compile("(?=(" + _trie_pattern(phrases) + "))")
+    known = set(phrases)
+    shorter = {p: [p[:n] for n in range(len(p) - 1, 2, -1) if p[:n] in known] for p in phrases}
 
     def find(folded: str) -> list[str]:
         found = []
-        for match in pattern.finditer(folded):
-            longest = match.group(1)
-            found.append(longest)
-            found += [p for p in by_start[longest] if folded.startswith(p, match.start())]
+        for longest in pattern.findall(folded):
+            if longest:
+                found.append(longest)
+                found += shorter[longest]
         return found
 
     return find

@@ -16,22 +16,24 @@
 
   function ready() { return S.load("m"); }
 
-  /* Keys of a term: the term itself when it is a phrase filed whole, else every pair of
-     neighbouring Han characters, each single Han character that has no neighbour, each word. */
+  /* Keys of a term: the term itself when it is a phrase filed whole; else each word, and for
+     each run of Han characters the pairs that cover it (留守儿童: 留守, 儿童; 负责任: 负责, 责任) or
+     the character alone. Whether the pairs stand together is checked against the text. */
   function termKeys(meta, term) {
-    var pairs = [];
-    term.units.forEach(function (unit, index) {
-      var before = index > 0 ? term.units[index - 1] : "";
-      var after = index + 1 < term.units.length ? term.units[index + 1] : "";
-      if (!S.isHanUnit(unit)) { pairs.push(unit); }
-      else if (after && S.isHanUnit(after)) { pairs.push(unit + after); }
-      else if (!(before && S.isHanUnit(before))) { pairs.push(unit); }
-    });
-    var whole = term.units.join("");
-    if (term.units.length < 3 || !term.units.every(S.isHanUnit)) {
-      return Promise.resolve(pairs);
+    var keys = [], run = [];
+    function endRun() {
+      if (run.length === 1) { keys.push(run[0]); }
+      for (var k = 0; k + 1 < run.length; k += 2) { keys.push(run[k] + run[k + 1]); }
+      if (run.length > 1 && run.length % 2) { keys.push(run[run.length - 2] + run[run.length - 1]); }
+      run = [];
     }
-    return S.hasKey(meta, whole).then(function (filed) { return filed ? [whole] : pairs; });
+    term.units.forEach(function (unit) {
+      if (S.isHanUnit(unit)) { run.push(unit); } else { endRun(); keys.push(unit); }
+    });
+    endRun();
+    if (term.units.length < 3 || !term.units.every(S.isHanUnit)) { return Promise.resolve(keys); }
+    var whole = term.units.join("");
+    return S.hasKey(meta, whole).then(function (filed) { return filed ? [whole] : keys; });
   }
 
   function parse(meta, query) {
@@ -202,8 +204,8 @@
       }).then(function (cut) {
         var head = hit.head;
         return {
-          url: head.u, title: head.t, kind: head.k === "r" ? "report" : "household",
-          date: head.d, region: head.g, excerpt: cut.text, highlights: cut.highlights,
+          url: head.u, title: head.ft[0], kind: head.k === "r" ? "report" : "household",
+          date: head.d, region: head.fr.join("/"), excerpt: cut.text, highlights: cut.highlights,
           matched: cut.highlights.length ? "" : S.matchedFields(head, terms)
         };
       });
