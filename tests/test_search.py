@@ -234,3 +234,13 @@ def test_an_excerpt_is_the_sentence_that_holds_the_terms(search_page):
         assert result["excerpt"][start:end] == "留守儿童"
         assert len(result["excerpt"]) <= 62
         assert not result["matched"]
+
+
+@pytest.mark.parametrize("query", ["家庭", "名单", "县", "年度"])
+def test_a_common_word_ranks_its_best_documents_as_its_whole_list_would(search_page, query):
+    """A word in hundreds of documents is ranked from the 32 best its shard keeps (chosen in
+    Python); they are the same 32, in the same order, as the browser ranks from the whole list
+    (loaded when more results are asked for than the shard keeps)."""
+    best = [r["url"] for r in run(search_page, query, limit=32)]
+    whole = [r["url"] for r in run(search_page, query, limit=40)][:32]
+    assert best == whole and len(best) == 32

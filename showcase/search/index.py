@@ -1,6 +1,7 @@
 """Builds the search index the browser reads (static/js/search/), as small script files:
 
-- `k/<n>.js` key shards: each key with its postings inline, or the number of its own file;
+- `k/<n>.js` key shards: each key with its postings inline, or the number of its own file,
+  how many reports and households hold it and its best documents;
 - `p/<n>.js` postings of common keys: documents in order, each with its saturated frequency
   and which fields hold the key; inline postings also say which body block first holds it;
 - `h/<n>.js` one head per document: what a result shows, the fields a phrase is checked
@@ -12,6 +13,7 @@ A query loads the shards and postings of its keys and, for the results it shows,
 and at most a block each: never a whole report."""
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 
@@ -27,10 +29,27 @@ own place), the meta fields (category, tags, honour, list title, year)."""
 FIELD_FLAGS = {"title": FLAG_TITLE, "pt": FLAG_TITLE, "unit": FLAG_PLACE, "region": FLAG_PLACE,
                "pg": FLAG_PLACE, "meta": FLAG_META}
 K1, B = 1.2, 0.75
-SHARD_BYTES = 3072
-OWN_FILE_BYTES = 1024
+TITLE_BONUS, PLACE_BONUS, HOUSEHOLD_PLACE_BONUS, META_BONUS = 3, 1.5, 1, 0.5
+"""A key in the title or name, the unit or region (a report's own place counts more than a
+household's), the meta fields: what static/js/search/rank.js adds to the text's frequency."""
+SHARD_BYTES = 2048
+OWN_FILE_BYTES = 512
 """Postings longer than this get a file of their own (without block hints), so a rare key
 never waits on a common one."""
+TOP = 32
+"""A key with a file of its own also keeps its best documents in its shard, with their block
+hints: a search for one common word ranks those and never loads the whole list."""
+
+
+def _score(value: int, report: bool) -> float:
+    """A document's score for a key from its posting value (rank.js termScore, without idf)."""
+    flags = value >> 3
+    return ((value & 7) / 7 * (K1 + 1) + (TITLE_BONUS if flags & FLAG_TITLE else 0)
+            + ((PLACE_BONUS if report else HOUSEHOLD_PLACE_BONUS) if flags & FLAG_PLACE else 0)
+            + (META_BONUS if flags & FLAG_META else 0))
+
+
+_SCORES = {kind: [_score(value, kind) for value in range(64)] for kind in (True, False)}
 
 
 def fnv1a(text: str) -> int:
@@ -53,7 +72,10 @@ class _Postings:
     def __init__(self, documents: list[SearchDocument], phrases: list[str]):
         self.entries: dict[str, list[str]] = {}
         self.hints: dict[str, list[str]] = {}
+        self.best: dict[str, list[tuple]] = {}
         self.last: dict[str, int] = {}
+        self.reports = sum(1 for d in documents if d.kind == "report")
+        self.report_counts: dict[str, int] = {}
         self.find_phrases = phrase_finder(phrases)
         self.average = {}
         for kind in ("report", "household"):
@@ -81,13 +103,36 @@ class _Postings:
             for key in set(tokens):
                 flags[key] |= FIELD_FLAGS[name]
         norm = K1 * (1 - B + B * length / self.average[document.kind])
+        scores = _SCORES[document.kind == "report"]
         for key in counts.keys() | flags.keys():
             frequency = counts.get(key, 0)
-            sevenths = math.ceil(frequency * 7 / (frequency + norm)) if frequency else 0
+            value = (math.ceil(frequency * 7 / (frequency + norm)) if frequency else 0) | flags[key] << 3
+            hint = first_block.get(key, 0)
             gap = number - self.last.get(key, -1) - 1
             self.last[key] = number
-            self.entries.setdefault(key, []).append(encode(gap) + encode(sevenths | flags[key] << 3))
-            self.hints.setdefault(key, []).append(encode(first_block.get(key, 0)))
+            self.entries.setdefault(key, []).append(encode(gap) + encode(value))
+            self.hints.setdefault(key, []).append(encode(hint))
+            best = self.best.setdefault(key, [])
+            entry = (scores[value], -number, value, hint)
+            if len(best) < TOP:
+                heapq.heappush(best, entry)
+            elif entry > best[0]:
+                heapq.heapreplace(best, entry)
+        if number + 1 == self.reports:
+            self.report_counts = {key: len(entries) for key, entries in self.entries.items()}
+
+    def top(self, key: str) -> str:
+        """The key's best documents (ties: the lower number), in order, with block hints."""
+        out, last = [], -1
+        for _, negative, value, hint in sorted(self.best[key], key=lambda e: -e[1]):
+            out.append(encode(-negative - last - 1) + encode(value) + encode(hint))
+            last = -negative
+        return "".join(out)
+
+    def counts(self, key: str) -> list[int]:
+        """How many reports and households hold the key."""
+        reports = self.report_counts.get(key, 0)
+        return [reports, len(self.entries[key]) - reports]
 
 
 def _shards(postings: _Postings) -> tuple[list[tuple[str, bytes]], int]:
@@ -106,7 +151,7 @@ def _shards(postings: _Postings) -> tuple[list[tuple[str, bytes]], int]:
         shards[fnv1a(key) % count][key] = value
     files = []
     for number, (key, value) in enumerate(sorted(own)):
-        shards[fnv1a(key) % count][key] = number
+        shards[fnv1a(key) % count][key] = [number, *postings.counts(key), postings.top(key)]
         files.append((f"search/p/{number}.js", script(f"p/{number}", value)))
     files += [(f"search/k/{n}.js", script(f"k/{n}", shard)) for n, shard in enumerate(shards)]
     return files, count

@@ -1,14 +1,15 @@
 """Phrase keys: the phrases readers search for most, filed whole, so that a query such as
-平安家庭 or 留守儿童 downloads one list of exactly the documents holding it, instead of the lists of
-its three character pairs (each as long) and then text to check that the pairs stand together.
+平安家庭, 留守儿童 or 溆浦县 downloads one list of exactly the documents holding it, instead of the
+lists of the character pairs that cover it and then text to check that they stand together.
 
-The phrases are the site's own vocabulary (categories, tags, honours) and the three- and
-four-character runs found in many reports of a sample."""
+The phrases are the site's own vocabulary (categories, tags, honours, place names with and
+without their suffix) and the three- and four-character runs found in many reports of a sample."""
 from __future__ import annotations
 
 import re
 from collections import Counter
 
+from ..slugs import SUFFIXES
 from .documents import SearchDocument
 from .normalize import HAN_CLASS, fold
 
@@ -24,11 +25,14 @@ def _runs(text: str) -> list[str]:
 
 
 def phrase_keys(documents: list[SearchDocument]) -> list[str]:
-    """Phrases of three or four Han characters to file whole, most common first."""
+    """Phrases of three or more Han characters to file whole."""
     vocabulary = set()
     for document in documents:
-        for value in document.fields["meta"]:
+        for value in document.fields["meta"] + document.fields["region"]:
             vocabulary.update(r for r in _runs(value) if len(r) == len(fold(value).strip()))
+        for name in document.fields["region"]:
+            proper = next((name[:-len(s)] for s in SUFFIXES if name.endswith(s)), "")
+            vocabulary.update(r for r in _runs(proper) if len(r) == len(proper))
     reports = [d for d in documents if d.kind == "report"]
     step = max(1, len(reports) // SAMPLE_REPORTS)
     sample = reports[::step]

@@ -92,11 +92,20 @@ def unit_count(text: str) -> int:
 
 
 _HAN_PAIR = re.compile(f"(?=([{HAN_CLASS}]{{2}}))")
+_WORD = re.compile("[a-z0-9]+(?:(?<=[0-9])\\.[0-9][a-z0-9]*)*")
 
 
 def document_keys(text: str) -> list[str]:
-    """Keys a text is filed under: every word and Han character, and every pair of neighbouring
-    Han characters (neighbours in the folded text are neighbours in a segment). A query's keys
+    """Keys a text is filed under: every unit (word or Han character) and every pair of
+    neighbouring units (neighbours in the folded text are neighbours in a segment): two Han
+    characters (家庭), or a word and the Han character beside it (2023年, 第1100). A query's keys
     are chosen in the browser (termKeys in static/js/search/search.js)."""
     folded = fold(text)
-    return [m.group() for m in _UNIT.finditer(folded)] + _HAN_PAIR.findall(folded)
+    keys = [m.group() for m in _UNIT.finditer(folded)] + _HAN_PAIR.findall(folded)
+    for match in _WORD.finditer(folded):
+        start, end = match.span()
+        if start and _HAN.match(folded, start - 1):
+            keys.append(folded[start - 1] + match.group())
+        if _HAN.match(folded, end):
+            keys.append(match.group() + folded[end])
+    return keys

@@ -23,6 +23,7 @@
     while (end < text.length && !/[。！？；\n]/.test(text.charAt(end - 1))) { end += 1; }
     if (end - start > LONGEST) {
       start = Math.max(start, at - 16);
+      while (start > 0 && /[0-9A-Za-z.%]/.test(text.charAt(start - 1))) { start -= 1; }
       end = Math.min(end, start + LONGEST);
     }
     return cut(text, start, end, spans);

@@ -9,24 +9,38 @@
   var K1 = 1.2;
   var TITLE = 1, PLACE = 2, META = 4;
 
-  /* A key's postings: {numbers, values, hints (or null)}; empty when the key is unknown. */
-  S.postings = function (meta, key) {
-    var shard = "k/" + (S.fnv1a(key) % meta.shards);
-    return S.load(shard).then(function (keys) {
-      var entry = keys[key];
-      if (entry === undefined) { return ["", ""]; }
-      if (typeof entry === "number") {
-        return S.load("p/" + entry).then(function (text) { return [text, null]; });
+  function decode(text, triples) {
+    var numbers = S.decodeNumbers(text), list = { numbers: [], values: [], hints: triples ? [] : null };
+    var step = triples ? 3 : 2;
+    for (var k = 0, number = -1; k + step - 1 < numbers.length; k += step) {
+      number += numbers[k] + 1;
+      list.numbers.push(number);
+      list.values.push(numbers[k + 1]);
+      if (triples) { list.hints.push(numbers[k + 2]); }
+    }
+    return list;
+  }
+
+  /* A key's postings {numbers, values, hints or null, counts {report, household}, top}; a common
+     key's whole list is loaded only when `whole`, else its best documents stand in (top). */
+  S.postings = function (meta, key, whole) {
+    return S.load("k/" + (S.fnv1a(key) % meta.shards)).then(function (keys) {
+      var entry = keys[key] || ["", ""];
+      if (typeof entry[0] === "string") {
+        var list = decode(entry[0], false);
+        list.hints = S.decodeNumbers(entry[1]);
+        list.counts = { report: list.numbers.filter(function (n) { return n < meta.reports; }).length };
+        list.counts.household = list.numbers.length - list.counts.report;
+        return list;
       }
-      return entry;
-    }).then(function (entry) {
-      var pairs = S.decodeNumbers(entry[0]), numbers = [], values = [], number = -1;
-      for (var k = 0; k + 1 < pairs.length; k += 2) {
-        number += pairs[k] + 1;
-        numbers.push(number);
-        values.push(pairs[k + 1]);
-      }
-      return { numbers: numbers, values: values, hints: entry[1] === null ? null : S.decodeNumbers(entry[1]) };
+      var top = decode(entry[3], true);
+      top.counts = { report: entry[1], household: entry[2] };
+      if (!whole) { top.top = true; return top; }
+      return S.load("p/" + entry[0]).then(function (text) {
+        var all = decode(text, false);
+        all.counts = top.counts;
+        return all;
+      });
     });
   };
 
@@ -39,6 +53,7 @@
     return Math.log(1 + (total - count + 0.5) / (count + 0.5));
   };
 
+  /* The same numbers as showcase/search/index.py (TITLE_BONUS and the others). */
   S.bonus = function (flags, report) {
     return (flags & TITLE ? 3 : 0) + (flags & PLACE ? (report ? 1.5 : 1) : 0) +
       (flags & META ? 0.5 : 0);
@@ -55,7 +70,7 @@
     terms.forEach(function (term) {
       var lists = term.keys.map(function (key) { return byKey.get(key); });
       term.weight = Math.min.apply(null, lists.map(function (list) {
-        return S.idf(list.numbers.length, meta.documents);
+        return S.idf(list.counts.report + list.counts.household, meta.documents);
       }));
       var merged = new Map();
       lists.forEach(function (list, index) {

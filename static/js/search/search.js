@@ -102,20 +102,20 @@
   }
 
   /* Candidates best first, checked until the page is full and no unchecked candidate could
-     beat it, or the budget of files is spent. */
+     beat it, or the budget of files is spent (then the counts are lower bounds). */
   function collect(candidates, terms, meta, limit) {
     candidates.sort(S.byScore);
     if (terms.every(function (term) { return term.exact; })) {
-      return Promise.resolve({ hits: candidates, checked: candidates.length, total: candidates.length });
+      return Promise.resolve({ hits: candidates, exact: true });
     }
     var hits = [], at = 0, spent = S.requested;
     function step() {
       hits.sort(S.byScore);
       var full = hits.length >= limit && (at >= candidates.length ||
         hits[limit - 1].score >= candidates[at].score);
-      if (at >= candidates.length || (full && S.requested - spent >= BUDGET) ||
-          (!full && hits.length && S.requested - spent >= 2 * BUDGET)) {
-        return Promise.resolve({ hits: hits, checked: at, total: candidates.length });
+      var used = S.requested - spent;
+      if (at >= candidates.length || (full && used >= BUDGET) || used >= 2 * BUDGET) {
+        return Promise.resolve({ hits: hits, exact: at >= candidates.length });
       }
       var batch = candidates.slice(at, at + limit);
       at += batch.length;
@@ -215,32 +215,48 @@
   function search(query, options) {
     options = options || {};
     var limit = options.limit || DEFAULT_LIMIT;
+    var filtered = ["kind", "category", "region", "year", "honour"].some(function (name) {
+      return options[name];
+    });
     return ready().then(function (meta) {
       return parse(meta, String(query || "")).then(function (terms) {
-        if (!terms.length) { return finish([], [], true); }
+        if (!terms.length) { return finish([], { report: 0, household: 0 }, true); }
+        /* One word alone, unfiltered: its count is known and its best documents suffice. */
+        var alone = terms.length === 1 && terms[0].keys.length === 1 && !filtered;
         var keys = [];
         terms.forEach(function (term) {
           term.keys.forEach(function (key) { if (keys.indexOf(key) < 0) { keys.push(key); } });
         });
-        return Promise.all(keys.map(function (key) { return S.postings(meta, key); }))
+        return Promise.all(keys.map(function (key) { return S.postings(meta, key, !alone); }))
+          .then(function (lists) {
+            if (alone && lists[0].top && lists[0].numbers.length < limit) {
+              return S.postings(meta, keys[0], true).then(function (list) { return [list]; });
+            }
+            return lists;
+          })
           .then(function (lists) {
             var byKey = new Map();
             keys.forEach(function (key, k) { byKey.set(key, lists[k]); });
-            return filter(S.candidates(terms, byKey, meta), options, meta);
-          })
-          .then(function (candidates) { return collect(candidates, terms, meta, limit); })
-          .then(function (outcome) {
-            return present(outcome.hits.slice(0, limit), terms).then(function (results) {
-              return finish(results, outcome.hits, outcome.checked === outcome.total);
+            return filter(S.candidates(terms, byKey, meta), options, meta).then(function (candidates) {
+              return collect(candidates, terms, meta, limit);
+            }).then(function (outcome) {
+              var counts = alone ? lists[0].counts : countKinds(outcome.hits);
+              return present(outcome.hits.slice(0, limit), terms).then(function (results) {
+                return finish(results, counts, outcome.exact);
+              });
             });
           });
       });
     });
   }
 
-  function finish(results, hits, exact) {
+  function countKinds(hits) {
     var reports = hits.filter(function (hit) { return hit.report; }).length;
-    results.counts = { report: reports, household: hits.length - reports };
+    return { report: reports, household: hits.length - reports };
+  }
+
+  function finish(results, counts, exact) {
+    results.counts = counts;
     results.exact = exact;
     return results;
   }
