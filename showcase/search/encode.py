@@ -23,6 +23,15 @@ def encode_number(value: int) -> str:
     return "".join(out)
 
 
+def decode_number(text: str) -> int:
+    value, scale = 0, 1
+    for char in text:
+        digit = ALPHABET.index(char)
+        value += (digit - 32 if digit >= 32 else digit) * scale
+        scale *= 32
+    return value
+
+
 SMALL = [encode_number(n) for n in range(1024)]
 """Most numbers written are small (gaps between documents, block numbers): encoded once."""
 

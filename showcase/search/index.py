@@ -3,7 +3,8 @@
 - `k/<n>.js` key shards: each key with its postings inline, or the number of its own file,
   how many reports and households hold it and its best documents;
 - `p/<n>.js` postings of common keys: documents in order, each with its saturated frequency
-  and which fields hold the key; inline postings also say which body block first holds it;
+  and which fields hold the key in one value character (a key in most documents: a value
+  character for every document); inline postings also say which body block first holds it;
 - `h/<n>.js` one head per document: what a result shows, the fields a phrase is checked
   against, and the opening; `x/<n>-<b>.js` its body blocks, fetched one at a time;
 - `c/<n>.js` the Traditional-to-Simplified fold table by code-point page, for the query;
@@ -19,7 +20,7 @@ from collections import Counter
 
 from ..model import Site
 from .documents import SearchDocument, search_documents
-from .encode import encode, encode_number, script
+from .encode import ALPHABET, decode_number, encode, encode_number, script
 from .lexicon import phrase_finder, phrase_keys
 from .normalize import document_keys, fold, fold_map, fold_table, unit_count
 
@@ -74,6 +75,7 @@ class _Postings:
         self.hints: dict[str, list[str]] = {}
         self.best: dict[str, list[tuple]] = {}
         self.last: dict[str, int] = {}
+        self.documents = len(documents)
         self.reports = sum(1 for d in documents if d.kind == "report")
         self.report_counts: dict[str, int] = {}
         self.find_phrases = phrase_finder(phrases)
@@ -110,7 +112,7 @@ class _Postings:
             hint = first_block.get(key, 0)
             gap = number - self.last.get(key, -1) - 1
             self.last[key] = number
-            self.entries.setdefault(key, []).append(encode(gap) + encode(value))
+            self.entries.setdefault(key, []).append(encode(gap) + ALPHABET[value])
             self.hints.setdefault(key, []).append(encode(hint))
             best = self.best.setdefault(key, [])
             entry = (scores[value], -number, value, hint)
@@ -125,7 +127,7 @@ class _Postings:
         """The key's best documents (ties: the lower number), in order, with block hints."""
         out, last = [], -1
         for _, negative, value, hint in sorted(self.best[key], key=lambda e: -e[1]):
-            out.append(encode(-negative - last - 1) + encode(value) + encode(hint))
+            out.append(encode(-negative - last - 1) + ALPHABET[value] + encode(hint))
             last = -negative
         return "".join(out)
 
@@ -135,10 +137,29 @@ class _Postings:
         return [reports, len(self.entries[key]) - reports]
 
 
+_SMALL_VALUES = {encode(n): n + 1 for n in range(1024)}
+"""A small gap's encoding to the step it makes (gap + 1)."""
+
+
+def _dense(entries: list[str], documents: int) -> str:
+    """A key in most documents as one value character per document ("A", value 0: not there),
+    after "=": half the size of its entries."""
+    out = ["A"] * documents
+    number = -1
+    for entry in entries:
+        gap = entry[:-1]
+        number += _SMALL_VALUES.get(gap) or decode_number(gap) + 1
+        out[number] = entry[-1]
+    return "=" + "".join(out)
+
+
 def _shards(postings: _Postings) -> tuple[list[tuple[str, bytes]], int]:
     """Key shards and postings files; keys are spread over shards by their hash."""
     inline, own = {}, []
     for key, entries in postings.entries.items():
+        if len(entries) * 2 > postings.documents:
+            own.append((key, _dense(entries, postings.documents)))
+            continue
         value = "".join(entries)
         if len(value) <= OWN_FILE_BYTES:
             inline[key] = [value, "".join(postings.hints[key])]

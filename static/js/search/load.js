@@ -42,6 +42,8 @@
     if (pending[name]) { pending[name].resolve(payload); }
   };
 
+  S.digit = function (ch) { return DIGIT[ch]; };
+
   /* Numbers written by showcase/search/encode.py: five bits a digit, low bits first; digits
      of 32 and above continue a number. */
   S.decodeNumbers = function (text) {

@@ -9,44 +9,57 @@
   var K1 = 1.2;
   var TITLE = 1, PLACE = 2, META = 4;
 
-  function decode(text, triples) {
-    var numbers = S.decodeNumbers(text), list = { numbers: [], values: [], hints: triples ? [] : null };
-    var step = triples ? 3 : 2;
-    for (var k = 0, number = -1; k + step - 1 < numbers.length; k += step) {
-      number += numbers[k] + 1;
+  /* A list of postings: after "=", one value character per document (value 0: not there);
+     else entries of a gap (a number), a value character and, in a top list, a block hint. */
+  function decode(text, withHints) {
+    var list = { numbers: [], values: [], hints: withHints ? [] : null }, k = 0, number = -1;
+    function read() {
+      var value = 0, scale = 1, digit;
+      while ((digit = S.digit(text.charAt(k++))) >= 32) { value += (digit - 32) * scale; scale *= 32; }
+      return value + digit * scale;
+    }
+    if (text.charAt(0) === "=") {
+      for (k = 1; k < text.length; k += 1) {
+        if (S.digit(text.charAt(k))) { list.numbers.push(k - 1); list.values.push(S.digit(text.charAt(k))); }
+      }
+      return list;
+    }
+    while (k < text.length) {
+      number += read() + 1;
       list.numbers.push(number);
-      list.values.push(numbers[k + 1]);
-      if (triples) { list.hints.push(numbers[k + 2]); }
+      list.values.push(S.digit(text.charAt(k++)));
+      if (withHints) { list.hints.push(read()); }
     }
     return list;
   }
 
-  /* A key's postings {numbers, values, hints or null, counts {report, household}, top}; a common
-     key's whole list is loaded only when `whole`, else its best documents stand in (top). */
-  S.postings = function (meta, key, whole) {
+  /* A key's entry in its shard: [postings, hints], or [file, reports, households, top list]
+     for a key with a file of its own; null for a key no document holds. */
+  S.entry = function (meta, key) {
     return S.load("k/" + (S.fnv1a(key) % meta.shards)).then(function (keys) {
-      var entry = keys[key] || ["", ""];
-      if (typeof entry[0] === "string") {
-        var list = decode(entry[0], false);
-        list.hints = S.decodeNumbers(entry[1]);
-        list.counts = { report: list.numbers.filter(function (n) { return n < meta.reports; }).length };
-        list.counts.household = list.numbers.length - list.counts.report;
-        return list;
-      }
-      var top = decode(entry[3], true);
-      top.counts = { report: entry[1], household: entry[2] };
-      if (!whole) { top.top = true; return top; }
-      return S.load("p/" + entry[0]).then(function (text) {
-        var all = decode(text, false);
-        all.counts = top.counts;
-        return all;
-      });
+      return keys[key] || null;
     });
   };
 
-  /* Does the shard of this key hold it? (For a whole phrase filed as a key of its own.) */
-  S.hasKey = function (meta, key) {
-    return S.load("k/" + (S.fnv1a(key) % meta.shards)).then(function (keys) { return key in keys; });
+  /* A key's postings {numbers, values, hints or null, counts {report, household}, top}; a common
+     key's whole list is loaded only when `whole`, else its best documents stand in (top). */
+  S.postings = function (meta, entry, whole) {
+    if (!entry) { entry = ["", ""]; }
+    if (typeof entry[0] === "string") {
+      var list = decode(entry[0], false);
+      list.hints = S.decodeNumbers(entry[1]);
+      list.counts = { report: list.numbers.filter(function (n) { return n < meta.reports; }).length };
+      list.counts.household = list.numbers.length - list.counts.report;
+      return Promise.resolve(list);
+    }
+    var top = decode(entry[3], true);
+    top.counts = { report: entry[1], household: entry[2] };
+    if (!whole) { top.top = true; return Promise.resolve(top); }
+    return S.load("p/" + entry[0]).then(function (text) {
+      var all = decode(text, false);
+      all.counts = top.counts;
+      return all;
+    });
   };
 
   S.idf = function (count, total) {

@@ -16,24 +16,15 @@
 
   function ready() { return S.load("m"); }
 
-  /* Keys of a term: the term itself when it is a phrase filed whole; else each word, and for
-     each run of Han characters the pairs that cover it (留守儿童: 留守, 儿童; 负责任: 负责, 责任) or
-     the character alone. Whether the pairs stand together is checked against the text. */
+  /* Keys of a term: the term itself when it is a phrase filed whole; else the pairs of
+     neighbouring units that cover it (留守儿童: 留守, 儿童; 负责任: 负责, 责任; 2023年), or its one
+     unit. Whether the pairs stand together is checked against the text. */
   function termKeys(meta, term) {
-    var keys = [], run = [];
-    function endRun() {
-      if (run.length === 1) { keys.push(run[0]); }
-      for (var k = 0; k + 1 < run.length; k += 2) { keys.push(run[k] + run[k + 1]); }
-      if (run.length > 1 && run.length % 2) { keys.push(run[run.length - 2] + run[run.length - 1]); }
-      run = [];
-    }
-    term.units.forEach(function (unit) {
-      if (S.isHanUnit(unit)) { run.push(unit); } else { endRun(); keys.push(unit); }
-    });
-    endRun();
-    if (term.units.length < 3 || !term.units.every(S.isHanUnit)) { return Promise.resolve(keys); }
-    var whole = term.units.join("");
-    return S.hasKey(meta, whole).then(function (filed) { return filed ? [whole] : keys; });
+    var units = term.units, keys = units.length === 1 ? [units[0]] : [];
+    for (var k = 0; k + 1 < units.length; k += 2) { keys.push(units[k] + units[k + 1]); }
+    if (units.length > 1 && units.length % 2) { keys.push(units[units.length - 2] + units[units.length - 1]); }
+    if (units.length < 3 || !units.every(S.isHanUnit)) { return Promise.resolve(keys); }
+    return S.entry(meta, units.join("")).then(function (filed) { return filed ? [units.join("")] : keys; });
   }
 
   function parse(meta, query) {
@@ -49,45 +40,49 @@
   }
 
   /* Is `hit` a real match: does every term of several keys stand whole in a field or in the
-     body? Sets the fields that hold it, and where in the body it was found (for the excerpt). */
-  function check(hit, terms, meta) {
+     body? true, false, or null when the budget ran out first. Sets the fields that hold each
+     term, and where in the body one was found (for the excerpt). */
+  function check(hit, terms, meta, spent) {
     return S.load("h/" + hit.number).then(function (head) {
       hit.head = head;
-      var map = S.foldMap(head.m), score = 0;
-      var waits = terms.map(function (term, index) {
+      var map = S.foldMap(head.m);
+      return Promise.all(terms.map(function (term, index) {
         var entry = hit.terms[index];
-        if (term.exact) { return Promise.resolve(true); }
-        var flags = 0;
+        if (term.exact) { return true; }
+        entry.flags = 0;
         Object.keys(FIELD_FLAGS).forEach(function (field) {
           (head[field] || []).forEach(function (value) {
-            if (S.matchSpans(value, term.units, map).length) { flags |= FIELD_FLAGS[field]; }
+            if (S.matchSpans(value, term.units, map).length) { entry.flags |= FIELD_FLAGS[field]; }
           });
         });
-        entry.flags = flags;
-        if (entry.hint === 0) { return Promise.resolve(flags !== 0); }
-        return findInBody(hit, head, term, Math.max(entry.hint - 1, 0)).then(function (found) {
-          if (!found) { entry.sevenths = 0; }
-          return found || flags !== 0;
+        if (entry.hint === 0) { return entry.flags !== 0; }
+        return findInBody(hit, head, term, Math.max(entry.hint - 1, 0), spent).then(function (found) {
+          if (found === false) { entry.sevenths = 0; }
+          return found || entry.flags !== 0 || (found === null ? null : false);
         });
-      });
-      return Promise.all(waits).then(function (found) {
+      })).then(function (found) {
         if (found.indexOf(false) >= 0) { return false; }
+        if (found.indexOf(null) >= 0) { return null; }
+        hit.score = 0;
         terms.forEach(function (term, index) {
-          score += S.termScore(term, hit.terms[index].sevenths, hit.terms[index].flags, hit.report);
+          hit.score += S.termScore(term, hit.terms[index].sevenths, hit.terms[index].flags, hit.report);
         });
-        hit.score = score;
         return true;
       });
     });
   }
 
-  /* The first body block from `first` on that holds the term; a household's body is its story. */
-  function findInBody(hit, head, term, first) {
+  function spentAll(spent) { return S.requested - spent >= 2 * BUDGET; }
+
+  /* Whether a body block from `first` on holds the term (null: the budget ran out first); a
+     household's body is its story, in its head. */
+  function findInBody(hit, head, term, first, spent) {
     if (head.k === "h") {
       return Promise.resolve(found(hit, head.o, S.foldMap(head.m), term));
     }
     function from(block) {
       if (block >= head.n) { return Promise.resolve(false); }
+      if (spentAll(spent)) { return Promise.resolve(null); }
       return S.load("x/" + hit.number + "-" + block).then(function (data) {
         return found(hit, data.b, S.foldMap(data.m), term) || from(block + 1);
       });
@@ -108,19 +103,21 @@
     if (terms.every(function (term) { return term.exact; })) {
       return Promise.resolve({ hits: candidates, exact: true });
     }
-    var hits = [], at = 0, spent = S.requested;
+    var hits = [], at = 0, spent = S.requested, undecided = false;
     function step() {
       hits.sort(S.byScore);
       var full = hits.length >= limit && (at >= candidates.length ||
         hits[limit - 1].score >= candidates[at].score);
-      var used = S.requested - spent;
-      if (at >= candidates.length || (full && used >= BUDGET) || used >= 2 * BUDGET) {
-        return Promise.resolve({ hits: hits, exact: at >= candidates.length });
+      if (at >= candidates.length || undecided || (full && S.requested - spent >= BUDGET) ||
+          spentAll(spent)) {
+        return Promise.resolve({ hits: hits, exact: at >= candidates.length && !undecided });
       }
       var batch = candidates.slice(at, at + limit);
       at += batch.length;
       return Promise.all(batch.map(function (hit) {
-        return check(hit, terms, meta).then(function (ok) { if (ok) { hits.push(hit); } });
+        return check(hit, terms, meta, spent).then(function (ok) {
+          if (ok) { hits.push(hit); } else if (ok === null) { undecided = true; }
+        });
       })).then(step);
     }
     return step();
@@ -227,12 +224,16 @@
         terms.forEach(function (term) {
           term.keys.forEach(function (key) { if (keys.indexOf(key) < 0) { keys.push(key); } });
         });
-        return Promise.all(keys.map(function (key) { return S.postings(meta, key, !alone); }))
-          .then(function (lists) {
-            if (alone && lists[0].top && lists[0].numbers.length < limit) {
-              return S.postings(meta, keys[0], true).then(function (list) { return [list]; });
-            }
-            return lists;
+        return Promise.all(keys.map(function (key) { return S.entry(meta, key); }))
+          .then(function (entries) {
+            if (entries.indexOf(null) >= 0) { entries = entries.map(function () { return null; }); }
+            return Promise.all(entries.map(function (entry) { return S.postings(meta, entry, !alone); }))
+              .then(function (lists) {
+                if (alone && lists[0].top && lists[0].numbers.length < limit) {
+                  return S.postings(meta, entries[0], true).then(function (list) { return [list]; });
+                }
+                return lists;
+              });
           })
           .then(function (lists) {
             var byKey = new Map();
