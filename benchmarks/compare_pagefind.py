@@ -23,11 +23,12 @@ Both folders are served on 127.0.0.1 and, for each query, in a fresh Chromium co
             pf = await import("./pagefind/pagefind.js"); await pf.init(); r = await pf.search(q);
             and data() of the first 10 results (what a result list shows).
 Every response from the page load until the search resolves is counted. The download figure is the
-engine's own files: search.js + search/*.js, against everything under pagefind/ (its script and web
-worker, entry file, WebAssembly, meta, index chunks, fragments). gzip: text files are compressed at
-level 6 alone, as search_download.py does; Pagefind's .pf_meta/.pf_index/.pf_fragment files and its
-WebAssembly are already gzip streams (they start with 1f 8b; Pagefind inflates them itself), so
-they are counted as they are, their gzip figure being their size.
+engine's own files: the search client scripts + search/* (search_download.py's search download),
+against everything under pagefind/ (its script and web worker, entry file, WebAssembly, meta, index
+chunks, fragments). gzip: text files are compressed at level 6 alone, as search_download.py does;
+Pagefind's .pf_meta/.pf_index/.pf_fragment files and its WebAssembly are already gzip streams (they
+start with 1f 8b; Pagefind inflates them itself), so they are counted as they are, their gzip
+figure being their size.
 
 Precision: each result's page is read from the built output (the text of its <main>, or <article>
 with --root article), folded as showcase folds (NFKC, lower case, Traditional to Simplified) and the
@@ -65,8 +66,8 @@ from urllib.parse import unquote, urlsplit
 
 from pypinyin import Style, lazy_pinyin
 
-from search_download import (CHROMIUM, CHROMIUM_FLAGS, REPO, SEARCH_PARTS, Measure, Size, build,
-                             index_size, kb, measure, queries, serve)
+from search_download import (CHROMIUM, CHROMIUM_FLAGS, REPO, Measure, Size, build, index_size, kb,
+                             measure, queries, serve)
 from showcase.search.normalize import fold   # noqa: E402  (REPO is on sys.path by now)
 
 PAGEFIND = "pagefind@1.6.0"
@@ -188,7 +189,7 @@ def run_pagefind(pagefind: Pagefind, copy: Path) -> bool:
 def showcase_documents(out: Path) -> list[str]:
     """The URLs (relative to the site root) of the documents showcase's index holds."""
     urls = []
-    for path in (out / "search" / "t").glob("*.js"):
+    for path in (out / "search" / "h").glob("*.js"):
         text = path.read_text("utf-8")
         urls.append(json.loads(text[text.index(",") + 1:text.rindex(")")])["u"])
     return sorted(urls)
@@ -398,8 +399,8 @@ def pad(text: str, columns: int) -> str:
 def report(rows: list[Row], out: Path, copy: Path, documents: int, root: str) -> None:
     """A table, the zero-result verdicts, then one machine-readable line per query."""
     whole_showcase, whole_pagefind = index_size(out), pagefind_bundle(copy)
-    print(f"\nKiB raw/gzip of the engine's own files (showcase: search.js + search/*.js; Pagefind: "
-          f"pagefind/*, its gzip streams counted as they are). found: results the engine reports "
+    print(f"\nKiB raw/gzip of the engine's own files (showcase: search client + search/*; "
+          f"Pagefind: pagefind/*, its gzip streams counted as they are). found: results the engine reports "
           f"(showcase: reports + households, ~ = upper bound). truth: documents whose <{root}> "
           f"(then <article>) text holds the query. p@10: of the first 10 shown, how many hold it; "
           f"all: the same over all of Pagefind's results (up to {ALL_MOST}). ms: the search call. "
@@ -410,7 +411,7 @@ def report(rows: list[Row], out: Path, copy: Path, documents: int, root: str) ->
     print(header)
     print("-" * len(header))
     for row in rows:
-        s, p = row.showcase.total(*SEARCH_PARTS), row.pagefind.total(*PF_PARTS)
+        s, p = row.showcase.search(), row.pagefind.total(*PF_PARTS)
         sh, ph, every = row.hits["showcase"], row.hits["pagefind"], row.every
         split = "/".join(f"{row.pagefind.parts[name].raw / 1024:.0f}"
                          for name in ("wasm", "pf_meta", "pf_index", "pf_fragment"))
@@ -424,7 +425,7 @@ def report(rows: list[Row], out: Path, copy: Path, documents: int, root: str) ->
         for engine, measured in (("showcase", row.showcase), ("pagefind", row.pagefind)):
             for error in measured.errors:
                 print(f"    {engine} page error: {error}")
-    print(f"\n{documents} documents. whole index: showcase search/**/*.js {whole_showcase.count} "
+    print(f"\n{documents} documents. whole index: showcase search/** {whole_showcase.count} "
           f"files, raw {kb(whole_showcase.raw)} KiB, gzip {kb(whole_showcase.gzip)} KiB; pagefind/ "
           f"(without its UI files) {whole_pagefind.count} files, raw {kb(whole_pagefind.raw)} KiB, "
           f"gzip {kb(whole_pagefind.gzip)} KiB")
@@ -436,7 +437,7 @@ def report(rows: list[Row], out: Path, copy: Path, documents: int, root: str) ->
             print(f"zero-result query={row.query} truth=0 showcase={row.showcase.shown} "
                   f"({verdict['showcase']}) pagefind={row.pagefind.shown} ({verdict['pagefind']})")
     for row in rows:
-        s, p = row.showcase.total(*SEARCH_PARTS), row.pagefind.total(*PF_PARTS)
+        s, p = row.showcase.search(), row.pagefind.total(*PF_PARTS)
         print(f"compare query={row.query} kind={row.kind.replace(' ', '-')} truth={row.truth} "
               f"showcase_raw={s.raw} showcase_gzip={s.gzip} showcase_files={s.count} "
               f"showcase_results={found(row.showcase)} showcase_p10={p10(row.hits['showcase'])} "
@@ -458,7 +459,8 @@ def compare(out: Path, copy: Path, chosen: list[tuple[str, str]], root: str) -> 
                                              headless=True)
             try:
                 for kind, query in chosen:
-                    mine = measure(browser, showcase_base + "search/index.html?q=", kind, query)
+                    mine = measure(browser, showcase_base + "search/index.html?q=", kind, query,
+                                   out)
                     theirs, everything = measure_pagefind(browser, pagefind_base + "index.html",
                                                           query)
                     truth = sum(1 for url in documents

@@ -2,7 +2,8 @@
 
     python benchmarks/make_site.py --reports 10000 --households 5000 --seed 1 --out DIR
 
-The site follows ../shared/CONTENT-FORMAT.md and the genre of ../shared/GENRE.md: a region tree of
+The site follows the content formats the README describes, in the shape of real experience
+materials (经验交流材料) and honour lists: a region tree of
 generated place names (province > city > county > township > village), experience reports whose
 bodies are assembled from the phrases these materials are made of, and yearly honour lists of
 households per county. The point is realistic *text statistics* (many distinct bigrams, shared
