@@ -7,6 +7,8 @@ import os
 import shutil
 from pathlib import Path
 
+import rjsmin
+
 from .errors import ShowcaseError, UsageError
 from .images import write_copy
 
@@ -54,7 +56,8 @@ def check_output_folder(out_dir: Path, site_dir: Path) -> None:
 def write_output(out_dir: Path, pages: list[tuple[str, bytes]],
                  files: tuple[tuple[str, Path, int | None], ...]) -> None:
     """Replace `out_dir` with exactly these pages and copied files (resized where a width is
-    given)."""
+    given; the site's scripts without their comments and indentation, which readers would
+    download on every page)."""
     clashes = find_collisions([p for p, _ in pages] + [p for p, _, _ in files])
     if clashes:
         raise OutputError("two outputs claim the same path: " + "; ".join(clashes))
@@ -70,10 +73,12 @@ def write_output(out_dir: Path, pages: list[tuple[str, bytes]],
         for path, source, width in files:
             target = staging / path
             target.parent.mkdir(parents=True, exist_ok=True)
-            if width is None:
-                shutil.copyfile(source, target)
-            else:
+            if width is not None:
                 write_copy(source, target, width)
+            elif path.startswith("static/") and target.suffix == ".js":
+                target.write_text(rjsmin.jsmin(source.read_text("utf-8")), "utf-8")
+            else:
+                shutil.copyfile(source, target)
         _swap(staging, out_dir)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)

@@ -9,6 +9,24 @@
   var DIGIT = {};
   for (var i = 0; i < ALPHABET.length; i += 1) { DIGIT[ALPHABET.charAt(i)] = i; }
   var pending = {};
+  var scripts = {};
+
+  /* The address of the filters' script (hashed like every asset), loaded when first needed. */
+  S.filterScript = here && here.getAttribute("data-filter");
+
+  /* A script of the search client itself, loaded once. */
+  S.script = function (src) {
+    if (!scripts[src]) {
+      scripts[src] = new Promise(function (resolve, reject) {
+        var tag = document.createElement("script");
+        tag.src = src;
+        tag.onload = resolve;
+        tag.onerror = function () { delete scripts[src]; reject(new Error("missing " + src)); };
+        document.head.appendChild(tag);
+      });
+    }
+    return scripts[src];
+  };
 
   /* Files requested so far: a search stops checking candidates after a budget of them. */
   S.requested = 0;

@@ -41,7 +41,14 @@
     });
   };
 
-  /* A key's postings {numbers, values, hints or null, counts {report, household}, top}; a common
+  /* The best documents a common key's shard keeps, with its counts. */
+  S.decodeTop = function (entry) {
+    var top = decode(entry[3], true);
+    top.counts = { report: entry[1], household: entry[2] };
+    return top;
+  };
+
+  /* A key's postings {numbers, values, hints or null, counts {report, household}}; a common
      key's whole list is loaded only when `whole`, else its best documents stand in (top). */
   S.postings = function (meta, entry, whole) {
     if (!entry) { entry = ["", ""]; }
@@ -52,9 +59,8 @@
       list.counts.household = list.numbers.length - list.counts.report;
       return Promise.resolve(list);
     }
-    var top = decode(entry[3], true);
-    top.counts = { report: entry[1], household: entry[2] };
-    if (!whole) { top.top = true; return Promise.resolve(top); }
+    var top = S.decodeTop(entry);
+    if (!whole) { return Promise.resolve(top); }
     return S.load("p/" + entry[0]).then(function (text) {
       var all = decode(text, false);
       all.counts = top.counts;
@@ -81,7 +87,7 @@
   S.candidates = function (terms, byKey, meta) {
     var found = null;
     terms.forEach(function (term) {
-      var lists = term.keys.map(function (key) { return byKey.get(key); });
+      var lists = term.read.map(function (key) { return byKey.get(key); });
       term.weight = Math.min.apply(null, lists.map(function (list) {
         return S.idf(list.counts.report + list.counts.household, meta.documents);
       }));

@@ -16,15 +16,25 @@
 
   function ready() { return S.load("m"); }
 
-  /* Keys of a term: the term itself when it is a phrase filed whole; else the pairs of
-     neighbouring units that cover it (留守儿童: 留守, 儿童; 负责任: 负责, 责任; 2023年), or its one
-     unit. Whether the pairs stand together is checked against the text. */
+  /* Keys of a term: the term itself when it is a phrase filed whole; else every pair of
+     neighbouring units (留守儿童: 留守, 守儿, 儿童; 2023年), or its one unit. */
   function termKeys(meta, term) {
     var units = term.units, keys = units.length === 1 ? [units[0]] : [];
-    for (var k = 0; k + 1 < units.length; k += 2) { keys.push(units[k] + units[k + 1]); }
-    if (units.length > 1 && units.length % 2) { keys.push(units[units.length - 2] + units[units.length - 1]); }
+    for (var k = 0; k + 1 < units.length; k += 1) { keys.push(units[k] + units[k + 1]); }
     if (units.length < 3 || !units.every(S.isHanUnit)) { return Promise.resolve(keys); }
     return S.entry(meta, units.join("")).then(function (filed) { return filed ? [units.join("")] : keys; });
+  }
+
+  /* The keys whose lists are read: all of a term's keys whose lists come with their shard, or
+     else the rarest; the others are checked against the text, which is cheaper than reading
+     several long lists (邻里和谐: the pair 里和 alone rules out nearly every document). */
+  function chooseKeys(term, entries) {
+    if (term.keys.length === 1) { return term.keys; }
+    var inline = term.keys.filter(function (key) { return typeof entries.get(key)[0] === "string"; });
+    if (inline.length) { return inline; }
+    return [term.keys.slice().sort(function (a, b) {
+      return entries.get(a)[1] + entries.get(a)[2] - entries.get(b)[1] - entries.get(b)[2];
+    })[0]];
   }
 
   function parse(meta, query) {
@@ -33,7 +43,7 @@
       return Promise.all(terms.map(function (term) {
         return termKeys(meta, term).then(function (keys) {
           term.keys = keys;
-          term.exact = keys.length === 1;
+          term.exact = keys.length === 1;  /* one key: its list is exactly where it stands */
         });
       })).then(function () { return terms; });
     });
@@ -123,55 +133,14 @@
     return step();
   }
 
-  /* ---- filters: kind, and from the facet table (search/f.js) category, honour, year and
-     region (with everything below it) ---- */
-
-  function decodeFacets(table) {
-    if (!table.decoded) {
-      table.decoded = {};
-      ["category", "honour", "year", "region"].forEach(function (name) {
-        table.decoded[name] = S.decodeNumbers(table[name]);
-      });
-    }
-    return table.decoded;
+  /* Filters (filter.js, loaded the first time a search is filtered). */
+  function filtered(options) {
+    return ["kind", "category", "region", "year", "honour"].some(function (name) { return options[name]; });
   }
 
-  function regionMatcher(table, wanted) {
-    var names = table.regions, inside = new Set(), roots = [];
-    function path(index) {
-      var parts = [];
-      for (var at = index; at >= 0; at = names[at][1]) { parts.unshift(names[at][0]); }
-      return parts.join("/");
-    }
-    names.forEach(function (entry, index) {
-      if (path(index) === wanted || entry[0] === wanted) { roots.push(index); }
-    });
-    names.forEach(function (entry, index) {
-      for (var at = index; at >= 0; at = names[at][1]) {
-        if (roots.indexOf(at) >= 0) { inside.add(index); return; }
-      }
-    });
-    return inside;
-  }
-
-  function filter(hits, options, meta) {
-    if (options.kind) {
-      hits = hits.filter(function (hit) { return hit.report === (options.kind === "report"); });
-    }
-    if (!(options.category || options.region || options.year || options.honour)) {
-      return Promise.resolve(hits);
-    }
-    return S.load("f").then(function (table) {
-      var facets = decodeFacets(table);
-      var regions = options.region ? regionMatcher(table, String(options.region)) : null;
-      function is(name, values, number) {
-        return !options[name] || values[facets[name][number] - 1] === String(options[name]);
-      }
-      return hits.filter(function (hit) {
-        return is("category", table.categorys, hit.number) && is("honour", table.honours, hit.number) &&
-          is("year", table.years, hit.number) && (!regions || regions.has(facets.region[hit.number]));
-      });
-    });
+  function filter(hits, options) {
+    if (!filtered(options)) { return Promise.resolve(hits); }
+    return S.script(S.filterScript).then(function () { return S.filter(hits, options); });
   }
 
   function excerpt(hit, terms) {
@@ -212,40 +181,40 @@
   function search(query, options) {
     options = options || {};
     var limit = options.limit || DEFAULT_LIMIT;
-    var filtered = ["kind", "category", "region", "year", "honour"].some(function (name) {
-      return options[name];
-    });
     return ready().then(function (meta) {
       return parse(meta, String(query || "")).then(function (terms) {
         if (!terms.length) { return finish([], { report: 0, household: 0 }, true); }
         /* One word alone, unfiltered: its count is known and its best documents suffice. */
-        var alone = terms.length === 1 && terms[0].keys.length === 1 && !filtered;
+        var alone = terms.length === 1 && terms[0].keys.length === 1 && !filtered(options);
         var keys = [];
         terms.forEach(function (term) {
           term.keys.forEach(function (key) { if (keys.indexOf(key) < 0) { keys.push(key); } });
         });
         return Promise.all(keys.map(function (key) { return S.entry(meta, key); }))
-          .then(function (entries) {
-            if (entries.indexOf(null) >= 0) { entries = entries.map(function () { return null; }); }
-            return Promise.all(entries.map(function (entry) { return S.postings(meta, entry, !alone); }))
-              .then(function (lists) {
-                if (alone && lists[0].top && lists[0].numbers.length < limit) {
-                  return S.postings(meta, entries[0], true).then(function (list) { return [list]; });
-                }
-                return lists;
-              });
-          })
-          .then(function (lists) {
-            var byKey = new Map();
-            keys.forEach(function (key, k) { byKey.set(key, lists[k]); });
-            return filter(S.candidates(terms, byKey, meta), options, meta).then(function (candidates) {
-              return collect(candidates, terms, meta, limit);
-            }).then(function (outcome) {
-              var counts = alone ? lists[0].counts : countKinds(outcome.hits);
-              return present(outcome.hits.slice(0, limit), terms).then(function (results) {
-                return finish(results, counts, outcome.exact);
-              });
+          .then(function (found) {
+            if (found.indexOf(null) >= 0) { return finish([], { report: 0, household: 0 }, true); }
+            var entries = new Map();
+            keys.forEach(function (key, k) { entries.set(key, found[k]); });
+            var read = [];
+            terms.forEach(function (term) {
+              term.read = chooseKeys(term, entries);
+              term.read.forEach(function (key) { if (read.indexOf(key) < 0) { read.push(key); } });
             });
+            var whole = !alone || entries.get(read[0])[3] === undefined ||
+              S.decodeTop(entries.get(read[0])).numbers.length < limit;
+            return Promise.all(read.map(function (key) { return S.postings(meta, entries.get(key), whole); }))
+              .then(function (lists) {
+                var byKey = new Map();
+                read.forEach(function (key, k) { byKey.set(key, lists[k]); });
+                return filter(S.candidates(terms, byKey, meta), options).then(function (candidates) {
+                  return collect(candidates, terms, meta, limit);
+                }).then(function (outcome) {
+                  var counts = alone ? lists[0].counts : countKinds(outcome.hits);
+                  return present(outcome.hits.slice(0, limit), terms).then(function (results) {
+                    return finish(results, counts, outcome.exact);
+                  });
+                });
+              });
           });
       });
     });
