@@ -66,6 +66,7 @@ from urllib.parse import unquote, urlsplit
 
 from pypinyin import Style, lazy_pinyin
 
+from download_report import part_of, run_benchmark
 from search_download import (CHROMIUM, CHROMIUM_FLAGS, REPO, Measure, Size, build, index_size, kb,
                              measure, queries, serve)
 from showcase.search.normalize import fold   # noqa: E402  (REPO is on sys.path by now)
@@ -282,13 +283,7 @@ def joined_on_syllables(run: tuple[str, ...]) -> set[str]:
 
 def pf_part(path: str) -> str:
     if "/pagefind/" not in path:
-        if path.endswith((".html", "/")):
-            return "html"
-        if path.endswith(".css"):
-            return "css"
-        if path.endswith(".js"):
-            return "page js"
-        return "other"
+        return part_of(path)
     name = path.rsplit("/", 1)[1]
     if name.endswith(".js"):
         return "pf js"
@@ -524,12 +519,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        raise
-    except Exception as error:        # a benchmark reports and exits 0 whatever happens
-        import traceback
-        traceback.print_exc()
-        print(f"compare_pagefind stopped: {error}")
-        sys.exit(0)
+    run_benchmark(main, "compare_pagefind")

@@ -11,6 +11,8 @@ import gzip
 import math
 import re
 import statistics
+import sys
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -245,3 +247,15 @@ def summary(runs: list[Run]) -> None:
             else:
                 print(f"download-class size={run.reports} class={cls} n={f['n']} {figures} "
                       f"over_100k={f['over_100k']} stopped={f['stopped']} unit=KiB")
+
+
+def run_benchmark(main, name: str) -> None:
+    """Run a benchmark's main(); a benchmark reports and exits 0 whatever happens."""
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        raise
+    except Exception as error:
+        traceback.print_exc()
+        print(f"{name} stopped: {error}")
+        sys.exit(0)

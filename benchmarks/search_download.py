@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from download_report import Measure, Run, index_size, part_of, report, summary
+from download_report import Measure, Run, index_size, part_of, report, run_benchmark, summary
 from download_report import Size, kb  # noqa: F401  (compare_pagefind.py takes them from here)
 from make_site import make_site
 from query_set import benchmark_set
@@ -288,12 +288,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        raise
-    except Exception as error:        # a benchmark reports and exits 0 whatever happens
-        import traceback
-        traceback.print_exc()
-        print(f"search_download stopped: {error}")
-        sys.exit(0)
+    run_benchmark(main, "search_download")

@@ -93,3 +93,18 @@ def serve_sub():
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="module")
+def search_page(browser, sample_output, serve_sub):
+    """The sample site's search page under /sub/, ready for window.showcase.search; a script
+    error on it fails the module's tests."""
+    context = browser.new_context()
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(serve_sub(sample_output) + "search/index.html")
+    page.wait_for_function("() => window.showcase && window.showcase.search")
+    yield page
+    assert errors == []
+    context.close()

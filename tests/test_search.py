@@ -21,19 +21,6 @@ def docs():
     return documents(REPO)
 
 
-@pytest.fixture(scope="module")
-def search_page(browser, sample_output, serve_sub):
-    context = browser.new_context()
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(serve_sub(sample_output) + "search/index.html")
-    page.wait_for_function("() => window.showcase && window.showcase.search")
-    yield page
-    assert errors == []
-    context.close()
-
-
 def run(page, query: str, **options) -> list[dict]:
     return page.evaluate(SEARCH, [query, {"limit": 10, **options}])
 

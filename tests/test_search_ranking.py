@@ -29,20 +29,6 @@ def docs() -> dict[str, Document]:
 
 
 @pytest.fixture(scope="module")
-def search_page(browser, sample_output, serve_sub):
-    """The site's search page under /sub/, as in tests/test_search.py; a script error fails."""
-    context = browser.new_context()
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(serve_sub(sample_output) + "search/index.html")
-    page.wait_for_function("() => window.showcase && window.showcase.search")
-    yield page
-    assert errors == []
-    context.close()
-
-
-@pytest.fixture(scope="module")
 def ranked(search_page) -> dict[str, list[str]]:
     """Each ranking query's result addresses, best first, searched once for all the tests."""
     def urls(query: str) -> list[str]:
