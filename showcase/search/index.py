@@ -20,7 +20,7 @@ from collections import Counter
 
 from ..model import Site
 from .documents import SearchDocument, search_documents
-from .encode import ALPHABET, decode_number, encode, encode_number, script
+from .encode import ALPHABET, SMALL, decode_number, encode, encode_number, script
 from .lexicon import phrase_finder, phrase_keys
 from .normalize import document_keys, fold, fold_map, fold_table, unit_count
 
@@ -68,13 +68,10 @@ def _body(document: SearchDocument) -> list[str]:
 
 class _Postings:
     """Postings gathered one document at a time (a whole site's counts at once would take
-    gigabytes): per key, the encoded entries and, beside them, the first block holding it."""
+    gigabytes). Per key one list: [last document, encoded entries, their block hints]."""
 
     def __init__(self, documents: list[SearchDocument], phrases: list[str]):
-        self.entries: dict[str, list[str]] = {}
-        self.hints: dict[str, list[str]] = {}
-        self.best: dict[str, list[tuple]] = {}
-        self.last: dict[str, int] = {}
+        self.keyed: dict[str, list] = {}
         self.documents = len(documents)
         self.reports = sum(1 for d in documents if d.kind == "report")
         self.report_counts: dict[str, int] = {}
@@ -91,12 +88,12 @@ class _Postings:
         counts: Counter = Counter()
         first_block: dict[str, int] = {}
         length = 0
-        for block_number, text in enumerate(_body(document)):
-            keys = self.keys(text)
-            length += unit_count(text)
+        blocks = _body(document)
+        for block_number in range(len(blocks) - 1, -1, -1):  # the first block a key is in wins
+            keys = self.keys(blocks[block_number])
+            length += unit_count(blocks[block_number])
             counts.update(keys)
-            for key in keys:
-                first_block.setdefault(key, block_number + 1)
+            first_block.update(dict.fromkeys(keys, block_number + 1))
         flags: Counter = Counter()
         for name, values in document.fields.items():
             for key in set(self.keys(" | ".join(values))):
@@ -105,40 +102,45 @@ class _Postings:
             for key in set(tokens):
                 flags[key] |= FIELD_FLAGS[name]
         norm = K1 * (1 - B + B * length / self.average[document.kind])
-        scores = _SCORES[document.kind == "report"]
+        sevenths = {f: math.ceil(f * 7 / (f + norm)) for f in set(counts.values())}
+        sevenths[0] = 0
+        keyed, counts_get, flags_get, first_get = self.keyed, counts.get, flags.get, first_block.get
         for key in counts.keys() | flags.keys():
-            frequency = counts.get(key, 0)
-            value = (math.ceil(frequency * 7 / (frequency + norm)) if frequency else 0) | flags[key] << 3
-            hint = first_block.get(key, 0)
-            gap = number - self.last.get(key, -1) - 1
-            self.last[key] = number
-            self.entries.setdefault(key, []).append(encode(gap) + ALPHABET[value])
-            self.hints.setdefault(key, []).append(encode(hint))
-            best = self.best.setdefault(key, [])
-            entry = (scores[value], -number, value, hint)
-            if len(best) < TOP:
-                heapq.heappush(best, entry)
-            elif entry > best[0]:
-                heapq.heapreplace(best, entry)
+            value = sevenths[counts_get(key, 0)] | flags_get(key, 0) << 3
+            hint = first_get(key, 0)
+            state = keyed.get(key)
+            if state is None:
+                state = keyed[key] = [-1, [], []]
+            gap = number - state[0] - 1
+            state[0] = number
+            state[1].append((SMALL[gap] if gap < 1024 else encode_number(gap)) + ALPHABET[value])
+            state[2].append(SMALL[hint] if hint < 1024 else encode_number(hint))
         if number + 1 == self.reports:
-            self.report_counts = {key: len(entries) for key, entries in self.entries.items()}
+            self.report_counts = {key: len(state[1]) for key, state in keyed.items()}
 
     def top(self, key: str) -> str:
         """The key's best documents (ties: the lower number), in order, with block hints."""
+        _, entries, hints = self.keyed[key]
+        numbered, number = [], -1
+        for entry, hint in zip(entries, hints):
+            number += _STEPS.get(entry[:-1]) or decode_number(entry[:-1]) + 1
+            value = _VALUES[entry[-1]]
+            numbered.append((_SCORES[number < self.reports][value], -number, value, hint))
         out, last = [], -1
-        for _, negative, value, hint in sorted(self.best[key], key=lambda e: -e[1]):
-            out.append(encode(-negative - last - 1) + ALPHABET[value] + encode(hint))
+        for _, negative, value, hint in sorted(heapq.nlargest(TOP, numbered), key=lambda e: -e[1]):
+            out.append(encode(-negative - last - 1) + ALPHABET[value] + hint)
             last = -negative
         return "".join(out)
 
     def counts(self, key: str) -> list[int]:
         """How many reports and households hold the key."""
         reports = self.report_counts.get(key, 0)
-        return [reports, len(self.entries[key]) - reports]
+        return [reports, len(self.keyed[key][1]) - reports]
 
 
-_SMALL_VALUES = {encode(n): n + 1 for n in range(1024)}
+_STEPS = {encode(n): n + 1 for n in range(1024)}
 """A small gap's encoding to the step it makes (gap + 1)."""
+_VALUES = {char: value for value, char in enumerate(ALPHABET)}
 
 
 def _dense(entries: list[str], documents: int) -> str:
@@ -148,7 +150,7 @@ def _dense(entries: list[str], documents: int) -> str:
     number = -1
     for entry in entries:
         gap = entry[:-1]
-        number += _SMALL_VALUES.get(gap) or decode_number(gap) + 1
+        number += _STEPS.get(gap) or decode_number(gap) + 1
         out[number] = entry[-1]
     return "=" + "".join(out)
 
@@ -156,13 +158,13 @@ def _dense(entries: list[str], documents: int) -> str:
 def _shards(postings: _Postings) -> tuple[list[tuple[str, bytes]], int]:
     """Key shards and postings files; keys are spread over shards by their hash."""
     inline, own = {}, []
-    for key, entries in postings.entries.items():
+    for key, (_, entries, hints) in postings.keyed.items():
         if len(entries) * 2 > postings.documents:
             own.append((key, _dense(entries, postings.documents)))
             continue
         value = "".join(entries)
         if len(value) <= OWN_FILE_BYTES:
-            inline[key] = [value, "".join(postings.hints[key])]
+            inline[key] = [value, "".join(hints)]
         else:
             own.append((key, value))
     size = sum(len(k.encode()) + len(v[0]) + len(v[1]) + 8 for k, v in inline.items())

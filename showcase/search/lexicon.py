@@ -11,7 +11,7 @@ from collections import Counter
 
 from ..slugs import SUFFIXES
 from .documents import SearchDocument
-from .normalize import HAN_CLASS, fold
+from .normalize import HAN_CLASS, HAN_PAIR, fold
 
 SAMPLE_REPORTS = 400
 MIN_SHARE = 0.1
@@ -49,44 +49,20 @@ def phrase_keys(documents: list[SearchDocument]) -> list[str]:
     return sorted(vocabulary | set(frequent))
 
 
-def _trie_pattern(phrases: list[str]) -> str:
-    """One regular expression for many phrases, factored by their shared beginnings (平安(?:家庭?|
-    建设)), so a text is read once whatever the number of phrases, and the longest phrase
-    starting at a place is the one matched."""
-    trie: dict = {}
-    for phrase in phrases:
-        node = trie
-        for char in phrase:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def pattern(node: dict) -> str:
-        branches = [re.escape(char) + pattern(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if "" in node:  # a phrase ends here; a longer one may go on
-            return "(?:" + body + ")?" if len(branches) > 1 or len(body) > 1 else body + "?"
-        return body
-
-    return pattern(trie)
-
-
 def phrase_finder(phrases: list[str]):
-    """A function giving the phrase keys in a folded text, one per occurrence (overlapping
-    ones too: 平安家庭 and 安家庭 in the same place, 平安家 within 平安家庭)."""
-    if not phrases:
-        return lambda folded: []
-    pattern = re.compile("(?=(" + _trie_pattern(phrases) + "))")
-    known = set(phrases)
-    shorter = {p: [p[:n] for n in range(len(p) - 1, 2, -1) if p[:n] in known] for p in phrases}
+    """A function giving the phrase keys in a folded text, one per occurrence. Only phrases whose
+    first pair of characters the text holds are counted (str.count, in C): a text is not read
+    once per phrase."""
+    by_pair: dict[str, list[str]] = {}
+    for phrase in phrases:
+        by_pair.setdefault(phrase[:2], []).append(phrase)
+    firsts = by_pair.keys()
 
     def find(folded: str) -> list[str]:
         found = []
-        for longest in pattern.findall(folded):
-            if longest:
-                found.append(longest)
-                found += shorter[longest]
+        for pair in firsts & set(HAN_PAIR.findall(folded)):
+            for phrase in by_pair[pair]:
+                found += [phrase] * folded.count(phrase)
         return found
 
     return find

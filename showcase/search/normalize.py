@@ -91,7 +91,7 @@ def unit_count(text: str) -> int:
     return len(_UNIT.findall(fold(text)))
 
 
-_HAN_PAIR = re.compile(f"(?=([{HAN_CLASS}]{{2}}))")
+HAN_PAIR = re.compile(f"(?=([{HAN_CLASS}]{{2}}))")
 _WORD = re.compile("[a-z0-9]+(?:(?<=[0-9])\\.[0-9][a-z0-9]*)*")
 
 
@@ -101,7 +101,7 @@ def document_keys(text: str) -> list[str]:
     characters (家庭), or a word and the Han character beside it (2023年, 第1100). A query's keys
     are chosen in the browser (termKeys in static/js/search/search.js)."""
     folded = fold(text)
-    keys = [m.group() for m in _UNIT.finditer(folded)] + _HAN_PAIR.findall(folded)
+    keys = [m.group() for m in _UNIT.finditer(folded)] + HAN_PAIR.findall(folded)
     for match in _WORD.finditer(folded):
         start, end = match.span()
         if start and _HAN.match(folded, start - 1):
