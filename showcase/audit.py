@@ -26,21 +26,25 @@ def is_text_output(path: str) -> bool:
     return PurePosixPath(path).suffix.lower() in TEXT_SUFFIXES
 
 
-def audit_output(pages: list[tuple[str, bytes]], allowed: frozenset[str],
-                 shown_as: str) -> list[Problem]:
-    """An error for each resident ID, mobile or card number in a text output, at its line in that
-    file (`shown_as`/path, so the author sees it is a built file), showing the number masked.
-    `allowed` is the set the input guard used: numbers the site publishes on purpose."""
-    problems = []
-    known: dict[str, list[Finding]] = {}
-    for path, data in pages:
+class OutputAudit:
+    """Checks each text output as it is made, before anything is swapped in: an error for each
+    resident ID, mobile or card number, at its line in that file (`shown_as`/path, so the author
+    sees it is a built file), showing the number masked. `allowed` is the set the input guard
+    used: numbers the site publishes on purpose."""
+
+    def __init__(self, allowed: frozenset[str], shown_as: str):
+        self.allowed, self.shown_as = allowed, shown_as
+        self.problems: list[Problem] = []
+        self._known: dict[str, list[Finding]] = {}
+
+    def check(self, path: str, data: bytes) -> None:
         if not is_text_output(path):
-            continue
+            return
         for number, line in _candidate_lines(data.decode("utf-8", "replace")):
-            if line not in known:
-                known[line] = find_personal_data(line, allowed)
-            problems += [Problem(f"{shown_as}/{path}", number, _message(f)) for f in known[line]]
-    return problems
+            if line not in self._known:
+                self._known[line] = find_personal_data(line, self.allowed)
+            self.problems += [Problem(f"{self.shown_as}/{path}", number, _message(f))
+                              for f in self._known[line]]
 
 
 def _candidate_lines(text: str):

@@ -3,21 +3,23 @@ load -> validate -> model -> render -> write."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import jinja2
 
 from .assemble import build_site
-from .audit import audit_output
-from .config import SiteConfig, is_valid_base_url, normalise_base_url
+from .audit import OutputAudit
+from .config import is_valid_base_url, normalise_base_url
 from .errors import ContentError, Problem, Problems, UsageError
 from .load import load_site
 from .model import Site
 from .render import render_site
 from .search.index import build_search_files
 from .validate import validate
-from .write import check_output_folder, write_output
+from .write import StagedOutput, check_output_folder
 
 
 @dataclass(frozen=True)
@@ -50,9 +52,10 @@ def _prepare(site_dir: Path, *, drafts: bool, base_url: str | None, today: dt.da
     return sources, content, build_site(content), problems
 
 
-def _render(sources, content, site: Site, jobs: int):
+def _render(sources, content, site: Site, jobs: int) -> Iterator[tuple[str, bytes]]:
+    """The rendered pages, one at a time; a template's fault becomes the author's error."""
     try:
-        return render_site(site, sources.template_dirs, content.assets, jobs)
+        yield from render_site(site, sources.template_dirs, content.assets, jobs)
     except jinja2.TemplateSyntaxError as exc:
         raise ContentError([Problem(_template_name(exc.filename or exc.name, sources.root),
                                     exc.lineno or 0, f"template syntax: {exc.message}")]) from exc
@@ -72,30 +75,42 @@ def _template_name(filename: str | None, root: Path) -> str:
 
 def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str | None = None,
           jobs: int = 1, today: dt.date | None = None) -> Outcome:
-    """Build the site into `out_dir`; on any error the previous output stays as it was."""
+    """Build the site into `out_dir`, each file written away as it is made and audited for
+    personal data; on any error the previous output stays as it was."""
     check_output_folder(out_dir, site_dir)
     sources, content, site, problems = _prepare(site_dir, drafts=drafts, base_url=base_url,
                                                 today=today)
-    pages = _render(sources, content, site, jobs) + build_search_files(site)
-    _audit(pages, content.config, out_dir.as_posix(), problems)
-    write_output(out_dir, pages, content.assets.files)
-    return Outcome(site, len(pages), len(content.assets.files), problems.warnings)
+    audit = OutputAudit(content.config.allowed_numbers(), out_dir.as_posix())
+    pages = 0
+    with StagedOutput(out_dir) as staging:
+        for path, data in itertools.chain(_render(sources, content, site, jobs),
+                                          build_search_files(site)):
+            audit.check(path, data)
+            staging.write(path, data)
+            pages += 1
+        _stop_on(audit, problems)
+        staging.copy(content.assets.files)
+        staging.commit()
+    return Outcome(site, pages, len(content.assets.files), problems.warnings)
 
 
 def check(site_dir: Path, *, today: dt.date | None = None) -> Outcome:
-    """Everything a build does except writing: content, links and templates are all checked."""
+    """Everything a build does except writing: content, links, templates and the rendered
+    pages' personal-data audit (the search index is left to build, to keep check quick; it only
+    re-arranges guarded content)."""
     sources, content, site, problems = _prepare(site_dir, drafts=False, base_url=None,
                                                 today=today)
-    pages = _render(sources, content, site, jobs=1)
-    # the search index is left to build, to keep check quick; it re-arranges guarded content
-    _audit(pages, content.config, "output", problems)
-    return Outcome(site, len(pages), len(content.assets.files), problems.warnings)
+    audit = OutputAudit(content.config.allowed_numbers(), "output")
+    pages = 0
+    for path, data in _render(sources, content, site, jobs=1):
+        audit.check(path, data)
+        pages += 1
+    _stop_on(audit, problems)
+    return Outcome(site, pages, len(content.assets.files), problems.warnings)
 
 
-def _audit(pages: list[tuple[str, bytes]], config: SiteConfig, shown_as: str,
-           problems: Problems) -> None:
-    """Stop before writing if an output holds personal data (see audit.py), allowing exactly
-    what the input guard allowed; the warnings found so far are reported with the errors."""
-    found = audit_output(pages, config.allowed_numbers(), shown_as)
-    if found:
-        raise ContentError(problems.items + found)
+def _stop_on(audit: OutputAudit, problems: Problems) -> None:
+    """Stop before anything is swapped in if an output holds personal data (see audit.py); the
+    warnings found so far are reported with the errors."""
+    if audit.problems:
+        raise ContentError(problems.items + audit.problems)

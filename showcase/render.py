@@ -2,6 +2,7 @@
 in parallel (--jobs) and, later, only those a change touches."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -81,15 +82,19 @@ def render_page(env: jinja2.Environment, page: Page, site: Site, assets: Assets)
 
 
 def render_site(site: Site, template_dirs: tuple[Path, ...], assets: Assets,
-                jobs: int = 1) -> list[tuple[str, bytes]]:
-    """Every page of the site with its output path; with jobs > 1, in that many processes."""
+                jobs: int = 1) -> Iterator[tuple[str, bytes]]:
+    """Every page of the site with its output path, one at a time as they are rendered (the
+    caller writes each away); with jobs > 1, in that many processes."""
     if jobs <= 1 or len(site.pages) <= CHUNK:
         env = make_environment(template_dirs)
-        return [(p.output_path, render_page(env, p, site, assets)) for p in site.pages]
+        for page in site.pages:
+            yield page.output_path, render_page(env, page, site, assets)
+        return
     chunks = [range(i, min(i + CHUNK, len(site.pages))) for i in range(0, len(site.pages), CHUNK)]
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
                              initargs=(site, template_dirs, assets)) as pool:
-        return [item for part in pool.map(_render_chunk, chunks) for item in part]
+        for part in pool.map(_render_chunk, chunks):
+            yield from part
 
 
 _worker: dict = {}

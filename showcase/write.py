@@ -1,5 +1,6 @@
-"""Write stage: the one place that touches the output folder. The site is written whole into a
-temporary folder beside it and swapped in, so a failed or killed build never leaves half a site."""
+"""Write stage: the one place that touches the output folder. The site is written file by file
+into a temporary folder beside it and swapped in whole, so a failed or killed build never leaves
+half a site."""
 from __future__ import annotations
 
 import ctypes
@@ -18,18 +19,6 @@ _RENAME_EXCHANGE = 2
 
 class OutputError(ShowcaseError):
     """Raised when the output cannot be written (two pages on one path, an unwritable folder)."""
-
-
-def find_collisions(paths: list[str]) -> list[str]:
-    """Output paths claimed more than once (case-insensitively: many hosts ignore case)."""
-    seen: dict[str, str] = {}
-    clashes = []
-    for path in paths:
-        key = path.lower()
-        if key in seen:
-            clashes.append(f"{seen[key]} and {path}")
-        seen[key] = path
-    return clashes
 
 
 def check_output_folder(out_dir: Path, site_dir: Path) -> None:
@@ -53,36 +42,62 @@ def check_output_folder(out_dir: Path, site_dir: Path) -> None:
                           "new folder for --out")
 
 
-def write_output(out_dir: Path, pages: list[tuple[str, bytes]],
-                 files: tuple[tuple[str, Path, int | None], ...]) -> None:
-    """Replace `out_dir` with exactly these pages and copied files (resized where a width is
-    given; the site's scripts without their comments and indentation, which readers would
-    download on every page)."""
-    clashes = find_collisions([p for p, _ in pages] + [p for p, _, _ in files])
-    if clashes:
-        raise OutputError("two outputs claim the same path: " + "; ".join(clashes))
-    out_dir = out_dir.resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(out_dir)
-    staging = out_dir.with_name(f".{out_dir.name}.new-{os.getpid()}")
-    try:
-        for path, data in pages:
-            target = staging / path
+class StagedOutput:
+    """The new site, written file by file into a temporary folder beside `out_dir` as it is
+    made (nothing is held in memory), and swapped in whole by `commit`. Leaving the `with`
+    block any other way removes the folder: the previous output stays exactly as it was."""
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir.resolve()
+        self.staging = self.out_dir.with_name(f".{self.out_dir.name}.new-{os.getpid()}")
+        self.claimed: dict[str, str] = {}
+        self.folders: set[Path] = set()
+
+    def __enter__(self) -> "StagedOutput":
+        try:
+            self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+            _remove_leftovers(self.out_dir)
+            self.staging.mkdir()
+        except OSError as exc:
+            raise OutputError(f"cannot write the output to {self.out_dir}: {exc}") from exc
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+        if isinstance(value, OSError):
+            raise OutputError(f"cannot write the output to {self.out_dir}: {value}") from value
+
+    def _target(self, path: str) -> Path:
+        """Where `path` goes; a path claimed twice (case-insensitively: many hosts ignore case)
+        is refused."""
+        key = path.lower()
+        if key in self.claimed:
+            raise OutputError(f"two outputs claim the same path: {self.claimed[key]} and {path}")
+        self.claimed[key] = path
+        target = self.staging / path
+        if target.parent not in self.folders:
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            self.folders.add(target.parent)
+        return target
+
+    def write(self, path: str, data: bytes) -> None:
+        self._target(path).write_bytes(data)
+
+    def copy(self, files: tuple[tuple[str, Path, int | None], ...]) -> None:
+        """Copied files, resized where a width is given; the site's scripts without their
+        comments and indentation, which readers would download on every page."""
         for path, source, width in files:
-            target = staging / path
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target = self._target(path)
             if width is not None:
                 write_copy(source, target, width)
             elif path.startswith("static/") and target.suffix == ".js":
                 target.write_text(rjsmin.jsmin(source.read_text("utf-8")), "utf-8")
             else:
                 shutil.copyfile(source, target)
-        _swap(staging, out_dir)
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise OutputError(f"cannot write the output to {out_dir}: {exc}") from exc
+
+    def commit(self) -> None:
+        _swap(self.staging, self.out_dir)
 
 
 def _remove_leftovers(out_dir: Path) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from conftest import REPO, SITES
 from conftest import run_build as run
-from showcase.audit import audit_output
+from showcase.audit import OutputAudit
 from showcase.config import SiteConfig
 from test_errors import Previous, previous, problem_at, problems  # noqa: F401 (a fixture)
 from test_privacy import (ID_18, MOBILE_MASKED, MOBILE_NUMBER, assert_no_full_number,
@@ -50,7 +50,10 @@ SCRIPT = "\n".join([
 
 
 def audited(pages, allowed=frozenset()) -> list[tuple[str, int, str]]:
-    return [(p.path, p.line, p.message) for p in audit_output(pages, allowed, "out")]
+    audit = OutputAudit(allowed, "out")
+    for path, data in pages:
+        audit.check(path, data)
+    return [(p.path, p.line, p.message) for p in audit.problems]
 
 
 def test_each_number_in_a_text_output_is_an_error_at_its_file_and_line():

@@ -17,6 +17,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter
+from collections.abc import Iterator
 
 from ..model import Site
 from .documents import SearchDocument, search_documents
@@ -225,21 +226,20 @@ def _fold_pages() -> tuple[list[tuple[str, bytes]], list[int]]:
             sorted(pages))
 
 
-def build_search_files(site: Site) -> list[tuple[str, bytes]]:
-    """Every file of search/ except the page itself, as (output path, bytes)."""
+def build_search_files(site: Site) -> Iterator[tuple[str, bytes]]:
+    """Every file of search/ except the page itself, as (output path, bytes), each document's
+    head and blocks as soon as it is read, the postings when all are."""
     documents = search_documents(site)
     phrases = phrase_keys(documents)
     postings = _Postings(documents, phrases)
-    files = []
     for number, document in enumerate(documents):
         postings.add(number, document)
-        files += _document_files(number, document)
+        yield from _document_files(number, document)
     shard_files, shard_count = _shards(postings)
     fold_files, fold_pages = _fold_pages()
-    files += shard_files + fold_files
+    yield from shard_files + fold_files
     reports = sum(1 for d in documents if d.kind == "report")
-    files.append(("search/m.js", script("m", {
+    yield "search/m.js", script("m", {
         "documents": len(documents), "reports": reports, "shards": shard_count,
-        "fold": "".join(encode_number(n) for n in fold_pages)})))
-    files.append(("search/f.js", script("f", _facet_table(documents, site))))
-    return files
+        "fold": "".join(encode_number(n) for n in fold_pages)})
+    yield "search/f.js", script("f", _facet_table(documents, site))
