@@ -3,6 +3,7 @@ exit statuses (0 success, 1 content errors, 2 bad usage). Never a traceback for 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -41,8 +42,9 @@ def _parser() -> argparse.ArgumentParser:
                             "(default: base_url in site.yaml)")
     build.add_argument("--drafts", action="store_true",
                        help="also publish drafts and reports dated in the future (to preview)")
-    build.add_argument("--jobs", type=_positive, default=1, metavar="N",
-                       help="render pages in N processes (default: 1)")
+    build.add_argument("--jobs", type=_positive, default=_cores(), metavar="N",
+                       help="work in N processes: the search index beside the pages, which "
+                            "take the rest (default: the cores available, here %(default)s)")
     check = sub.add_parser("check", help="check the site and write nothing",
                            description="Check content, links and templates; write nothing.")
     check.add_argument("--site", type=Path, default=REPOSITORY, metavar="DIR",
@@ -57,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
                                                           "(default: 127.0.0.1)")
     serve.add_argument("--port", type=_positive, default=8000, help="port (default: 8000)")
     return parser
+
+
+def _cores() -> int:
+    """The cores this process may run on (a container may allow fewer than the machine has)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _positive(text: str) -> int:

@@ -81,13 +81,15 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
     sources, content, site, problems = _prepare(site_dir, drafts=drafts, base_url=base_url,
                                                 today=today)
     audit = OutputAudit(content.config.allowed_numbers(), out_dir.as_posix())
-    pages = 0
     with StagedOutput(out_dir) as staging:
-        for path, data in itertools.chain(_render(sources, content, site, jobs),
-                                          build_search_files(site)):
-            audit.check(path, data)
-            staging.write(path, data)
-            pages += 1
+        if jobs > 1:  # the search index in a process of its own, beside the rendering
+            with staging.in_child(lambda: build_search_files(site), audit) as index:
+                pages = staging.write_all(_render(sources, content, site, jobs - 1), audit)
+            pages += index.files
+            audit.problems += index.problems
+        else:
+            pages = staging.write_all(itertools.chain(_render(sources, content, site, jobs),
+                                                      build_search_files(site)), audit)
         _stop_on(audit, problems)
         staging.copy(content.assets.files)
         staging.commit()

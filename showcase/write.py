@@ -3,13 +3,18 @@ into a temporary folder beside it and swapped in whole, so a failed or killed bu
 half a site."""
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import multiprocessing
 import os
 import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import rjsmin
 
+from .audit import OutputAudit
 from .errors import ShowcaseError, UsageError
 from .images import write_copy
 
@@ -40,6 +45,14 @@ def check_output_folder(out_dir: Path, site_dir: Path) -> None:
         raise UsageError(f"the folder {out_dir} holds files that are not a site built by "
                           "showcase, and a build replaces the whole folder; choose an empty or "
                           "new folder for --out")
+
+
+@dataclass
+class ChildOutcome:
+    """What a child writer did: how many files, and the audit's problems in them."""
+
+    files: int = 0
+    problems: list = field(default_factory=list)
 
 
 class StagedOutput:
@@ -83,6 +96,57 @@ class StagedOutput:
 
     def write(self, path: str, data: bytes) -> None:
         self._target(path).write_bytes(data)
+
+    def write_all(self, files: Iterable[tuple[str, bytes]], audit: OutputAudit) -> int:
+        """Write each file as it comes, the audit reading it first; how many there were."""
+        count = 0
+        for path, data in files:
+            audit.check(path, data)
+            self.write(path, data)
+            count += 1
+        return count
+
+    @contextlib.contextmanager
+    def in_child(self, make_files: Callable[[], Iterable[tuple[str, bytes]]], audit: OutputAudit):
+        """Write `make_files()` from a forked process while the caller writes the rest, then
+        take over what it wrote and the audit's findings in it (a path both claimed is refused).
+        The child sees the parent's memory as it was: nothing is copied to it."""
+        receive, send = multiprocessing.Pipe(duplex=False)
+        child = multiprocessing.get_context("fork").Process(
+            target=self._write_in_child, args=(make_files, audit, send), daemon=True)
+        child.start()
+        send.close()
+        outcome = ChildOutcome()
+        try:
+            yield outcome
+        except BaseException:
+            child.terminate()
+            child.join()
+            raise
+        try:
+            result = receive.recv()
+        except EOFError:
+            result = "the process stopped"
+        child.join()
+        if not isinstance(result, tuple):
+            raise OutputError(f"writing the search index failed: {result}")
+        claimed, outcome.problems = result
+        for key, path in claimed.items():
+            if key in self.claimed:
+                raise OutputError(f"two outputs claim the same path: {self.claimed[key]} and {path}")
+            self.claimed[key] = path
+        outcome.files = len(claimed)
+
+    def _write_in_child(self, make_files, audit: OutputAudit, send) -> None:
+        """In the forked process: write the files, send back their paths and the findings."""
+        try:
+            self.claimed = {}
+            self.write_all(make_files(), audit)
+            send.send((self.claimed, audit.problems))
+        except BaseException as exc:  # the parent raises it as the build's error
+            send.send(f"{type(exc).__name__}: {exc}")
+        finally:
+            send.close()
 
     def copy(self, files: tuple[tuple[str, Path, int | None], ...]) -> None:
         """Copied files, resized where a width is given; the site's scripts without their
