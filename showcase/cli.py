@@ -11,6 +11,7 @@ from . import commands
 from .errors import ContentError, ShowcaseError, UsageError
 from .load import REPOSITORY
 from .privacy import mask_personal_data
+from .progress import Progress
 from .serve import serve
 
 DESCRIPTION = """\
@@ -97,10 +98,15 @@ def main(argv: list[str] | None = None) -> int:
                   f"{outcome.pages} pages: no errors")
             return 0
         out = args.out if args.out is not None else args.site / "output"
-        outcome = commands.build(args.site, out, drafts=args.drafts, base_url=args.base_url,
-                                 jobs=args.jobs)
+        progress = Progress()
+        try:
+            outcome = commands.build(args.site, out, drafts=args.drafts, base_url=args.base_url,
+                                     jobs=args.jobs, progress=progress)
+        finally:
+            progress.finish()
         _print_warnings(outcome.warnings)
-        print(f"built {outcome.pages} pages and {outcome.files} files into {out}")
+        print(f"built {outcome.pages} pages and {outcome.files} files into {out} "
+              f"in {progress.seconds:.1f} s")
         return 0
     except ContentError as exc:
         for problem in exc.problems:

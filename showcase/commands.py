@@ -3,7 +3,7 @@ load -> validate -> model -> render -> write."""
 from __future__ import annotations
 
 import datetime as dt
-import itertools
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -16,6 +16,7 @@ from .config import is_valid_base_url, normalise_base_url
 from .errors import ContentError, Problem, Problems, UsageError
 from .load import load_site
 from .model import Site
+from .progress import Progress
 from .render import render_site
 from .search.index import build_search_files
 from .validate import validate
@@ -74,26 +75,40 @@ def _template_name(filename: str | None, root: Path) -> str:
 
 
 def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str | None = None,
-          jobs: int = 1, today: dt.date | None = None) -> Outcome:
+          jobs: int = 1, today: dt.date | None = None,
+          progress: Progress | None = None) -> Outcome:
     """Build the site into `out_dir`, each file written away as it is made and audited for
     personal data; on any error the previous output stays as it was."""
+    progress = progress or Progress(io.StringIO())
     check_output_folder(out_dir, site_dir)
+    progress.stage("reading and checking the content")
     sources, content, site, problems = _prepare(site_dir, drafts=drafts, base_url=base_url,
                                                 today=today)
     audit = OutputAudit(content.config.allowed_numbers(), out_dir.as_posix())
     with StagedOutput(out_dir) as staging:
+        progress.stage("pages", len(site.pages))
+        pages = _counted(_render(sources, content, site, max(1, jobs - 1)), progress)
         if jobs > 1:  # the search index in a process of its own, beside the rendering
             with staging.in_child(lambda: build_search_files(site), audit) as index:
-                pages = staging.write_all(_render(sources, content, site, jobs - 1), audit)
-            pages += index.files
+                written = staging.write_all(pages, audit)
+                progress.stage("search index")
+            written += index.files
             audit.problems += index.problems
         else:
-            pages = staging.write_all(itertools.chain(_render(sources, content, site, jobs),
-                                                      build_search_files(site)), audit)
+            written = staging.write_all(pages, audit)
+            progress.stage("search index")
+            written += staging.write_all(build_search_files(site), audit)
         _stop_on(audit, problems)
+        progress.stage("copying files")
         staging.copy(content.assets.files)
         staging.commit()
-    return Outcome(site, pages, len(content.assets.files), problems.warnings)
+    return Outcome(site, written, len(content.assets.files), problems.warnings)
+
+
+def _counted(pages: Iterator[tuple[str, bytes]], progress: Progress):
+    for page in pages:
+        yield page
+        progress.advance()
 
 
 def check(site_dir: Path, *, today: dt.date | None = None) -> Outcome:
