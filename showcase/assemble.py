@@ -2,6 +2,8 @@
 pages to render. Decides every page that exists; the renderer never does (STYLE 5)."""
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections import Counter
 from dataclasses import replace
 
@@ -108,18 +110,51 @@ def featured(site: Site) -> list[Report]:
                   key=lambda r: (r.weight, -r.date.toordinal(), r.slug))
 
 
-def related(site: Site, report: Report) -> list[Report]:
-    """Reports sharing most tags with this one, then the newest."""
-    if not report.tags:
-        return []
-    mine = set(report.tags)
-    scored = Counter()
-    for term in site.tags:
-        if term.name in mine:
-            scored.update(r.slug for r in term.reports if r.slug != report.slug)
-    by_slug = {r.slug: r for r in site.reports}
-    ranked = sorted(scored, key=lambda s: (-scored[s], -by_slug[s].date.toordinal(), s))
-    return [by_slug[s] for s in ranked[:RELATED_COUNT]]
+def related_reports(site: Site) -> dict[str, list[Report]]:
+    """Each report's related reports, by slug: those sharing most tags with it, then the newest,
+    then by slug. Reports with the same tags form a group, so a report looks at the groups that
+    share a tag with it rather than at every report, and one ranking serves the whole group.
+    Slugs are unique (validation refuses two reports at one address)."""
+    groups: dict[tuple[str, ...], list[Report]] = {}
+    for report in site.reports:
+        if report.tags:
+            groups.setdefault(tuple(sorted(report.tags)), []).append(report)
+    members = [sorted(group, key=_newest_then_slug) for group in groups.values()]
+    groups_with: dict[str, list[int]] = {}
+    for number, tags in enumerate(groups):
+        for tag in tags:  # a tag written twice counts twice, as it files the report twice
+            groups_with.setdefault(tag, []).append(number)
+    rankings: dict[frozenset[str], list[Report]] = {}
+    related = {}
+    for report in site.reports:
+        mine = frozenset(report.tags)
+        if mine not in rankings:
+            # one more than shown: the report itself may be among them
+            rankings[mine] = _most_shared(mine, members, groups_with, RELATED_COUNT + 1)
+        related[report.slug] = [r for r in rankings[mine] if r.slug != report.slug][:RELATED_COUNT]
+    return related
+
+
+def _newest_then_slug(report: Report):
+    return -report.date.toordinal(), report.slug
+
+
+def _most_shared(tags: frozenset[str], members: list[list[Report]],
+                 groups_with: dict[str, list[int]], count: int) -> list[Report]:
+    """The first `count` reports by tags shared with `tags`, newest first among equals."""
+    shared = Counter()
+    for tag in tags:
+        shared.update(groups_with.get(tag, ()))
+    by_shared: dict[int, list[int]] = {}
+    for number, times in shared.items():
+        by_shared.setdefault(times, []).append(number)
+    chosen: list[Report] = []
+    for times in sorted(by_shared, reverse=True):
+        merged = heapq.merge(*(members[n] for n in by_shared[times]), key=_newest_then_slug)
+        chosen += itertools.islice(merged, count - len(chosen))
+        if len(chosen) == count:
+            break
+    return chosen
 
 
 def _listing(base: str, template: str, items, **context) -> list[Page]:
@@ -134,12 +169,14 @@ def _pages(site: Site) -> list[Page]:
     pages += _listing("reports/", "reports.html", site.reports, heading="全部报告")
     category_of = {t.name: t for t in site.categories}
     tag_of = {t.name: t for t in site.tags}
+    related_of = related_reports(site)
     for index, report in enumerate(site.reports):
         newer = site.reports[index - 1] if index > 0 else None
         older = site.reports[index + 1] if index + 1 < len(site.reports) else None
         pages.append(Page(report.url, "report.html", {
             "report": report, "newer": newer, "older": older,
-            "related": related(site, report), "breadcrumb": site.regions.ancestors(report.region),
+            "related": related_of[report.slug],
+            "breadcrumb": site.regions.ancestors(report.region),
             "category": category_of[report.category], "tags": [tag_of[t] for t in report.tags],
         }))
     for kind, heading, terms in (("categories", "栏目", site.categories), ("tags", "标签", site.tags),

@@ -1,0 +1,225 @@
+"""Two savings that must not change a byte: one Markdown converter reused for every text (reset
+between texts, so nothing of one report reaches the next), and related reports found through
+the reports grouped by tags rather than by comparing every pair."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+import threading
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from showcase.assemble import RELATED_COUNT, build_site, related_reports
+from showcase.errors import Problems
+from showcase.load import SiteSources, SourceText
+from showcase.markup import render_markdown
+from showcase.validate import validate
+
+
+def fresh(source: str, resolve=None):
+    """`source` converted by a converter that has seen no other text: each thread has its own."""
+    result = []
+    thread = threading.Thread(target=lambda: result.append(render_markdown(source, resolve)))
+    thread.start()
+    thread.join()
+    return result[0]
+
+
+FIRST = """\
+## 一、健全工作机制
+
+我县把创建工作纳入HTML考核[^1]，详见[工作方案][plan]和[细则][]。
+
+[^1]: 见县委办文件。
+[plan]: https://first.example/plan "方案"
+[细则]: https://first.example/rules
+*[HTML]: 超文本标记语言
+
+### 小节
+"""
+
+SECOND = """\
+## 一、健全工作机制
+
+本镇也有HTML考核[^1]，参照[工作方案][plan]和[细则][]。
+"""
+
+
+def test_a_text_shows_nothing_of_the_text_before():
+    render_markdown(FIRST)
+    second = render_markdown(SECOND)
+    assert "footnote" not in second.html and "县委办" not in second.html
+    assert "first.example" not in second.html and "[工作方案][plan]" in second.html
+    assert "<abbr" not in second.html and "超文本" not in second.html
+    assert [(e.level, e.anchor, e.title) for e in second.toc] == [(2, "一健全工作机制",
+                                                                   "一、健全工作机制")]
+    assert second == fresh(SECOND)
+
+
+def test_the_first_text_is_converted_in_full():
+    """The positive control: what the second text must not show is really in the first."""
+    first = render_markdown(FIRST)
+    assert "footnote" in first.html and 'href="https://first.example/plan"' in first.html
+    assert [e.title for e in first.toc] == ["一、健全工作机制", "小节"]
+    assert first == fresh(FIRST)
+
+
+def test_a_text_converted_twice_gives_the_same_html():
+    assert render_markdown(FIRST) == render_markdown(FIRST) == fresh(FIRST)
+    assert render_markdown("") == fresh("") == render_markdown("")
+
+
+def test_a_resolver_serves_only_its_own_text():
+    seen = []
+
+    def resolve(address, tag):
+        seen.append(address)
+        return "../../" + address
+
+    linked = render_markdown("![图](images/a.jpg) [另一篇](b.md)", resolve)
+    assert 'src="../../images/a.jpg"' in linked.html and seen == ["images/a.jpg", "b.md"]
+    plain = render_markdown("![图](images/c.jpg)")
+    assert 'src="images/c.jpg"' in plain.html and seen == ["images/a.jpg", "b.md"]
+
+
+def test_a_conversion_that_fails_leaves_nothing_behind():
+    def broken(address, tag):
+        raise RuntimeError("a bug in a resolver")
+
+    with pytest.raises(RuntimeError):
+        render_markdown("- 列表里[链接](a.md)[^1]\n\n[^1]: 脚注", broken)
+    assert render_markdown(SECOND) == fresh(SECOND)
+
+
+def test_a_worker_process_converts_as_the_parent_does():
+    render_markdown(FIRST)  # the parent's converter exists, and has state, before the fork
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        in_worker = pool.submit(render_markdown, SECOND).result()
+    assert in_worker == render_markdown(SECOND) == fresh(SECOND)
+
+
+SNIPPETS = [
+    "## 一、健全工作机制",
+    "### 二、强化宣传 {#publicity}",
+    "#### 深一层的标题",
+    "正文有脚注[^1]。\n\n[^1]: 第一个脚注。",
+    "又引用[^1]和[^note]，再引用[^note]。\n\n[^note]: 重复引用的脚注。",
+    "只有引用[^1]，没有定义。",
+    "见[工作方案][plan]。\n\n[plan]: https://example.org/plan \"方案\"",
+    "见[工作方案][plan]，此处未定义。",
+    "[细则]: https://example.org/rules\n\n依照[细则][]。",
+    "*[HTML]: 超文本标记语言\n\nHTML 页面。",
+    "| 镇 | 户 |\n|:---|---:|\n| 桥江 | 12 |\n| 龙潭 | 7 |",
+    "3. 第三项\n4. 第四项",
+    "- 甲\n- 乙\n\n    缩进的段落",
+    "```\n代码 [^1] [plan]\n```",
+    "<div class=\"note\">原始 HTML</div>",
+    "我县把\n创建工作\n纳入考核。",
+    "![图片](images/a.jpg \"说明\") 和 [另一篇](../2023/b.md#part)",
+    "> 引用一段话。\n> 第二行。",
+    "段落 {: .lead }",
+]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_texts_in_any_order_convert_as_on_a_new_converter(seed):
+    rng = random.Random(seed)
+
+    def resolve(address, tag):
+        return None if address.startswith("http") else f"../../{tag}/{address}"
+
+    for _ in range(60):
+        source = "\n\n".join(rng.choice(SNIPPETS) for _ in range(rng.randint(1, 6)))
+        resolver = rng.choice([None, resolve])
+        assert render_markdown(source, resolver) == fresh(source, resolver), source
+
+
+# Related reports: the function as it was before it used an index, kept here as the reference.
+
+def reference_related(site, report):
+    if not report.tags:
+        return []
+    mine = set(report.tags)
+    scored = Counter()
+    for term in site.tags:
+        if term.name in mine:
+            scored.update(r.slug for r in term.reports if r.slug != report.slug)
+    by_slug = {r.slug: r for r in site.reports}
+    ranked = sorted(scored, key=lambda s: (-scored[s], -by_slug[s].date.toordinal(), s))
+    return [by_slug[s] for s in ranked[:RELATED_COUNT]]
+
+
+REGIONS = "- name: 湖南省\n  children: [{name: 怀化市}]\n"
+
+
+def make_site(reports: list[tuple[str, str, list[str]]]):
+    """A site of reports given as (file name, date, tags), built from strings."""
+    texts = []
+    for name, date, tags in reports:
+        front = f"title: 标题{name}\nunit: 创建办\ndate: {date}\nregion: 湖南省/怀化市\n" \
+                f"category: 经验交流\ntags: [{', '.join(tags)}]\n"
+        texts.append(SourceText(f"content/reports/{name}.md", f"---\n{front}---\n\n正文。\n"))
+    sources = SiteSources(
+        root=Path("/nowhere"), config=SourceText("site.yaml", "title: 测试\n"),
+        regions=SourceText("data/regions.yaml", REGIONS), reports=tuple(texts),
+        honour_lists=(), static_files=(), content_files=(), template_dirs=())
+    problems = Problems()
+    content = validate(sources, problems, today=dt.date(2030, 1, 1))
+    assert not problems.errors, problems.errors
+    return build_site(content)
+
+
+def generated_reports(seed: int, count: int, tag_pool: int, most_tags: int, days: int):
+    """Reports on few days (dates tie), names in no particular order (slugs break the ties),
+    some without tags, some with a tag of their own, tag sets repeated, nested and overlapping."""
+    rng = random.Random(seed)
+    tags = [f"标签{i}" for i in range(tag_pool)]
+    names = rng.sample(range(10000), count)
+    reports = []
+    for number, name in enumerate(names):
+        kind = rng.random()
+        if kind < 0.1:
+            chosen = []
+        elif kind < 0.15:
+            chosen = [f"独有{number}"]
+        elif kind < 0.4 and reports and reports[-1][2]:
+            chosen = list(rng.choice(reports)[2])  # the same tags as another report
+            chosen = chosen + rng.sample(tags, 1) if rng.random() < 0.3 else chosen
+        else:
+            chosen = rng.sample(tags, rng.randint(1, most_tags))
+        date = dt.date(2023, 1, 1) + dt.timedelta(days=rng.randrange(days))
+        reports.append((f"r{name:04d}", date.isoformat(), list(dict.fromkeys(chosen))))
+    return reports
+
+
+@pytest.mark.parametrize("seed, count, tag_pool, most_tags, days", [
+    (1, 300, 4, 3, 5),  # few tags: nearly every report shares one with every other
+    (2, 300, 30, 4, 40),  # many tags: sparse overlaps, fewer than five related for some
+    (3, 200, 8, 6, 2),  # two dates: the slug decides most ties
+    (4, 60, 2, 1, 1),  # one date, one tag each: ties everywhere
+])
+def test_related_reports_are_those_of_the_reference(seed, count, tag_pool, most_tags, days):
+    site = make_site(generated_reports(seed, count, tag_pool, most_tags, days))
+    found = related_reports(site)
+    assert set(found) == {r.slug for r in site.reports}
+    for report in site.reports:
+        assert [r.slug for r in found[report.slug]] == \
+               [r.slug for r in reference_related(site, report)], report.slug
+    pages = {p.url: p for p in site.pages}
+    for report in site.reports:
+        assert pages[report.url].context["related"] == reference_related(site, report)
+
+
+def test_the_generated_sites_hold_the_cases_that_matter():
+    """The reference comparison above is only as good as its sites: ties on every level, reports
+    with fewer than five related reports, and with none."""
+    site = make_site(generated_reports(1, 300, 4, 3, 5))
+    lengths = Counter(len(reference_related(site, r)) for r in site.reports)
+    assert lengths[RELATED_COUNT] > 200 and lengths[0] > 10
+    sparse = make_site(generated_reports(2, 300, 30, 4, 40))
+    assert any(0 < len(reference_related(sparse, r)) < RELATED_COUNT for r in sparse.reports)
+    dates = Counter(r.date for r in site.reports)
+    assert max(dates.values()) > 40
