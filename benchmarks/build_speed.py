@@ -1,0 +1,301 @@
+"""How long build.py takes and how much memory it needs, beside Hugo on the same reports.
+
+    python benchmarks/build_speed.py                                  # 1,000 and 10,000 reports
+    python benchmarks/build_speed.py --sizes 1000 --runs 1            # a quick look
+    python benchmarks/build_speed.py --sizes 1000,10000 --households-per-report 0
+    python benchmarks/build_speed.py --work /tmp/bench                # keep the generated sites
+
+For each size it generates sites with make_site.py (seeded; reports alone and with 10 households
+per report unless --households-per-report says otherwise), kept in --work so a second run reuses
+them, and runs `build.py build --site SITE --out OUT` as a child process three ways: cold (empty
+output, no build cache), again with nothing changed, and after one sentence was appended to one
+report. Each child's CPU seconds (user + system, the steady figure on a busy machine), wall
+seconds and peak memory come from os.wait4, the operating system's accounting of that one process
+(and the processes it waited for). Hugo, when installed, builds the same reports in the same runs
+(hugo_site.py), and each figure is printed beside its ratio to Hugo's. Then the targets of the
+build-speed issue are judged (speed_report.py).
+
+It prints figures and always exits 0: it is a benchmark, not a test.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from download_report import run_benchmark
+from hugo_site import clear_hugo, hugo_command, hugo_version, write_hugo_site
+from make_site import make_site
+from speed_report import (Corpus, Results, Sample, print_lines, print_samples, print_table,
+                          print_targets)
+
+REPO = Path(__file__).resolve().parent.parent
+SENTENCE = "\n基准测试追加的一句：社区民警再次入户走访，宣讲平安家庭创建要求。\n"
+"""Appended to one report for the one-changed measure: a new paragraph, no long number (the
+privacy guard must have nothing to stop)."""
+
+
+class BuildFailed(Exception):
+    """A measured command exited non-zero; the message ends with what it printed."""
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where one corpus lives in the work folder."""
+    site: Path
+    out: Path
+    stamp: Path
+    backup: Path
+
+    @classmethod
+    def of(cls, work: Path, corpus: Corpus) -> "Paths":
+        name = corpus.name
+        return cls(work / "sites" / name, work / "out" / name,
+                   work / "sites" / f"{name}.stamp", work / "sites" / f"{name}.edit-backup")
+
+
+# ---- running one command -------------------------------------------------------------------------
+
+def timed(command: list[str], log: Path) -> Sample:
+    """Run `command` to its end and measure that one child: os.wait4 returns its own rusage (its
+    waited-for children included), where RUSAGE_CHILDREN's peak memory would be the largest of
+    every child so far. Output goes to `log`, not a pipe, so nothing can fill up and block."""
+    with open(log, "wb") as sink:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, cwd=REPO, stdin=subprocess.DEVNULL, stdout=sink,
+                                 stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        tail = log.read_bytes()[-2000:].decode("utf-8", "replace")
+        raise BuildFailed(f"{' '.join(command[:3])} ... exited {child.returncode}:\n{tail}")
+    return Sample(cpu=usage.ru_utime + usage.ru_stime, wall=wall, peak_mb=usage.ru_maxrss / 1024)
+
+
+def mtimes(root: Path) -> dict[str, int]:
+    """Every output file's modification time (ns), to count what a rebuild wrote again."""
+    found = {}
+    for folder, _, names in os.walk(root):
+        for name in names:
+            path = os.path.join(folder, name)
+            found[os.path.relpath(path, root)] = os.stat(path).st_mtime_ns
+    return found
+
+
+def timed_rebuild(command: list[str], out: Path, log: Path) -> Sample:
+    """A build into an existing output, with how many of the files that were there before and
+    are there after got a new modification time (a rebuild that skips unchanged files keeps it)."""
+    before = mtimes(out)
+    sample = timed(command, log)
+    after = mtimes(out)
+    sample.files = len(after)
+    sample.rewritten = sum(1 for path, ns in after.items() if path in before and before[path] != ns)
+    return sample
+
+
+# ---- corpora and the edited report ---------------------------------------------------------------
+
+def make_site_digest() -> str:
+    """make_site.py's own hash: a cached site is reused only if the generator did not change."""
+    return hashlib.sha256((REPO / "benchmarks" / "make_site.py").read_bytes()).hexdigest()[:16]
+
+
+def ensure_site(corpus: Corpus, paths: Paths, seed: int) -> None:
+    """Generate the corpus once; a stamp (generator hash and arguments) written after it is
+    complete marks a site that can be reused, so an interrupted generation is redone."""
+    restore_pending(paths)
+    stamp = (f"{make_site_digest()} reports={corpus.reports} households={corpus.households} "
+             f"seed={seed}")
+    if paths.site.is_dir() and paths.stamp.is_file() and paths.stamp.read_text() == stamp:
+        print(f"reusing {paths.site}", flush=True)
+    else:
+        started = time.perf_counter()
+        paths.stamp.unlink(missing_ok=True)
+        paths.site.parent.mkdir(parents=True, exist_ok=True)
+        make_site(corpus.reports, corpus.households, seed, paths.site)
+        paths.stamp.write_text(stamp)
+        print(f"generated {paths.site} in {time.perf_counter() - started:.1f} s", flush=True)
+    print(f"  one-changed edits {edited_report(paths.site).relative_to(paths.site)}")
+
+
+def edited_report(site: Path) -> Path:
+    """The report the one-changed measure edits: the lowest-numbered one (make_site.py numbers
+    them 1..N), so every run and every machine edits the same file."""
+    reports = sorted(site.glob("content/reports/*/*.md"),
+                     key=lambda p: (int(p.stem) if p.stem.isdigit() else sys.maxsize, str(p)))
+    if not reports:
+        raise FileNotFoundError(f"no report under {site}/content/reports")
+    return reports[0]
+
+
+def append_sentence(report: Path, backup: Path) -> bytes:
+    """Append SENTENCE; the original is saved in `backup` first, so a run killed before the
+    restore is repaired by the next (restore_pending)."""
+    original = report.read_bytes()
+    backup.write_bytes(str(report).encode() + b"\0" + original)
+    report.write_bytes(original + SENTENCE.encode("utf-8"))
+    return original
+
+
+def restore(report: Path, original: bytes, backup: Path) -> None:
+    report.write_bytes(original)
+    backup.unlink(missing_ok=True)
+
+
+def restore_pending(paths: Paths) -> None:
+    """Put back a report left edited by a run that was killed mid-measure."""
+    if paths.backup.is_file():
+        name, original = paths.backup.read_bytes().split(b"\0", 1)
+        restore(Path(name.decode()), original, paths.backup)
+        print(f"restored {name.decode()}, left edited by an interrupted run")
+
+
+# ---- the measures --------------------------------------------------------------------------------
+
+def accepts_no_cache() -> bool:
+    """Whether build.py has a build cache to switch off: `build --help` mentions --no-cache."""
+    result = subprocess.run([sys.executable, "build.py", "build", "--help"], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    return "--no-cache" in result.stdout
+
+
+def measure_showcase(paths: Paths, logs: Path, jobs: int | None, no_cache: bool) -> dict:
+    """One round of the three showcase measures, in the order an author meets them."""
+    command = [sys.executable, "build.py", "build", "--site", str(paths.site),
+               "--out", str(paths.out)]
+    if jobs:
+        command += ["--jobs", str(jobs)]
+    shutil.rmtree(paths.site / ".cache", ignore_errors=True)
+    shutil.rmtree(paths.out, ignore_errors=True)
+    paths.out.mkdir(parents=True)
+    samples = {"cold": timed(command + (["--no-cache"] if no_cache else []), logs / "cold.log")}
+    samples["no-change"] = timed_rebuild(command, paths.out, logs / "no-change.log")
+    report = edited_report(paths.site)
+    original = append_sentence(report, paths.backup)
+    try:
+        samples["one-changed"] = timed_rebuild(command, paths.out, logs / "one-changed.log")
+    finally:
+        restore(report, original, paths.backup)
+    return samples
+
+
+def measure_hugo(hugo: str, hugo_site: Path, out: Path, logs: Path) -> dict:
+    """The same three measures for Hugo (cold: no output, no resources/ cache)."""
+    command = hugo_command(hugo, hugo_site, out)
+    clear_hugo(hugo_site, out)
+    samples = {"cold": timed(command, logs / "hugo-cold.log")}
+    samples["no-change"] = timed_rebuild(command, out, logs / "hugo-no-change.log")
+    report = edited_report(hugo_site)
+    original = report.read_bytes()
+    report.write_bytes(original + SENTENCE.encode("utf-8"))
+    try:
+        samples["one-changed"] = timed_rebuild(command, out, logs / "hugo-one-changed.log")
+    finally:
+        report.write_bytes(original)
+    return samples
+
+
+def record(results: Results, tool: str, corpus: Corpus, run: int, measure) -> None:
+    """Run one round of measures into `results`; a failed build is noted and the runs go on."""
+    try:
+        samples = measure()
+    except BuildFailed as error:
+        results.failures.append(f"{tool}, {corpus.label}, run {run}: {error}")
+        print(f"  {tool} failed: {error}", flush=True)
+        return
+    results.add(tool, corpus, samples)
+    print_samples(tool, samples)
+
+
+def run_rounds(corpora: list[Corpus], work: Path, runs: int, jobs: int | None,
+               hugo: str | None, no_cache: bool) -> Results:
+    """`runs` rounds; each round measures every corpus in turn, and Hugo right after the first
+    corpus of each report count, so slow drifts of the machine touch every figure alike."""
+    results = Results()
+    logs = work / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    for run in range(1, runs + 1):
+        hugo_done: set[int] = set()
+        for corpus in corpora:
+            paths = Paths.of(work, corpus)
+            print(f"run {run}/{runs}: {corpus.label} ...", flush=True)
+            record(results, "showcase", corpus, run,
+                   lambda: measure_showcase(paths, logs, jobs, no_cache))
+            if hugo and corpus.reports not in hugo_done:
+                hugo_done.add(corpus.reports)
+                site = work / "hugo" / f"r{corpus.reports}-s{corpus.seed}"
+                record(results, "hugo", Corpus(corpus.reports, 0, corpus.seed), run,
+                       lambda: measure_hugo(hugo, site, work / "hugo-out" / site.name, logs))
+    return results
+
+
+# ---- the command line ----------------------------------------------------------------------------
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000",
+                        help="report counts, comma-separated (default: 1000,10000)")
+    parser.add_argument("--households-per-report", default="0,10", metavar="N[,N]",
+                        help="each size is built with N x reports households for each N; 0 = "
+                             "reports alone (default: 0,10)")
+    parser.add_argument("--runs", type=int, default=3, help="rounds of measures (default: 3)")
+    parser.add_argument("--seed", type=int, default=1, help="make_site.py's seed (default: 1)")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="folder for the generated sites and outputs, kept and reused "
+                             "(default: a temporary folder, removed at the end)")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="pass --jobs N to build.py (default: build.py's own default)")
+    parser.add_argument("--no-hugo", action="store_true", help="leave Hugo out")
+    return parser.parse_args(argv)
+
+
+def corpora_of(args: argparse.Namespace) -> list[Corpus]:
+    """Every (reports, households) pair asked for, smallest first."""
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    factors = [int(f) for f in args.households_per_report.split(",") if f.strip()]
+    return sorted({Corpus(size, size * factor, args.seed) for size in sizes for factor in factors},
+                  key=lambda c: (c.reports, c.households))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    corpora = corpora_of(args)
+    work = args.work or Path(tempfile.mkdtemp(prefix="build-speed-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        no_cache = accepts_no_cache()
+        print("cache: cold runs pass --no-cache" if no_cache
+              else "cache: no cache yet (build.py build has no --no-cache)")
+        hugo = None if args.no_hugo else shutil.which("hugo")
+        print(f"hugo: {hugo_version(hugo)}" if hugo
+              else "hugo: left out (--no-hugo)" if args.no_hugo
+              else "hugo: not installed (apt-get install hugo)")
+        print(f"python: {sys.version.split()[0]}, {os.cpu_count()} cores, work folder {work}")
+        for corpus in corpora:
+            ensure_site(corpus, Paths.of(work, corpus), args.seed)
+        if hugo:
+            for reports in sorted({c.reports for c in corpora}):
+                source = next(c for c in corpora if c.reports == reports)   # same reports in all
+                written = write_hugo_site(Paths.of(work, source).site,
+                                          work / "hugo" / f"r{reports}-s{args.seed}")
+                print(f"hugo site: {written} reports")
+        results = run_rounds(corpora, work, max(1, args.runs), args.jobs, hugo, no_cache)
+        print_table(results, corpora)
+        print_lines(results, corpora)
+        print_targets(results, corpora)
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    run_benchmark(main, "build_speed")
