@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             progress.finish()
         _print_warnings(outcome.warnings)
         print(f"built {outcome.pages} pages and {outcome.files} files into {out} "
-              f"in {progress.seconds:.1f} s")
+              f"in {progress.seconds:.1f} s ({outcome.unchanged} unchanged)")
         return 0
     except ContentError as exc:
         for problem in exc.problems:

@@ -31,6 +31,8 @@ class Outcome:
     pages: int
     files: int
     warnings: list[Problem]
+    unchanged: int = 0
+    """Pages and files the same as in the previous output, left as they were."""
 
 
 def _site_folder(site_dir: Path) -> Path:
@@ -102,7 +104,8 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
         progress.stage("copying files")
         staging.copy(content.assets.files)
         staging.commit()
-    return Outcome(site, written, len(content.assets.files), problems.warnings)
+    return Outcome(site, written, len(content.assets.files), problems.warnings,
+                   staging.unchanged)
 
 
 def _counted(pages: Iterator[tuple[str, bytes]], progress: Progress):

@@ -65,6 +65,7 @@ class StagedOutput:
         self.staging = self.out_dir.with_name(f".{self.out_dir.name}.new-{os.getpid()}")
         self.claimed: dict[str, str] = {}
         self.folders: set[Path] = set()
+        self.unchanged = 0
 
     def __enter__(self) -> "StagedOutput":
         try:
@@ -95,7 +96,22 @@ class StagedOutput:
         return target
 
     def write(self, path: str, data: bytes) -> None:
-        self._target(path).write_bytes(data)
+        self.write_over(path, self._target(path), data)
+
+    def _keep(self, path: str, target: Path, data: bytes | None = None) -> bool:
+        """Link the previous output's file into the new site when it is the same (`data`, or,
+        without it, a file whose name already says what it holds), so an unchanged file keeps
+        its modification time and a deploy that compares them (rsync) sends nothing."""
+        previous = self.out_dir / path
+        try:
+            if data is not None and (previous.stat().st_size != len(data) or
+                                     previous.read_bytes() != data):
+                return False
+            os.link(previous, target)
+        except OSError:
+            return False
+        self.unchanged += 1
+        return True
 
     def write_all(self, files: Iterable[tuple[str, bytes]], audit: OutputAudit) -> int:
         """Write each file as it comes, the audit reading it first; how many there were."""
@@ -130,7 +146,8 @@ class StagedOutput:
         child.join()
         if not isinstance(result, tuple):
             raise OutputError(f"writing the search index failed: {result}")
-        claimed, outcome.problems = result
+        claimed, outcome.problems, unchanged = result
+        self.unchanged += unchanged
         for key, path in claimed.items():
             if key in self.claimed:
                 raise OutputError(f"two outputs claim the same path: {self.claimed[key]} and {path}")
@@ -140,9 +157,9 @@ class StagedOutput:
     def _write_in_child(self, make_files, audit: OutputAudit, send) -> None:
         """In the forked process: write the files, send back their paths and the findings."""
         try:
-            self.claimed = {}
+            self.claimed, self.unchanged = {}, 0
             self.write_all(make_files(), audit)
-            send.send((self.claimed, audit.problems))
+            send.send((self.claimed, audit.problems, self.unchanged))
         except BaseException as exc:  # the parent raises it as the build's error
             send.send(f"{type(exc).__name__}: {exc}")
         finally:
@@ -154,11 +171,18 @@ class StagedOutput:
         for path, source, width in files:
             target = self._target(path)
             if width is not None:
-                write_copy(source, target, width)
+                # a smaller copy's name holds its source's content hash and its width
+                if not self._keep(path, target):
+                    write_copy(source, target, width)
             elif path.startswith("static/") and target.suffix == ".js":
-                target.write_text(rjsmin.jsmin(source.read_text("utf-8")), "utf-8")
+                self.write_over(path, target, rjsmin.jsmin(source.read_text("utf-8")).encode())
             else:
-                shutil.copyfile(source, target)
+                self.write_over(path, target, source.read_bytes())
+
+    def write_over(self, path: str, target: Path, data: bytes) -> None:
+        """Write to a target already claimed, unless the previous output holds the same."""
+        if not self._keep(path, target, data):
+            target.write_bytes(data)
 
     def commit(self) -> None:
         _swap(self.staging, self.out_dir)
