@@ -5,7 +5,6 @@
   "use strict";
   var S = window.showcaseSearch;
   var LONGEST = 60;
-  var LABELS = { fr: "地区", fu: "单位", fm: "栏目" };
 
   function spansOf(text, terms, map) {
     var spans = [];
@@ -47,17 +46,24 @@
     return cut(text, 0, Math.min(text.length, LONGEST), spansOf(text, terms, map));
   };
 
-  /* The fields other than the title that hold a term, as "地区：溆浦县 · 荣誉：…". */
+  /* What a meta value is, by its place: a report's category, tags and year; a household's
+     honour, list, year and tags (showcase/search/documents.py writes them in that order). */
+  function metaLabel(head, index) {
+    if (head.k === "h") { return ["荣誉", "名单", "年度"][index] || "标签"; }
+    return index === 0 ? "栏目" : index === head.fm.length - 1 ? "年份" : "标签";
+  }
+
+  /* The fields other than the title that hold a term, at most two, as "地区：溆浦县 · 名单：…";
+     the unit only when the region did not match (it mostly repeats the place). */
   S.matchedFields = function (head, terms) {
     var map = S.foldMap(head.m), parts = [];
-    ["fr", "fu", "fm"].forEach(function (field) {
-      var label = field === "fm" && head.k === "h" ? "荣誉" : LABELS[field];
-      (head[field] || []).forEach(function (value) {
-        if (spansOf(value, terms, map).length && parts.indexOf(label + "：" + value) < 0) {
-          parts.push(label + "：" + value);
-        }
-      });
-    });
-    return parts.join(" · ");
+    function holds(value) { return spansOf(value, terms, map).length > 0; }
+    var region = (head.fr || []).filter(holds).pop();
+    if (region) { parts.push("地区：" + region); }
+    var meta = (head.fm || []).findIndex(holds);
+    if (meta >= 0) { parts.push(metaLabel(head, meta) + "：" + head.fm[meta]); }
+    var unit = (head.fu || []).find(holds);
+    if (unit && !region) { parts.push("单位：" + unit); }
+    return parts.slice(0, 2).join(" · ");
   };
 })();
