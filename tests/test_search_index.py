@@ -18,11 +18,11 @@ def test_numbers_round_trip_and_are_never_written_with_digits():
 
 def test_a_key_in_most_documents_is_one_value_character_per_document():
     numbers = [0, 1, 5, 40, 41, 1500, 1999]
-    entries, last = [], -1
+    entries, last = "", -1
     for number in numbers:
-        entries.append(encode(number - last - 1) + ALPHABET[number % 63 + 1])
+        entries += encode(number - last - 1) + ALPHABET[number % 63 + 1]
         last = number
-    dense = _dense(entries, 2000)
+    dense = _dense(entries.encode(), 2000)
     assert dense[0] == "=" and len(dense) == 2001
     assert [i for i, c in enumerate(dense[1:]) if c != "A"] == numbers
     assert [ALPHABET.index(dense[n + 1]) for n in numbers] == [n % 63 + 1 for n in numbers]

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections import Counter
 from collections.abc import Iterator
 
 from ..model import Site
 from .documents import SearchDocument, search_documents
-from .encode import ALPHABET, SMALL, decode_number, encode, encode_number, script
+from .encode import ALPHABET, decode_number, encode, encode_number, script
 from .lexicon import phrase_finder, phrase_keys
 from .normalize import document_keys, fold, fold_map, fold_table, unit_count
 
@@ -69,7 +70,8 @@ def _body(document: SearchDocument) -> list[str]:
 
 class _Postings:
     """Postings gathered one document at a time (a whole site's counts at once would take
-    gigabytes). Per key one list: [last document, encoded entries, their block hints]."""
+    gigabytes). Per key one list: [last document, encoded entries, their block hints, how many],
+    the entries and hints as bytes (one byte a character: a few bytes an entry, not an object)."""
 
     def __init__(self, documents: list[SearchDocument], phrases: list[str]):
         self.keyed: dict[str, list] = {}
@@ -111,63 +113,73 @@ class _Postings:
             hint = first_get(key, 0)
             state = keyed.get(key)
             if state is None:
-                state = keyed[key] = [-1, [], []]
+                state = keyed[key] = [-1, bytearray(), bytearray(), 0]
             gap = number - state[0] - 1
             state[0] = number
-            state[1].append((SMALL[gap] if gap < 1024 else encode_number(gap)) + ALPHABET[value])
-            state[2].append(SMALL[hint] if hint < 1024 else encode_number(hint))
+            state[1] += _NUMBER_BYTES[gap] if gap < 1024 else encode_number(gap).encode()
+            state[1] += _VALUE_BYTES[value]
+            state[2] += _NUMBER_BYTES[hint] if hint < 1024 else encode_number(hint).encode()
+            state[3] += 1
         if number + 1 == self.reports:
-            self.report_counts = {key: len(state[1]) for key, state in keyed.items()}
+            self.report_counts = {key: state[3] for key, state in keyed.items()}
 
     def top(self, key: str) -> str:
         """The key's best documents (ties: the lower number), in order, with block hints."""
-        _, entries, hints = self.keyed[key]
+        _, entries, hints, _ = self.keyed[key]
         numbered, number = [], -1
-        for entry, hint in zip(entries, hints):
-            number += _STEPS.get(entry[:-1]) or decode_number(entry[:-1]) + 1
-            value = _VALUES[entry[-1]]
-            numbered.append((_SCORES[number < self.reports][value], -number, value, hint))
+        for (gap, value), hint in zip(_ENTRY.findall(entries), _NUMBER.findall(hints)):
+            number += _step(gap)
+            score = _SCORES[number < self.reports][_VALUE_OF[value[0]]]
+            numbered.append((score, -number, value, hint))
         out, last = [], -1
         for _, negative, value, hint in sorted(heapq.nlargest(TOP, numbered), key=lambda e: -e[1]):
-            out.append(encode(-negative - last - 1) + ALPHABET[value] + hint)
+            out.append(encode(-negative - last - 1) + (value + hint).decode())
             last = -negative
         return "".join(out)
 
     def counts(self, key: str) -> list[int]:
         """How many reports and households hold the key."""
         reports = self.report_counts.get(key, 0)
-        return [reports, len(self.keyed[key][1]) - reports]
+        return [reports, self.keyed[key][3] - reports]
 
 
-_STEPS = {encode(n): n + 1 for n in range(1024)}
+_NUMBER_BYTES = [encode(n).encode() for n in range(1024)]
+_VALUE_BYTES = [char.encode() for char in ALPHABET]
+_ENDS, _GOES_ON = (re.escape(ALPHABET[:32].encode()), re.escape(ALPHABET[32:].encode()))
+_NUMBER = re.compile(b"[" + _GOES_ON + b"]*[" + _ENDS + b"]")
+_ENTRY = re.compile(b"([" + _GOES_ON + b"]*[" + _ENDS + b"])(.)", re.DOTALL)
+"""An entry: a number (digits of 32 and above go on, one below ends it), then a value."""
+_STEPS = {encode(n).encode(): n + 1 for n in range(1024)}
 """A small gap's encoding to the step it makes (gap + 1)."""
-_VALUES = {char: value for value, char in enumerate(ALPHABET)}
+_VALUE_OF = {ord(char): value for value, char in enumerate(ALPHABET)}
+"""A value character's code (what indexing bytes gives) to the value."""
 
 
-def _dense(entries: list[str], documents: int) -> str:
+def _step(gap: bytes) -> int:
+    return _STEPS.get(gap) or decode_number(gap.decode()) + 1
+
+
+def _dense(entries: bytes, documents: int) -> str:
     """A key in most documents as one value character per document ("A", value 0: not there),
-    after "=": half the size of its entries."""
-    out = ["A"] * documents
+    after "=": about half the size of its entries."""
+    out = bytearray(b"A" * documents)
     number = -1
-    for entry in entries:
-        gap = entry[:-1]
-        number += _STEPS.get(gap) or decode_number(gap) + 1
-        out[number] = entry[-1]
-    return "=" + "".join(out)
+    for gap, value in _ENTRY.findall(entries):
+        number += _step(gap)
+        out[number] = value[0]
+    return "=" + out.decode()
 
 
 def _shards(postings: _Postings) -> tuple[list[tuple[str, bytes]], int]:
     """Key shards and postings files; keys are spread over shards by their hash."""
     inline, own = {}, []
-    for key, (_, entries, hints) in postings.keyed.items():
-        if len(entries) * 2 > postings.documents:
+    for key, (_, entries, hints, count) in postings.keyed.items():
+        if count * 2 > postings.documents:
             own.append((key, _dense(entries, postings.documents)))
-            continue
-        value = "".join(entries)
-        if len(value) <= OWN_FILE_BYTES:
-            inline[key] = [value, "".join(hints)]
+        elif len(entries) <= OWN_FILE_BYTES:
+            inline[key] = [entries.decode(), hints.decode()]
         else:
-            own.append((key, value))
+            own.append((key, entries.decode()))
     size = sum(len(k.encode()) + len(v[0]) + len(v[1]) + 8 for k, v in inline.items())
     count = max(1, math.ceil(size / SHARD_BYTES))
     shards: list[dict] = [{} for _ in range(count)]
