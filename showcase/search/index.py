@@ -14,7 +14,8 @@ A query loads the shards and postings of its keys and, for the results it shows,
 and at most a block each: never a whole report."""
 from __future__ import annotations
 
-import heapq
+import bisect
+import itertools
 import math
 import re
 from collections import Counter
@@ -124,17 +125,35 @@ class _Postings:
             self.report_counts = {key: state[3] for key, state in keyed.items()}
 
     def top(self, key: str) -> str:
-        """The key's best documents (ties: the lower number), in order, with block hints."""
+        """The key's best documents (ties: the lower number), in order, with block hints.
+        Scores take few values, so the best are found a value at a time, the lowest numbers
+        first, without scoring every entry one by one."""
         _, entries, hints, _ = self.keyed[key]
-        numbered, number = [], -1
-        for (gap, value), hint in zip(_ENTRY.findall(entries), _NUMBER.findall(hints)):
-            number += _step(gap)
-            score = _SCORES[number < self.reports][_VALUE_OF[value[0]]]
-            numbered.append((score, -number, value, hint))
+        pairs = _ENTRY.findall(entries)
+        numbers = list(itertools.accumulate([_step(gap) for gap, _ in pairs], initial=-1))[1:]
+        values = b"".join(value for _, value in pairs)
+        split = bisect.bisect_left(numbers, self.reports)  # reports come first
+        classes = sorted(((-_SCORES[report][_VALUE_OF[char]], report, char)
+                          for report, part in ((True, values[:split]), (False, values[split:]))
+                          for char in set(part)))
+        chosen: list[int] = []
+        for score in sorted({c[0] for c in classes}):
+            found = []
+            for _, report, char in (c for c in classes if c[0] == score):
+                start, end = (0, split) if report else (split, len(values))
+                at, taken = values.find(char, start, end), 0
+                while at >= 0 and taken < TOP:  # the lowest numbers of this value
+                    found.append(at)
+                    taken += 1
+                    at = values.find(char, at + 1, end)
+            chosen += sorted(found)[:TOP - len(chosen)]
+            if len(chosen) >= TOP:
+                break
+        hint_list = _NUMBER.findall(hints)
         out, last = [], -1
-        for _, negative, value, hint in sorted(heapq.nlargest(TOP, numbered), key=lambda e: -e[1]):
-            out.append(encode(-negative - last - 1) + (value + hint).decode())
-            last = -negative
+        for index in sorted(chosen):
+            out.append(encode(numbers[index] - last - 1) + chr(values[index]) + hint_list[index].decode())
+            last = numbers[index]
         return "".join(out)
 
     def counts(self, key: str) -> list[int]:
