@@ -50,19 +50,22 @@ def phrase_keys(documents: list[SearchDocument]) -> list[str]:
 
 
 def phrase_finder(phrases: list[str]):
-    """A function giving the phrase keys in a folded text, one per occurrence. Only phrases whose
-    first pair of characters the text holds are counted (str.count, in C): a text is not read
-    once per phrase."""
-    by_pair: dict[str, list[str]] = {}
+    """A function giving the phrase keys in a folded text, one per occurrence. Only phrases all
+    of whose pairs of characters the text holds are counted (str.count, in C): a text is not
+    read once per phrase."""
+    by_pair: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
     for phrase in phrases:
-        by_pair.setdefault(phrase[:2], []).append(phrase)
+        rest = tuple(phrase[i:i + 2] for i in range(1, len(phrase) - 1))
+        by_pair.setdefault(phrase[:2], []).append((phrase, rest))
     firsts = by_pair.keys()
 
     def find(folded: str) -> list[str]:
         found = []
-        for pair in firsts & set(HAN_PAIR.findall(folded)):
-            for phrase in by_pair[pair]:
-                found += [phrase] * folded.count(phrase)
+        pairs = set(HAN_PAIR.findall(folded))
+        for pair in firsts & pairs:
+            for phrase, rest in by_pair[pair]:
+                if pairs.issuperset(rest):  # every pair of it is there: worth counting
+                    found += [phrase] * folded.count(phrase)
         return found
 
     return find
