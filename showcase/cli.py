@@ -43,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
                             "(default: base_url in site.yaml)")
     build.add_argument("--drafts", action="store_true",
                        help="also publish drafts and reports dated in the future (to preview)")
+    build.add_argument("--no-cache", action="store_true",
+                       help="build even if nothing changed since the last build (the output is "
+                            "the same either way)")
     build.add_argument("--jobs", type=_positive, default=_cores(), metavar="N",
                        help="work in N processes: the search index beside the pages, which "
                             "take the rest (default: the cores available, here %(default)s)")
@@ -101,12 +104,15 @@ def main(argv: list[str] | None = None) -> int:
         progress = Progress()
         try:
             outcome = commands.build(args.site, out, drafts=args.drafts, base_url=args.base_url,
-                                     jobs=args.jobs, progress=progress)
+                                     jobs=args.jobs, progress=progress,
+                                     use_cache=not args.no_cache)
         finally:
             progress.finish()
         _print_warnings(outcome.warnings)
+        news = ("nothing changed since the last build" if outcome.site is None
+                else f"{outcome.unchanged} unchanged")
         print(f"built {outcome.pages} pages and {outcome.files} files into {out} "
-              f"in {progress.seconds:.1f} s ({outcome.unchanged} unchanged)")
+              f"in {progress.seconds:.1f} s ({news})")
         return 0
     except ContentError as exc:
         for problem in exc.problems:

@@ -12,6 +12,7 @@ import jinja2
 
 from .assemble import build_site
 from .audit import OutputAudit
+from .cache import BuildCache
 from .config import is_valid_base_url, normalise_base_url
 from .errors import ContentError, Problem, Problems, UsageError
 from .load import load_site
@@ -27,7 +28,8 @@ from .write import StagedOutput, check_output_folder
 class Outcome:
     """What a successful build or check tells the author."""
 
-    site: Site
+    site: Site | None
+    """None when nothing had changed since the last build, which was not done again."""
     pages: int
     files: int
     warnings: list[Problem]
@@ -77,12 +79,21 @@ def _template_name(filename: str | None, root: Path) -> str:
 
 
 def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str | None = None,
-          jobs: int = 1, today: dt.date | None = None,
-          progress: Progress | None = None) -> Outcome:
+          jobs: int = 1, today: dt.date | None = None, progress: Progress | None = None,
+          use_cache: bool = False) -> Outcome:
     """Build the site into `out_dir`, each file written away as it is made and audited for
-    personal data; on any error the previous output stays as it was."""
+    personal data; on any error the previous output stays as it was. With `use_cache`, a build
+    that would make exactly what the last one made (see cache.py) does nothing."""
     progress = progress or Progress(io.StringIO())
     check_output_folder(out_dir, site_dir)
+    cache = None
+    if use_cache and today is None:
+        progress.stage("comparing with the last build")
+        cache = BuildCache(site_dir, out_dir, {"drafts": drafts, "base_url": base_url})
+        previous = cache.previous()
+        if previous is not None:
+            return Outcome(None, previous.pages, previous.files, previous.warnings,
+                           previous.pages + previous.files)
     progress.stage("reading and checking the content")
     sources, content, site, problems = _prepare(site_dir, drafts=drafts, base_url=base_url,
                                                 today=today)
@@ -104,6 +115,8 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
         progress.stage("copying files")
         staging.copy(content.assets.files)
         staging.commit()
+    if cache is not None:
+        cache.remember(written, len(content.assets.files), problems.warnings)
     return Outcome(site, written, len(content.assets.files), problems.warnings,
                    staging.unchanged)
 

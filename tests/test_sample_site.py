@@ -156,7 +156,7 @@ def test_two_builds_are_byte_identical_and_jobs_do_not_change_bytes(tmp_path, sa
 def test_check_writes_nothing(tmp_path):
     site = tmp_path / "site"
     import shutil
-    shutil.copytree(SITES / "minimal", site)
+    shutil.copytree(SITES / "minimal", site, ignore=shutil.ignore_patterns(".cache"))
     result = run_build("check", "--site", site)
     assert result.returncode == 0, result.stderr
     assert "no errors" in result.stdout

