@@ -54,8 +54,6 @@
     return pending[name].promise;
   };
 
-  S.loaded = function (name) { return Boolean(pending[name]); };
-
   S.receive = function (name, payload) {
     if (pending[name]) { pending[name].resolve(payload); }
   };

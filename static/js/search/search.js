@@ -52,7 +52,7 @@
   /* Is `hit` a real match: does every term of several keys stand whole in a field or in the
      body? true, false, or null when the budget ran out first. Sets the fields that hold each
      term, and where in the body one was found (for the excerpt). */
-  function check(hit, terms, meta, spent) {
+  function check(hit, terms, spent) {
     return S.load("h/" + hit.number).then(function (head) {
       hit.head = head;
       var map = S.foldMap(head.m);
@@ -108,7 +108,7 @@
 
   /* Candidates best first, checked until the page is full and no unchecked candidate could
      beat it, or the budget of files is spent (then the counts are lower bounds). */
-  function collect(candidates, terms, meta, limit) {
+  function collect(candidates, terms, limit) {
     candidates.sort(S.byScore);
     if (terms.every(function (term) { return term.exact; })) {
       return Promise.resolve({ hits: candidates, exact: true });
@@ -125,7 +125,7 @@
       var batch = candidates.slice(at, at + limit);
       at += batch.length;
       return Promise.all(batch.map(function (hit) {
-        return check(hit, terms, meta, spent).then(function (ok) {
+        return check(hit, terms, spent).then(function (ok) {
           if (ok) { hits.push(hit); } else if (ok === null) { undecided = true; }
         });
       })).then(step);
@@ -207,7 +207,7 @@
                 var byKey = new Map();
                 read.forEach(function (key, k) { byKey.set(key, lists[k]); });
                 return filter(S.candidates(terms, byKey, meta), options).then(function (candidates) {
-                  return collect(candidates, terms, meta, limit);
+                  return collect(candidates, terms, limit);
                 }).then(function (outcome) {
                   var counts = alone ? lists[0].counts : countKinds(outcome.hits);
                   return present(outcome.hits.slice(0, limit), terms).then(function (results) {
