@@ -170,14 +170,13 @@ class StagedOutput:
         comments and indentation, which readers would download on every page."""
         for path, source, width in files:
             target = self._target(path)
-            if width is not None:
-                # a smaller copy's name holds its source's content hash and its width
-                if not self._keep(path, target):
-                    write_copy(source, target, width)
-            elif path.startswith("static/") and target.suffix == ".js":
+            if path.startswith("static/") and target.suffix == ".js" and width is None:
                 self.write_over(path, target, rjsmin.jsmin(source.read_text("utf-8")).encode())
-            else:
-                self.write_over(path, target, source.read_bytes())
+            elif not self._keep(path, target):  # the name holds the content hash (and width)
+                if width is not None:
+                    write_copy(source, target, width)
+                else:
+                    shutil.copyfile(source, target)
 
     def write_over(self, path: str, target: Path, data: bytes) -> None:
         """Write to a target already claimed, unless the previous output holds the same."""

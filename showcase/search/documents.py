@@ -11,13 +11,11 @@ from pypinyin import Style, lazy_pinyin
 
 from ..model import Household, HonourList, Report, Site
 from ..slugs import SUFFIXES
+from ..text import summarise
 from .normalize import is_han, units
 
 BLOCK_CHARACTERS = 320
 """A body block is about this long (a paragraph or two): an excerpt downloads one block."""
-OPENING_CHARACTERS = 120
-"""The opening kept with a document's head: what a result shows when it matched on its fields,
-and where most excerpts of common words are found without fetching a block."""
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;\n])")
 
 
@@ -80,15 +78,6 @@ def split_blocks(text: str) -> list[str]:
     return [b.strip("\n") for b in blocks]
 
 
-def opening(text: str) -> str:
-    """The first sentences of a text, up to OPENING_CHARACTERS."""
-    text = text.strip()
-    if len(text) <= OPENING_CHARACTERS:
-        return text
-    cut = max(text.rfind(mark, 0, OPENING_CHARACTERS) for mark in "。！？；\n")
-    return text[:cut + 1 if cut > OPENING_CHARACTERS // 2 else OPENING_CHARACTERS].strip()
-
-
 def _report_document(report: Report, site: Site) -> SearchDocument:
     names = [r.name for r in site.regions.ancestors(report.region)]
     return SearchDocument(
@@ -97,7 +86,7 @@ def _report_document(report: Report, site: Site) -> SearchDocument:
         fields={"title": [report.title], "unit": [u for u in (report.unit, report.author) if u],
                 "region": names,
                 "meta": [report.category, *report.tags, str(report.date.year)]},
-        blocks=split_blocks(report.text), opening=report.summary or opening(report.text),
+        blocks=split_blocks(report.text), opening=report.summary or summarise(report.text),
         pinyin={"pt": title_pinyin(report.title),
                 "pg": [t for n in names for t in name_pinyin(n)]},
         facets={"category": report.category, "year": str(report.date.year)},

@@ -80,9 +80,10 @@ class _Postings:
         self.reports = sum(1 for d in documents if d.kind == "report")
         self.report_counts: dict[str, int] = {}
         self.find_phrases = phrase_finder(phrases)
+        self.lengths = [sum(map(unit_count, _body(d))) for d in documents]
         self.average = {}
         for kind in ("report", "household"):
-            lengths = [sum(map(unit_count, _body(d))) for d in documents if d.kind == kind]
+            lengths = [n for n, d in zip(self.lengths, documents) if d.kind == kind]
             self.average[kind] = max(1.0, sum(lengths) / max(1, len(lengths)))
 
     def keys(self, text: str) -> list[str]:
@@ -91,11 +92,9 @@ class _Postings:
     def add(self, number: int, document: SearchDocument) -> None:
         counts: Counter = Counter()
         first_block: dict[str, int] = {}
-        length = 0
         blocks = _body(document)
         for block_number in range(len(blocks) - 1, -1, -1):  # the first block a key is in wins
             keys = self.keys(blocks[block_number])
-            length += unit_count(blocks[block_number])
             counts.update(keys)
             first_block.update(dict.fromkeys(keys, block_number + 1))
         flags: Counter = Counter()
@@ -105,7 +104,7 @@ class _Postings:
         for name, tokens in document.pinyin.items():
             for key in set(tokens):
                 flags[key] |= FIELD_FLAGS[name]
-        norm = K1 * (1 - B + B * length / self.average[document.kind])
+        norm = K1 * (1 - B + B * self.lengths[number] / self.average[document.kind])
         sevenths = {f: math.ceil(f * 7 / (f + norm)) for f in set(counts.values())}
         sevenths[0] = 0
         keyed, counts_get, flags_get, first_get = self.keyed, counts.get, flags.get, first_block.get
@@ -115,11 +114,10 @@ class _Postings:
             state = keyed.get(key)
             if state is None:
                 state = keyed[key] = [-1, bytearray(), bytearray(), 0]
-            gap = number - state[0] - 1
-            state[0] = number
-            state[1] += _NUMBER_BYTES[gap] if gap < 1024 else encode_number(gap).encode()
+            state[1] += _number_bytes(number - state[0] - 1)
             state[1] += _VALUE_BYTES[value]
-            state[2] += _NUMBER_BYTES[hint] if hint < 1024 else encode_number(hint).encode()
+            state[2] += _number_bytes(hint)
+            state[0] = number
             state[3] += 1
         if number + 1 == self.reports:
             self.report_counts = {key: state[3] for key, state in keyed.items()}
@@ -172,6 +170,10 @@ _STEPS = {encode(n).encode(): n + 1 for n in range(1024)}
 """A small gap's encoding to the step it makes (gap + 1)."""
 _VALUE_OF = {ord(char): value for value, char in enumerate(ALPHABET)}
 """A value character's code (what indexing bytes gives) to the value."""
+
+
+def _number_bytes(value: int) -> bytes:
+    return _NUMBER_BYTES[value] if value < 1024 else encode_number(value).encode()
 
 
 def _step(gap: bytes) -> int:
@@ -269,8 +271,7 @@ def build_search_files(site: Site) -> Iterator[tuple[str, bytes]]:
     shard_files, shard_count = _shards(postings)
     fold_files, fold_pages = _fold_pages()
     yield from shard_files + fold_files
-    reports = sum(1 for d in documents if d.kind == "report")
     yield "search/m.js", script("m", {
-        "documents": len(documents), "reports": reports, "shards": shard_count,
+        "documents": len(documents), "reports": postings.reports, "shards": shard_count,
         "fold": "".join(encode_number(n) for n in fold_pages)})
     yield "search/f.js", script("f", _facet_table(documents, site))

@@ -17,7 +17,8 @@ HAN_CLASS = "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in HAN_RANGES)
 _HAN = re.compile(f"[{HAN_CLASS}]")
 # One unit: a word or number (a dot between digits stays inside: 98.2, v1.2.3), or a Han
 # character; anything else is a separator. The same rule as segments() in static/js/search/fold.js.
-_UNIT = re.compile(f"(?P<word>[a-z0-9]+(?:(?<=[0-9])\\.[0-9][a-z0-9]*)*)|(?P<han>[{HAN_CLASS}])")
+_WORD_PATTERN = "[a-z0-9]+(?:(?<=[0-9])\\.[0-9][a-z0-9]*)*"
+_UNIT = re.compile(f"(?P<word>{_WORD_PATTERN})|(?P<han>[{HAN_CLASS}])")
 
 
 def is_han(char: str) -> bool:
@@ -92,7 +93,7 @@ def unit_count(text: str) -> int:
 
 
 HAN_PAIR = re.compile(f"(?=([{HAN_CLASS}]{{2}}))")
-_WORD = re.compile("[a-z0-9]+(?:(?<=[0-9])\\.[0-9][a-z0-9]*)*")
+_WORD = re.compile(_WORD_PATTERN)
 
 
 def document_keys(text: str) -> list[str]:

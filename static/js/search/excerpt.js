@@ -42,7 +42,7 @@
 
   /* The opening of a document (its summary or first sentences), terms marked where they stand. */
   S.opening = function (head, terms) {
-    var text = head.o || "", map = S.foldMap(head.m);
+    var text = head.o || "", map = S.mapOf(head);
     return cut(text, 0, Math.min(text.length, LONGEST), spansOf(text, terms, map));
   };
 
@@ -56,7 +56,7 @@
   /* The fields other than the title that hold a term, at most two, as "地区：溆浦县 · 名单：…";
      the unit only when the region did not match (it mostly repeats the place). */
   S.matchedFields = function (head, terms) {
-    var map = S.foldMap(head.m), parts = [];
+    var map = S.mapOf(head), parts = [];
     function holds(value) { return spansOf(value, terms, map).length > 0; }
     var region = (head.fr || []).filter(holds).pop();
     if (region) { parts.push("地区：" + region); }

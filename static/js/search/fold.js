@@ -26,7 +26,11 @@
     return map;
   }
 
-  S.foldMap = function (pairs) { return addPairs(new Map(), pairs); };
+  /* The fold map of an index file of text (a head or a block), made once per file. */
+  S.mapOf = function (file) {
+    if (!file.folds) { file.folds = addPairs(new Map(), file.m); }
+    return file.folds;
+  };
 
   /* Load the pages of the fold table that `text`'s characters fall in. */
   S.prepareFold = function (meta, text) {

@@ -8,6 +8,9 @@
   var S = window.showcaseSearch;
   var K1 = 1.2;
   var TITLE = 1, PLACE = 2, META = 4;
+  /* Which flag each field of a head stands for: title (a household's name), unit and region,
+     meta (category, tags, honour, list, year). */
+  S.FIELD_FLAGS = { ft: TITLE, fu: PLACE, fr: PLACE, fm: META };
 
   /* A list of postings: after "=", one value character per document (value 0: not there);
      else entries of a gap (a number), a value character and, in a top list, a block hint. */

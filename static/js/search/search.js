@@ -11,8 +11,6 @@
   "use strict";
   var S = window.showcaseSearch;
   var DEFAULT_LIMIT = 10, BUDGET = 24;
-  var TITLE = 1, PLACE = 2, META = 4;
-  var FIELD_FLAGS = { ft: TITLE, fu: PLACE, fr: PLACE, fm: META };
 
   function ready() { return S.load("m"); }
 
@@ -55,14 +53,14 @@
   function check(hit, terms, spent) {
     return S.load("h/" + hit.number).then(function (head) {
       hit.head = head;
-      var map = S.foldMap(head.m);
+      var map = S.mapOf(head);
       return Promise.all(terms.map(function (term, index) {
         var entry = hit.terms[index];
         if (term.exact) { return true; }
         entry.flags = 0;
-        Object.keys(FIELD_FLAGS).forEach(function (field) {
+        Object.keys(S.FIELD_FLAGS).forEach(function (field) {
           (head[field] || []).forEach(function (value) {
-            if (S.matchSpans(value, term.units, map).length) { entry.flags |= FIELD_FLAGS[field]; }
+            if (S.matchSpans(value, term.units, map).length) { entry.flags |= S.FIELD_FLAGS[field]; }
           });
         });
         if (entry.hint === 0) { return entry.flags !== 0; }
@@ -84,20 +82,28 @@
 
   function spentAll(spent) { return S.requested - spent >= 2 * BUDGET; }
 
-  /* Whether a body block from `first` on holds the term (null: the budget ran out first); a
-     household's body is its story, in its head. */
-  function findInBody(hit, head, term, first, spent) {
-    if (head.k === "h") {
-      return Promise.resolve(found(hit, head.o, S.foldMap(head.m), term));
-    }
+  /* What `test(text, map)` first gives for a report's blocks from `first` to before `last`,
+     read one at a time, or undefined; `stop()`, asked before each block, ends it with null. */
+  function searchBlocks(hit, first, last, test, stop) {
     function from(block) {
-      if (block >= head.n) { return Promise.resolve(false); }
-      if (spentAll(spent)) { return Promise.resolve(null); }
+      if (block >= last) { return Promise.resolve(undefined); }
+      if (stop && stop()) { return Promise.resolve(null); }
       return S.load("x/" + hit.number + "-" + block).then(function (data) {
-        return found(hit, data.b, S.foldMap(data.m), term) || from(block + 1);
+        return test(data.b, S.mapOf(data)) || from(block + 1);
       });
     }
     return from(first);
+  }
+
+  /* Whether a body block from `first` on holds the term (null: the budget ran out first); a
+     household's body is its story, in its head. */
+  function findInBody(hit, head, term, first, spent) {
+    if (head.k === "h") { return Promise.resolve(found(hit, head.o, S.mapOf(head), term)); }
+    return searchBlocks(hit, first, head.n, function (text, map) {
+      return found(hit, text, map, term);
+    }, function () { return spentAll(spent); }).then(function (result) {
+      return result === undefined ? false : result;
+    });
   }
 
   function found(hit, text, map, term) {
@@ -147,19 +153,15 @@
     var head = hit.head, cut = null;
     if (hit.body) { cut = S.sentence(hit.body.text, terms, hit.body.map); }
     var inBody = hit.terms.some(function (entry) { return entry.sevenths > 0; });
-    if (!cut && inBody) { cut = S.sentence(head.o || "", terms, S.foldMap(head.m)); }
+    if (!cut && inBody) { cut = S.sentence(head.o || "", terms, S.mapOf(head)); }
     if (cut || !inBody || head.k === "h") {
       return Promise.resolve(cut || S.opening(head, terms));
     }
     var hint = Math.max.apply(null, hit.terms.map(function (entry) { return entry.hint; }));
     var first = hint > 0 ? hint - 1 : 0;
-    function from(block) {
-      if (block >= Math.min(head.n, first + 3)) { return Promise.resolve(S.opening(head, terms)); }
-      return S.load("x/" + hit.number + "-" + block).then(function (data) {
-        return S.sentence(data.b, terms, S.foldMap(data.m)) || from(block + 1);
-      });
-    }
-    return from(first);
+    return searchBlocks(hit, first, Math.min(head.n, first + 3), function (text, map) {
+      return S.sentence(text, terms, map);
+    }).then(function (sentence) { return sentence || S.opening(head, terms); });
   }
 
   function present(hits, terms) {
