@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from showcase.search.encode import ALPHABET, decode_number, encode, encode_number
-from showcase.search.index import _dense
-from showcase.search.lexicon import phrase_finder
+from showcase.search.keys import DocumentKeys
+from showcase.search.lexicon import PhraseFinder
+from showcase.search.postings import Postings, encoded
 
 
 def test_numbers_round_trip_and_are_never_written_with_digits():
@@ -16,20 +19,44 @@ def test_numbers_round_trip_and_are_never_written_with_digits():
         assert not re.search(r"\d", written)
 
 
+def test_numbers_written_many_at_once_read_as_written_one_by_one():
+    numbers = [*range(2100), 32767, 32768, 10**6, 2**31 - 1]
+    tails = [n % 64 for n in numbers]
+    text, ends = encoded(np.array(numbers), np.array(tails))
+    assert text.decode() == "".join(encode_number(n) + ALPHABET[t] for n, t in zip(numbers, tails))
+    assert ends[-1] == len(text)
+
+
+def _table(holders: dict[int, int], documents: int):
+    """Postings of one key "家" held by the documents in `holders` (number: fields flags)."""
+    postings = Postings()
+    for number in range(documents):
+        keys = ["家"] if number in holders else ["户"]
+        record = DocumentKeys(length=10, keys=keys, frequencies=[0],
+                              flags=[holders.get(number, 1)], hints=[0])
+        postings.add(record, report=True)
+    return postings.finish()
+
+
 def test_a_key_in_most_documents_is_one_value_character_per_document():
     numbers = [0, 1, 5, 40, 41, 1500, 1999]
-    entries, last = "", -1
-    for number in numbers:
-        entries += encode(number - last - 1) + ALPHABET[number % 63 + 1]
-        last = number
-    dense = _dense(entries.encode(), 2000)
+    holders = {n: n % 7 + 1 for n in numbers}
+    table = _table(holders, 2000)
+    place = next(place for key, place, _ in table if key == "家")
+    dense = table.dense(place)
     assert dense[0] == "=" and len(dense) == 2001
     assert [i for i, c in enumerate(dense[1:]) if c != "A"] == numbers
-    assert [ALPHABET.index(dense[n + 1]) for n in numbers] == [n % 63 + 1 for n in numbers]
+    assert [ALPHABET.index(dense[n + 1]) for n in numbers] == [holders[n] << 3 for n in numbers]
+    entries, last = "", -1
+    for number in numbers:
+        entries += encode(number - last - 1) + ALPHABET[holders[number] << 3]
+        last = number
+    assert table.entries_of(place).decode() == entries
+    assert table.counts(place) == [len(numbers), 0]
 
 
 def test_phrases_are_found_wherever_they_stand_longest_and_shorter_alike():
-    find = phrase_finder(["平安家", "平安家庭", "安家庭", "留守儿童", "溆浦县"])
+    find = PhraseFinder(["平安家", "平安家庭", "安家庭", "留守儿童", "溆浦县"])
     assert sorted(find("创建平安家庭，溆浦县留守儿童")) == sorted(
         ["平安家庭", "平安家", "安家庭", "溆浦县", "留守儿童"])
     assert find("平安 家庭") == []

@@ -49,23 +49,37 @@ def phrase_keys(documents: list[SearchDocument]) -> list[str]:
     return sorted(vocabulary | set(frequent))
 
 
-def phrase_finder(phrases: list[str]):
-    """A function giving the phrase keys in a folded text, one per occurrence. Only phrases all
-    of whose pairs of characters the text holds are counted (str.count, in C): a text is not
-    read once per phrase."""
-    by_pair: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-    for phrase in phrases:
-        rest = tuple(phrase[i:i + 2] for i in range(1, len(phrase) - 1))
-        by_pair.setdefault(phrase[:2], []).append((phrase, rest))
-    firsts = by_pair.keys()
+_RUNS_OF = {size: re.compile(f"(?=([{HAN_CLASS}]{{{size}}}))") for size in (3, 4)}
+"""Every run of three (four) Han characters in a text, overlapping ones included."""
 
-    def find(folded: str) -> list[str]:
-        found = []
-        pairs = set(HAN_PAIR.findall(folded))
-        for pair in firsts & pairs:
-            for phrase, rest in by_pair[pair]:
-                if pairs.issuperset(rest):  # every pair of it is there: worth counting
-                    found += [phrase] * folded.count(phrase)
+
+class PhraseFinder:
+    """Finds the phrase keys in folded text. Phrases of three and four characters (most of
+    them) are looked up among the text's runs of that length; longer ones are counted only when
+    the text holds all their pairs of characters. All of it in C: a text is never read once
+    per phrase."""
+
+    def __init__(self, phrases: list[str]):
+        self.short = {size: {p for p in phrases if len(p) == size} for size in _RUNS_OF}
+        self.by_pair: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for phrase in phrases:
+            if len(phrase) not in self.short:
+                rest = tuple(phrase[i:i + 2] for i in range(1, len(phrase) - 1))
+                self.by_pair.setdefault(phrase[:2], []).append((phrase, rest))
+
+    def counts(self, folded: str, pairs: set[str]) -> Counter:
+        """How often each phrase stands in a folded text whose Han pairs are `pairs`."""
+        found: Counter = Counter()
+        for size, runs in _RUNS_OF.items():
+            grams = Counter(runs.findall(folded))
+            for phrase in grams.keys() & self.short[size]:
+                found[phrase] = grams[phrase]
+        for pair in pairs & self.by_pair.keys():
+            for phrase, rest in self.by_pair[pair]:
+                if pairs.issuperset(rest) and phrase in folded:
+                    found[phrase] = folded.count(phrase)
         return found
 
-    return find
+    def __call__(self, folded: str) -> list[str]:
+        """The phrases in one folded text, one per occurrence."""
+        return list(self.counts(folded, set(HAN_PAIR.findall(folded))).elements())

@@ -101,12 +101,18 @@ def document_keys(text: str) -> list[str]:
     neighbouring units (neighbours in the folded text are neighbours in a segment): two Han
     characters (家庭), or a word and the Han character beside it (2023年, 第1100). A query's keys
     are chosen in the browser (termKeys in static/js/search/search.js)."""
-    folded = fold(text)
-    keys = [m.group() for m in _UNIT.finditer(folded)] + HAN_PAIR.findall(folded)
+    singles, pairs = folded_keys(fold(text))
+    return singles + pairs
+
+
+def folded_keys(folded: str) -> tuple[list[str], list[str]]:
+    """The keys of an already folded text: its units and word pairs, and apart its Han pairs
+    (which say what phrases it may hold)."""
+    keys = [m.group() for m in _UNIT.finditer(folded)]
     for match in _WORD.finditer(folded):
         start, end = match.span()
         if start and _HAN.match(folded, start - 1):
             keys.append(folded[start - 1] + match.group())
         if _HAN.match(folded, end):
             keys.append(match.group() + folded[end])
-    return keys
+    return keys, HAN_PAIR.findall(folded)

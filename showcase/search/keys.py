@@ -1,0 +1,64 @@
+"""What one document is filed under, worked out from that document alone and the site's phrase
+list: its keys, how often each stands in the body, which fields hold it, the first body block
+holding it, and the body's length. Being a pure function of the document, it can be computed in
+worker processes and kept in the build cache; postings.py assembles the postings from these."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from .documents import SearchDocument
+from .lexicon import PhraseFinder
+from .normalize import document_keys, fold, folded_keys, unit_count
+
+FLAG_TITLE, FLAG_PLACE, FLAG_META = 1, 2, 4
+"""Which fields hold a key: the title (a household's name), the unit or region (the document's
+own place), the meta fields (category, tags, honour, list title, year)."""
+FIELD_FLAGS = {"title": FLAG_TITLE, "pt": FLAG_TITLE, "unit": FLAG_PLACE, "region": FLAG_PLACE,
+               "pg": FLAG_PLACE, "meta": FLAG_META}
+
+
+@dataclass(frozen=True)
+class DocumentKeys:
+    """One document's keys, in parallel lists: how often each stands in the body, the fields
+    holding it (FLAG_*), and the first body block holding it (counted from 1; 0: none)."""
+
+    length: int
+    """The body's length in units (Han characters and words), for the ranking's length norm."""
+    keys: list[str]
+    frequencies: list[int]
+    flags: list[int]
+    hints: list[int]
+
+
+def body(document: SearchDocument) -> list[str]:
+    """The texts a document's body is matched in: a report's blocks, a household's story."""
+    return document.blocks if document.kind == "report" else [document.opening]
+
+
+def document_record(document: SearchDocument, phrases: PhraseFinder) -> DocumentKeys:
+    """Everything the postings need of one document."""
+    counts: Counter = Counter()
+    first_block: dict[str, int] = {}
+    folded = [fold(text) for text in body(document)]
+    for number in range(len(folded) - 1, -1, -1):  # the first block a key is in wins
+        singles, pairs = folded_keys(folded[number])
+        keys = singles + pairs
+        counts.update(keys)
+        found = phrases.counts(folded[number], set(pairs))
+        counts.update(found)
+        first_block.update(dict.fromkeys(keys, number + 1))
+        first_block.update(dict.fromkeys(found, number + 1))
+    flags: dict[str, int] = {}
+    for name, values in document.fields.items():
+        text = " | ".join(values)
+        for key in set(document_keys(text) + phrases(fold(text))):
+            flags[key] = flags.get(key, 0) | FIELD_FLAGS[name]
+    for name, tokens in document.pinyin.items():
+        for key in set(tokens):
+            flags[key] = flags.get(key, 0) | FIELD_FLAGS[name]
+    keys = list(dict.fromkeys([*counts, *flags]))
+    return DocumentKeys(
+        length=sum(unit_count(text) for text in body(document)), keys=keys,
+        frequencies=[counts.get(key, 0) for key in keys], flags=[flags.get(key, 0) for key in keys],
+        hints=[first_block.get(key, 0) for key in keys])

@@ -1,0 +1,166 @@
+"""The postings: for every key, the documents holding it in order, each with one value character
+(saturated frequency in sevenths and the fields holding the key) and the first block holding it.
+
+They are assembled from the documents' records (keys.py) with array operations over every
+(key, document) pair at once: a site of 10,000 reports has about ten million pairs, too many to
+touch one by one in Python. Numbers are written in the digit-free alphabet of encode.py."""
+from __future__ import annotations
+
+from array import array
+
+import numpy as np
+
+from .encode import ALPHABET
+from .keys import FLAG_META, FLAG_PLACE, FLAG_TITLE, DocumentKeys
+
+K1, B = 1.2, 0.75
+TITLE_BONUS, PLACE_BONUS, HOUSEHOLD_PLACE_BONUS, META_BONUS = 3, 1.5, 1, 0.5
+"""A key in the title or name, the unit or region (a report's own place counts more than a
+household's), the meta fields: what static/js/search/rank.js adds to the text's frequency."""
+TOP = 32
+"""A key with a file of its own also keeps its best documents in its shard, with their block
+hints: a search for one common word ranks those and never loads the whole list."""
+_ALPHABET = np.frombuffer(ALPHABET.encode(), dtype=np.uint8)
+
+
+def _score(value: int, report: bool) -> float:
+    """A document's score for a key from its posting value (rank.js termScore, without idf)."""
+    flags = value >> 3
+    return ((value & 7) / 7 * (K1 + 1) + (TITLE_BONUS if flags & FLAG_TITLE else 0)
+            + ((PLACE_BONUS if report else HOUSEHOLD_PLACE_BONUS) if flags & FLAG_PLACE else 0)
+            + (META_BONUS if flags & FLAG_META else 0))
+
+
+_SCORES = np.array([[_score(value, report) for value in range(64)] for report in (False, True)])
+"""Scores by [is a report][value]."""
+
+
+def encoded(numbers: np.ndarray, tails: np.ndarray | None = None) -> tuple[bytes, np.ndarray]:
+    """Numbers written one after another (each followed by its tail character, if given), and
+    where each ends. Digits of five bits, the lowest first; digits 32-63 say one more follows."""
+    numbers = numbers.astype(np.int64)
+    digits = np.ones(len(numbers), dtype=np.int64)
+    rest = numbers >> 5
+    while rest.any():
+        digits += rest > 0
+        rest >>= 5
+    lengths = digits + (tails is not None)
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    out = np.empty(int(ends[-1]) if len(ends) else 0, dtype=np.uint8)
+    for place in range(int(digits.max()) if len(digits) else 0):
+        here = digits > place
+        digit = (numbers[here] >> (5 * place)) & 31
+        digit += 32 * (digits[here] - 1 > place)
+        out[starts[here] + place] = _ALPHABET[digit]
+    if tails is not None:
+        out[starts + digits] = _ALPHABET[tails]
+    return out.tobytes(), ends
+
+
+class Postings:
+    """Every key's postings, gathered from the documents' records in document order (reports
+    first), then assembled at once by `finish`."""
+
+    def __init__(self):
+        self.ids: dict[str, int] = {}
+        self.key_ids, self.numbers = array("i"), array("i")
+        self.frequencies, self.flags, self.hints = array("I"), array("B"), array("I")
+        self.lengths: list[int] = []
+        self.report_flags: list[bool] = []
+
+    def add(self, record: DocumentKeys, report: bool) -> None:
+        ids = self.ids
+        self.key_ids.extend([ids.setdefault(key, len(ids)) for key in record.keys])
+        self.numbers.extend([len(self.lengths)] * len(record.keys))
+        self.frequencies.extend(record.frequencies)
+        self.flags.extend(record.flags)
+        self.hints.extend(record.hints)
+        self.lengths.append(record.length)
+        self.report_flags.append(report)
+
+    def finish(self) -> "KeyTable":
+        """The postings of every key, encoded; the gathered pairs are let go."""
+        documents = len(self.lengths)
+        reports = sum(self.report_flags)
+        average = {kind: max(1.0, sum(n for n, r in zip(self.lengths, self.report_flags)
+                                      if r == kind) / max(1, self.report_flags.count(kind)))
+                   for kind in (True, False)}
+        norm = np.array([K1 * (1 - B + B * n / average[r])
+                         for n, r in zip(self.lengths, self.report_flags)])
+        key_ids = np.frombuffer(self.key_ids, dtype=np.int32)
+        order = np.argsort(key_ids, kind="stable")  # by key, each key's documents in order
+        key_ids = key_ids[order]
+        numbers = np.frombuffer(self.numbers, dtype=np.int32)[order]
+        frequencies = np.frombuffer(self.frequencies, dtype=np.uint32)[order].astype(np.float64)
+        sevenths = np.ceil(frequencies * 7 / (frequencies + norm[numbers])).astype(np.int64)
+        values = sevenths | np.frombuffer(self.flags, dtype=np.uint8)[order].astype(np.int64) << 3
+        hints = np.frombuffer(self.hints, dtype=np.uint32)[order]
+        keys = list(self.ids)
+        self.__init__()  # the gathered pairs are no longer needed
+        return KeyTable(keys, key_ids, numbers, values, hints, documents, reports)
+
+
+class KeyTable:
+    """The assembled postings, sorted by key and then by document: each key's entries (the gap
+    from the previous document and a value character), block hints, counts and best documents."""
+
+    def __init__(self, keys: list[str], key_ids: np.ndarray, numbers: np.ndarray,
+                 values: np.ndarray, hints: np.ndarray, documents: int, reports: int):
+        self.keys, self.documents, self.reports = keys, documents, reports
+        self.numbers, self.values, self.hints = numbers, values, hints
+        starts = np.flatnonzero(np.diff(key_ids, prepend=-1))
+        self.starts = np.append(starts, len(key_ids))
+        self.key_order = key_ids[starts]
+        previous = np.empty_like(numbers)
+        previous[1:] = numbers[:-1]
+        previous[starts] = -1
+        self.entries, self.entry_ends = encoded(numbers - previous - 1, values)
+        self.hint_text, self.hint_ends = encoded(hints)
+        self.report_counts = np.add.reduceat(numbers < reports, starts) if len(starts) else starts
+
+    def __iter__(self):
+        """Each key with its place in the table and its number of documents."""
+        for place, key_id in enumerate(self.key_order.tolist()):
+            yield self.keys[key_id], place, int(self.starts[place + 1] - self.starts[place])
+
+    def _span(self, ends: np.ndarray, place: int) -> tuple[int, int]:
+        first, last = self.starts[place], self.starts[place + 1]
+        return (int(ends[first - 1]) if first else 0), int(ends[last - 1])
+
+    def entries_of(self, place: int) -> bytes:
+        start, end = self._span(self.entry_ends, place)
+        return self.entries[start:end]
+
+    def hints_of(self, place: int) -> bytes:
+        start, end = self._span(self.hint_ends, place)
+        return self.hint_text[start:end]
+
+    def counts(self, place: int) -> list[int]:
+        """How many reports and households hold the key."""
+        reports = int(self.report_counts[place])
+        return [reports, int(self.starts[place + 1] - self.starts[place]) - reports]
+
+    def dense(self, place: int) -> str:
+        """A key in most documents as one value character per document ("A", value 0: not
+        there), after "=": about half the size of its entries."""
+        first, last = self.starts[place], self.starts[place + 1]
+        out = np.full(self.documents, ord("A"), dtype=np.uint8)
+        out[self.numbers[first:last]] = _ALPHABET[self.values[first:last]]
+        return "=" + out.tobytes().decode()
+
+    def top(self, place: int) -> str:
+        """The key's best documents (ties: the lower number), in order, with block hints."""
+        first, last = self.starts[place], self.starts[place + 1]
+        numbers, values = self.numbers[first:last], self.values[first:last]
+        scores = _SCORES[(numbers < self.reports).astype(np.int64), values]
+        chosen = np.sort(np.lexsort((numbers, -scores))[:TOP])
+        gaps = np.diff(numbers[chosen], prepend=-1) - 1
+        text, ends = encoded(gaps, values[chosen])
+        hints, hint_ends = encoded(self.hints[first:last][chosen])
+        out, start, hint_start = [], 0, 0
+        for end, hint_end in zip(ends.tolist(), hint_ends.tolist()):
+            out.append(text[start:end].decode() + hints[hint_start:hint_end].decode())
+            start, hint_start = end, hint_end
+        return "".join(out)
+
