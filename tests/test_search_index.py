@@ -35,7 +35,7 @@ def _table(holders: dict[int, int], documents: int):
         record = DocumentKeys(length=10, keys=keys, frequencies=[0],
                               flags=[holders.get(number, 1)], hints=[0])
         postings.add(record, report=True)
-    return postings.finish()
+    return next(postings.tables())
 
 
 def test_a_key_in_most_documents_is_one_value_character_per_document():

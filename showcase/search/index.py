@@ -39,27 +39,27 @@ def fnv1a(text: str) -> int:
     return value
 
 
-def _shards(table: KeyTable) -> tuple[list[tuple[str, bytes]], int]:
+def _shards(tables: Iterator[KeyTable]) -> tuple[list[tuple[str, bytes]], int]:
     """Key shards and postings files; keys are spread over shards by their hash."""
     inline, own = {}, []
-    for key, place, count in table:
-        if count * 2 > table.documents:
-            own.append((key, place, True))
-        else:
+    for table in tables:
+        for key, place, count in table:
+            if count * 2 > table.documents:
+                own.append((key, [*table.counts(place), table.top(place)], table.dense(place)))
+                continue
             entries = table.entries_of(place)
             if len(entries) <= OWN_FILE_BYTES:
                 inline[key] = [entries.decode(), table.hints_of(place).decode()]
             else:
-                own.append((key, place, False))
+                own.append((key, [*table.counts(place), table.top(place)], entries.decode()))
     size = sum(len(k.encode()) + len(v[0]) + len(v[1]) + 8 for k, v in inline.items())
     count = max(1, math.ceil(size / SHARD_BYTES))
     shards: list[dict] = [{} for _ in range(count)]
     for key, value in inline.items():
         shards[fnv1a(key) % count][key] = value
     files = []
-    for number, (key, place, dense) in enumerate(sorted(own)):
-        shards[fnv1a(key) % count][key] = [number, *table.counts(place), table.top(place)]
-        value = table.dense(place) if dense else table.entries_of(place).decode()
+    for number, (key, summary, value) in enumerate(sorted(own)):
+        shards[fnv1a(key) % count][key] = [number, *summary]
         files.append((f"search/p/{number}.js", script(f"p/{number}", value)))
     files += [(f"search/k/{n}.js", script(f"k/{n}", shard)) for n, shard in enumerate(shards)]
     return files, count
@@ -119,11 +119,10 @@ def build_search_files(site: Site) -> Iterator[tuple[str, bytes]]:
     for number, document in enumerate(documents):
         postings.add(document_record(document, phrases), document.kind == "report")
         yield from _document_files(number, document)
-    table = postings.finish()
-    shard_files, shard_count = _shards(table)
+    shard_files, shard_count = _shards(postings.tables())
     fold_files, fold_pages = _fold_pages()
     yield from shard_files + fold_files
     yield "search/m.js", script("m", {
-        "documents": len(documents), "reports": table.reports, "shards": shard_count,
+        "documents": len(documents), "reports": sum(d.kind == "report" for d in documents), "shards": shard_count,
         "fold": "".join(encode_number(n) for n in fold_pages)})
     yield "search/f.js", script("f", _facet_table(documents, site))

@@ -7,6 +7,7 @@ touch one by one in Python. Numbers are written in the digit-free alphabet of en
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -58,47 +59,63 @@ def encoded(numbers: np.ndarray, tails: np.ndarray | None = None) -> tuple[bytes
     return out.tobytes(), ends
 
 
+PART = 1 << 19
+"""Pairs assembled at once: the work is done a range of keys at a time, so that its temporary
+arrays stay small (tens of megabytes) whatever the site's size."""
+_MOST = 65535
+
+
 class Postings:
-    """Every key's postings, gathered from the documents' records in document order (reports
-    first), then assembled at once by `finish`."""
+    """Every key's postings, gathered compactly from the documents' records in document order
+    (reports first), then assembled a range of keys at a time by `tables`."""
 
     def __init__(self):
         self.ids: dict[str, int] = {}
-        self.key_ids, self.numbers = array("i"), array("i")
-        self.frequencies, self.flags, self.hints = array("I"), array("B"), array("I")
+        self.key_ids, self.frequencies = array("i"), array("H")
+        self.flags, self.hints = array("B"), array("H")
+        self.sizes: list[int] = []
         self.lengths: list[int] = []
         self.report_flags: list[bool] = []
 
     def add(self, record: DocumentKeys, report: bool) -> None:
         ids = self.ids
         self.key_ids.extend([ids.setdefault(key, len(ids)) for key in record.keys])
-        self.numbers.extend([len(self.lengths)] * len(record.keys))
-        self.frequencies.extend(record.frequencies)
+        self.frequencies.extend([min(f, _MOST) for f in record.frequencies])
         self.flags.extend(record.flags)
-        self.hints.extend(record.hints)
+        self.hints.extend([min(h, _MOST) for h in record.hints])
+        self.sizes.append(len(record.keys))
         self.lengths.append(record.length)
         self.report_flags.append(report)
 
-    def finish(self) -> "KeyTable":
-        """The postings of every key, encoded; the gathered pairs are let go."""
-        documents = len(self.lengths)
-        reports = sum(self.report_flags)
+    def tables(self) -> Iterator["KeyTable"]:
+        """The postings of every key, encoded, a range of keys at a time; the gathered pairs
+        are let go at the end."""
+        documents, reports = len(self.lengths), sum(self.report_flags)
         average = {kind: max(1.0, sum(n for n, r in zip(self.lengths, self.report_flags)
                                       if r == kind) / max(1, self.report_flags.count(kind)))
                    for kind in (True, False)}
         norm = np.array([K1 * (1 - B + B * n / average[r])
                          for n, r in zip(self.lengths, self.report_flags)])
+        document_starts = np.cumsum([0] + self.sizes[:-1])
         key_ids = np.frombuffer(self.key_ids, dtype=np.int32)
-        order = np.argsort(key_ids, kind="stable")  # by key, each key's documents in order
-        key_ids = key_ids[order]
-        numbers = np.frombuffer(self.numbers, dtype=np.int32)[order]
-        frequencies = np.frombuffer(self.frequencies, dtype=np.uint32)[order].astype(np.float64)
-        sevenths = np.ceil(frequencies * 7 / (frequencies + norm[numbers])).astype(np.int64)
-        values = sevenths | np.frombuffer(self.flags, dtype=np.uint8)[order].astype(np.int64) << 3
-        hints = np.frombuffer(self.hints, dtype=np.uint32)[order]
+        frequencies = np.frombuffer(self.frequencies, dtype=np.uint16)
+        flags = np.frombuffer(self.flags, dtype=np.uint8)
+        hints = np.frombuffer(self.hints, dtype=np.uint16)
         keys = list(self.ids)
+        bounds = np.cumsum(np.bincount(key_ids, minlength=len(keys)))
+        low = 0
+        while low < len(keys):
+            high = max(low + 1, int(np.searchsorted(bounds, bounds[low - 1] + PART if low else PART,
+                                                    side="right")))
+            chosen = np.flatnonzero((key_ids >= low) & (key_ids < high))
+            chosen = chosen[np.argsort(key_ids[chosen], kind="stable")]  # documents stay in order
+            numbers = np.searchsorted(document_starts, chosen, side="right") - 1
+            frequency = frequencies[chosen].astype(np.float64)
+            sevenths = np.ceil(frequency * 7 / (frequency + norm[numbers])).astype(np.int64)
+            yield KeyTable(keys, key_ids[chosen], numbers, sevenths | flags[chosen].astype(np.int64) << 3,
+                           hints[chosen], documents, reports)
+            low = high
         self.__init__()  # the gathered pairs are no longer needed
-        return KeyTable(keys, key_ids, numbers, values, hints, documents, reports)
 
 
 class KeyTable:
