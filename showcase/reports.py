@@ -18,6 +18,7 @@ from .fields import Fields, expect_mapping
 from .images import make_responsive
 from .load import SourceText
 from .markup import first_paragraph_text, render_markdown
+from .memo import Memo
 from .model import Report, RegionTree
 from .regions import check_region
 from .slugs import file_slug, is_safe_slug
@@ -97,7 +98,7 @@ def is_published(report: ReportSource, include_drafts: bool, today: dt.date) -> 
 
 
 def render_report(report: ReportSource, url_of_report: dict[str, str], assets: Assets,
-                  problems: Problems) -> Report:
+                  problems: Problems, memo: Memo | None = None) -> Report:
     """Render the body; addresses are made relative to the report's own page."""
     root = "../../"
     fields = report.fields
@@ -133,7 +134,7 @@ def render_report(report: ReportSource, url_of_report: dict[str, str], assets: A
             return None
         return root + found + (f"#{fragment}" if fragment else "")
 
-    rendered = render_markdown(_resolve_raw_html(report.body, resolve), resolve)
+    rendered = render_markdown(_resolve_raw_html(report.body, resolve), resolve, memo)
     body_html = make_responsive(rendered.html, assets.pictures, root)
     cover = ""
     if fields["cover"]:

@@ -11,6 +11,7 @@ from .config import SiteConfig, parse_config
 from .errors import Problems
 from .honours import read_honour_list
 from .load import SiteSources, SourceText
+from .memo import Memo
 from .model import HonourList, RegionTree, Report
 from .privacy import guard, guard_file_name
 from .regions import REGIONS_FILE, parse_regions
@@ -30,8 +31,9 @@ class Content:
 
 
 def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool = False,
-             today: dt.date | None = None) -> Content:
-    """Check everything; the returned content is only trustworthy if `problems` has no errors."""
+             today: dt.date | None = None, memo: Memo | None = None) -> Content:
+    """Check everything; the returned content is only trustworthy if `problems` has no errors.
+    Markdown converted by an earlier build is taken from `memo`."""
     today = today or dt.date.today()
     sources, config = _guard_personal_data(sources, problems)
     regions = parse_regions(sources.regions, problems)
@@ -47,8 +49,8 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
     _refuse_duplicates([(r.fields["slug"], r.source, r.lines.get("slug", 1)) for r in published],
                        problems, "slug", "reports/{}/", "set a different 'slug:' in one of them")
     url_of = {r.source: f"reports/{r.fields['slug']}/" for r in published}
-    reports = [render_report(r, url_of, assets, problems) for r in published]
-    lists = [read_honour_list(s, regions, assets, problems) for s in sources.honour_lists]
+    reports = [render_report(r, url_of, assets, problems, memo) for r in published]
+    lists = [read_honour_list(s, regions, assets, problems, memo) for s in sources.honour_lists]
     honour_lists = [hl for hl in lists if hl is not None]
     _refuse_duplicates([(hl.slug, hl.source, 1) for hl in honour_lists], problems,
                        "honour list address", "honours/{}/", "rename one of the two files")

@@ -15,12 +15,14 @@ and at most a block each: never a whole report."""
 from __future__ import annotations
 
 import math
+import pickle
 from collections.abc import Iterator
 
+from ..memo import Memo
 from ..model import Site
 from .documents import SearchDocument, search_documents
 from .encode import encode_number, script
-from .keys import document_record
+from .keys import DocumentKeys, document_record
 from .lexicon import PhraseFinder, phrase_keys
 from .normalize import fold_map, fold_table
 from .postings import KeyTable, Postings
@@ -63,6 +65,18 @@ def _shards(tables: Iterator[KeyTable]) -> tuple[list[tuple[str, bytes]], int]:
         files.append((f"search/p/{number}.js", script(f"p/{number}", value)))
     files += [(f"search/k/{n}.js", script(f"k/{n}", shard)) for n, shard in enumerate(shards)]
     return files, count
+
+
+def _record(document: SearchDocument, phrases: PhraseFinder, listed: bytes,
+            memo: Memo | None) -> DocumentKeys:
+    if memo is None:
+        return document_record(document, phrases)
+    key = memo.key("search", pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL), listed)
+    record = memo.get(key)
+    if record is None:
+        record = document_record(document, phrases)
+        memo.put(key, record)
+    return record
 
 
 def _document_files(number: int, document: SearchDocument) -> list[tuple[str, bytes]]:
@@ -110,14 +124,16 @@ def _fold_pages() -> tuple[list[tuple[str, bytes]], list[int]]:
             sorted(pages))
 
 
-def build_search_files(site: Site) -> Iterator[tuple[str, bytes]]:
+def build_search_files(site: Site, memo: Memo | None = None) -> Iterator[tuple[str, bytes]]:
     """Every file of search/ except the page itself, as (output path, bytes), each document's
-    head and blocks as soon as it is read, the postings when all are."""
+    head and blocks as soon as it is read, the postings when all are. A document's keys found
+    by an earlier build with the same phrases come from `memo`."""
     documents = search_documents(site)
-    phrases = PhraseFinder(phrase_keys(documents))
+    phrase_list = phrase_keys(documents)
+    phrases, listed = PhraseFinder(phrase_list), "\n".join(phrase_list).encode()
     postings = Postings()
     for number, document in enumerate(documents):
-        postings.add(document_record(document, phrases), document.kind == "report")
+        postings.add(_record(document, phrases, listed, memo), document.kind == "report")
         yield from _document_files(number, document)
     shard_files, shard_count = _shards(postings.tables())
     fold_files, fold_pages = _fold_pages()

@@ -1,0 +1,75 @@
+"""Work kept between builds in the site's .cache/memo/: a result (a converted Markdown text, a
+document's search keys) stored under a digest of everything it was made from and of the engine
+(cache.engine_digest), so a stored result is only used where making it again would give the
+same. A missing, unreadable or corrupt entry is simply made again; entries no build has used
+for a while are removed (`prune`)."""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import time
+from pathlib import Path
+from typing import Any
+
+from .cache import CACHE_FOLDER, engine_digest
+
+KEEP_UNUSED_SECONDS = 7 * 24 * 3600
+"""An entry a build of the site has not used for a week goes (another output folder, or a
+draft preview, may still use what this build did not)."""
+
+
+class Memo:
+    """The memo of one site; `Memo(None)` keeps nothing (--no-cache)."""
+
+    def __init__(self, site_dir: Path | None):
+        self.folder = site_dir / CACHE_FOLDER / "memo" if site_dir is not None else None
+        self.engine = engine_digest().encode() if site_dir is not None else b""
+
+    def key(self, kind: str, *parts: bytes) -> str:
+        digest = hashlib.blake2b(self.engine + kind.encode(), digest_size=20)
+        for part in parts:
+            digest.update(len(part).to_bytes(8, "little"))
+            digest.update(part)
+        return digest.hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / key
+
+    def get(self, key: str) -> Any | None:
+        """The stored result, or None; a result used is marked as such (its time)."""
+        if self.folder is None:
+            return None
+        path = self._path(key)
+        try:
+            value = pickle.loads(path.read_bytes())
+            os.utime(path)
+            return value
+        except Exception:  # missing, half-written or from an older Python: made again
+            return None
+
+    def put(self, key: str, value: Any) -> None:
+        if self.folder is None:
+            return
+        path = self._path(key)
+        partial = path.with_name(f"{key}.{os.getpid()}.new")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            partial.replace(path)
+        except OSError:  # a site folder that cannot be written to just keeps nothing
+            pass
+
+    def prune(self) -> None:
+        """Remove the entries unused for KEEP_UNUSED_SECONDS."""
+        if self.folder is None or not self.folder.is_dir():
+            return
+        oldest = time.time() - KEEP_UNUSED_SECONDS
+        for entry in os.scandir(self.folder):
+            if entry.is_dir():
+                for item in os.scandir(entry.path):
+                    try:
+                        if item.stat().st_mtime < oldest:
+                            os.unlink(item.path)
+                    except OSError:
+                        pass
