@@ -32,8 +32,8 @@ def _table(holders: dict[int, int], documents: int):
     postings = Postings()
     for number in range(documents):
         keys = ["家"] if number in holders else ["户"]
-        record = DocumentKeys(length=10, keys=keys, frequencies=[0],
-                              flags=[holders.get(number, 1)], hints=[0])
+        record = DocumentKeys.of(length=10, keys=keys, frequencies=[0],
+                                 flags=[holders.get(number, 1)], hints=[0])
         postings.add(record, report=True)
     return next(postings.tables())
 

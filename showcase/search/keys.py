@@ -4,6 +4,7 @@ holding it, and the body's length. Being a pure function of the document, it can
 worker processes and kept in the build cache; postings.py assembles the postings from these."""
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from dataclasses import dataclass
 
@@ -18,17 +19,29 @@ FIELD_FLAGS = {"title": FLAG_TITLE, "pt": FLAG_TITLE, "unit": FLAG_PLACE, "regio
                "pg": FLAG_PLACE, "meta": FLAG_META}
 
 
+MOST = 65535
+"""Frequencies and block numbers are kept in two bytes (a higher frequency ranks the same)."""
+
+
 @dataclass(frozen=True)
 class DocumentKeys:
-    """One document's keys, in parallel lists: how often each stands in the body, the fields
-    holding it (FLAG_*), and the first body block holding it (counted from 1; 0: none)."""
+    """One document's keys and, as machine arrays in the same order (array.array's bytes, so
+    the postings take them in without a loop): how often each stands in the body (uint16), the
+    fields holding it (FLAG_*, uint8), and the first body block holding it (counted from 1; 0:
+    none; uint16)."""
 
     length: int
     """The body's length in units (Han characters and words), for the ranking's length norm."""
     keys: list[str]
-    frequencies: list[int]
-    flags: list[int]
-    hints: list[int]
+    frequencies: bytes
+    flags: bytes
+    hints: bytes
+
+    @classmethod
+    def of(cls, length: int, keys: list[str], frequencies: list[int], flags: list[int],
+           hints: list[int]) -> "DocumentKeys":
+        return cls(length, keys, array("H", [min(f, MOST) for f in frequencies]).tobytes(),
+                   array("B", flags).tobytes(), array("H", [min(h, MOST) for h in hints]).tobytes())
 
 
 def body(document: SearchDocument) -> list[str]:
@@ -58,7 +71,7 @@ def document_record(document: SearchDocument, phrases: PhraseFinder) -> Document
         for key in set(tokens):
             flags[key] = flags.get(key, 0) | FIELD_FLAGS[name]
     keys = list(dict.fromkeys([*counts, *flags]))
-    return DocumentKeys(
+    return DocumentKeys.of(
         length=sum(unit_count(text) for text in body(document)), keys=keys,
         frequencies=[counts.get(key, 0) for key in keys], flags=[flags.get(key, 0) for key in keys],
         hints=[first_block.get(key, 0) for key in keys])

@@ -62,7 +62,6 @@ def encoded(numbers: np.ndarray, tails: np.ndarray | None = None) -> tuple[bytes
 PART = 1 << 19
 """Pairs assembled at once: the work is done a range of keys at a time, so that its temporary
 arrays stay small (tens of megabytes) whatever the site's size."""
-_MOST = 65535
 
 
 class Postings:
@@ -80,9 +79,9 @@ class Postings:
     def add(self, record: DocumentKeys, report: bool) -> None:
         ids = self.ids
         self.key_ids.extend([ids.setdefault(key, len(ids)) for key in record.keys])
-        self.frequencies.extend([min(f, _MOST) for f in record.frequencies])
-        self.flags.extend(record.flags)
-        self.hints.extend([min(h, _MOST) for h in record.hints])
+        self.frequencies.frombytes(record.frequencies)
+        self.flags.frombytes(record.flags)
+        self.hints.frombytes(record.hints)
         self.sizes.append(len(record.keys))
         self.lengths.append(record.length)
         self.report_flags.append(report)
