@@ -9,6 +9,7 @@ import functools
 import hashlib
 import json
 import os
+import pickle
 import sys
 from dataclasses import dataclass
 from importlib import metadata
@@ -123,5 +124,51 @@ class BuildCache:
             partial = self.record.with_suffix(".new")
             partial.write_text(json.dumps(record, ensure_ascii=False), "utf-8")
             partial.replace(self.record)
+        except OSError:
+            pass
+
+
+class PageRecord:
+    """Per output folder, each page as the last build rendered it: its digest (dependencies.py),
+    what its templates read, and its file's size and time. A page whose digest is the same and
+    whose file nobody has touched is kept as it is, not rendered again."""
+
+    def __init__(self, site_dir: Path, out_dir: Path):
+        name = hashlib.blake2b(str(out_dir.resolve()).encode(), digest_size=10).hexdigest()
+        self.path = site_dir / CACHE_FOLDER / "pages" / f"{name}.pickle"
+        try:
+            self.previous = pickle.loads(self.path.read_bytes())
+        except Exception:  # none yet, or unreadable: every page is rendered
+            self.previous = {}
+        self.now: dict[str, tuple[str, frozenset]] = {}
+
+    def kept(self, path: str, digest_of) -> tuple[int, int] | None:
+        """The size and time the page's file must still have to be kept, when its digest (by
+        `digest_of(reads)`) is the one it was rendered with; else None."""
+        previous = self.previous.get(path)
+        if previous is None:
+            return None
+        digest, reads, size, mtime = previous
+        if digest_of(reads) != digest:
+            return None
+        self.now[path] = (digest, reads)
+        return size, mtime
+
+    def note(self, path: str, digest: str, reads: frozenset) -> None:
+        self.now[path] = (digest, reads)
+
+    def save(self, out_dir: Path) -> None:
+        record = {}
+        for path, (digest, reads) in self.now.items():
+            try:
+                stat = os.stat(out_dir / path)
+            except OSError:
+                continue
+            record[path] = (digest, reads, stat.st_size, stat.st_mtime_ns)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.path.with_suffix(f".{os.getpid()}.new")
+            partial.write_bytes(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+            partial.replace(self.path)
         except OSError:
             pass

@@ -12,14 +12,15 @@ import jinja2
 
 from .assemble import build_site
 from .audit import OutputAudit
-from .cache import BuildCache
+from .cache import BuildCache, PageRecord
 from .config import is_valid_base_url, normalise_base_url
 from .errors import ContentError, Problem, Problems, UsageError
 from .load import load_site
 from .memo import Memo
 from .model import Site
 from .progress import Progress
-from .render import render_site
+from .dependencies import PageDigests
+from .render import Rendered, render_site
 from .search.index import build_search_files
 from .validate import validate
 from .write import StagedOutput, check_output_folder
@@ -59,10 +60,11 @@ def _prepare(site_dir: Path, *, drafts: bool, base_url: str | None, today: dt.da
     return sources, content, build_site(content), problems
 
 
-def _render(sources, content, site: Site, jobs: int) -> Iterator[tuple[str, bytes]]:
+def _render(sources, content, site: Site, jobs: int,
+            wanted: list[int] | None = None) -> Iterator[Rendered]:
     """The rendered pages, one at a time; a template's fault becomes the author's error."""
     try:
-        yield from render_site(site, sources.template_dirs, content.assets, jobs)
+        yield from render_site(site, sources.template_dirs, content.assets, jobs, wanted)
     except jinja2.TemplateSyntaxError as exc:
         raise ContentError([Problem(_template_name(exc.filename or exc.name, sources.root),
                                     exc.lineno or 0, f"template syntax: {exc.message}")]) from exc
@@ -101,9 +103,19 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
     sources, content, site, problems = _prepare(site_dir, drafts=drafts, base_url=base_url,
                                                 today=today, memo=memo)
     audit = OutputAudit(content.config.allowed_numbers(), out_dir.as_posix())
+    options = {"drafts": drafts, "base_url": base_url, "today": today or dt.date.today()}
     with StagedOutput(out_dir) as staging:
         progress.stage("pages", len(site.pages))
-        pages = _counted(_render(sources, content, site, max(1, jobs - 1)), progress)
+        if use_cache:
+            record = PageRecord(site_dir, out_dir)
+            digests = PageDigests(site, sources.template_dirs, content.assets, options)
+            wanted = _pages_to_render(site, record, digests, staging, progress)
+            pages = _noted(_render(sources, content, site, max(1, jobs - 1), wanted),
+                           record, digests)
+        else:
+            pages = ((page.output_path, data) for page, data, _ in
+                     _render(sources, content, site, max(1, jobs - 1)))
+        pages = _counted(pages, progress)
         if jobs > 1:  # the search index in a process of its own, beside the rendering
             with staging.in_child(lambda: build_search_files(site, memo), audit) as index:
                 written = staging.write_all(pages, audit)
@@ -118,14 +130,37 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
         progress.stage("copying files")
         staging.copy(content.assets.files)
         staging.commit()
+    if use_cache:
+        record.save(out_dir)
+        memo.prune()
     if cache is not None:
         cache.remember(written, len(content.assets.files), problems.warnings)
-        memo.prune()
-    return Outcome(site, written, len(content.assets.files), problems.warnings,
+    return Outcome(site, written + staging.kept, len(content.assets.files), problems.warnings,
                    staging.unchanged)
 
 
-def _counted(pages: Iterator[tuple[str, bytes]], progress: Progress):
+def _pages_to_render(site: Site, record: PageRecord, digests: PageDigests, staging: StagedOutput,
+                     progress: Progress) -> list[int]:
+    """The numbers of the pages to render: those not kept, as they are, from the last build."""
+    wanted = []
+    for number, page in enumerate(site.pages):
+        kept = record.kept(page.output_path, lambda reads: digests.of(page, reads))
+        if kept is not None and staging.keep(page.output_path, *kept):
+            progress.advance()
+        else:
+            wanted.append(number)
+    return wanted
+
+
+def _noted(pages: Iterator[Rendered], record: PageRecord,
+           digests: PageDigests) -> Iterator[tuple[str, bytes]]:
+    """The rendered pages as files, each noted in the page record with what it read."""
+    for page, data, reads in pages:
+        record.note(page.output_path, digests.of(page, reads), reads)
+        yield page.output_path, data
+
+
+def _counted(pages: Iterator, progress: Progress):
     for page in pages:
         yield page
         progress.advance()
@@ -139,8 +174,8 @@ def check(site_dir: Path, *, today: dt.date | None = None) -> Outcome:
                                                 today=today)
     audit = OutputAudit(content.config.allowed_numbers(), "output")
     pages = 0
-    for path, data in _render(sources, content, site, jobs=1):
-        audit.check(path, data)
+    for page, data, _ in _render(sources, content, site, jobs=1):
+        audit.check(page.output_path, data)
         pages += 1
     _stop_on(audit, problems)
     return Outcome(site, pages, len(content.assets.files), problems.warnings)

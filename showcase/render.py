@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from .assets import Assets
 from .charts import bar_chart
+from .dependencies import Recording
 from .images import img_attributes
 from .model import Page, Site
 from .privacy import unmask_stars
@@ -25,9 +26,9 @@ CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'se
 from elsewhere, so even HTML the sanitizer let through cannot run code."""
 
 
-def make_environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
+def make_environment(template_dirs: tuple[Path, ...]) -> Recording:
     """Templates of the site first, the repository's behind them; autoescaped, undefined is loud."""
-    env = jinja2.Environment(
+    env = Recording(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
         autoescape=jinja2.select_autoescape(["html", "xml"]),
         undefined=jinja2.StrictUndefined,
@@ -76,25 +77,36 @@ def context_for(page: Page, site: Site, assets: Assets) -> dict:
             "content_security_policy": Markup(CONTENT_SECURITY_POLICY)}
 
 
-def render_page(env: jinja2.Environment, page: Page, site: Site, assets: Assets) -> bytes:
+Rendered = tuple[Page, bytes, frozenset]
+"""A page, its bytes, and what its templates read of the site (see dependencies.py)."""
+
+
+def render_page(env: Recording, page: Page, site: Site, assets: Assets) -> Rendered:
     template = env.get_template(page.template)
-    return unmask_stars(template.render(context_for(page, site, assets))).encode("utf-8")
+    env.reads = set()
+    try:
+        data = unmask_stars(template.render(context_for(page, site, assets))).encode("utf-8")
+        return page, data, frozenset(env.reads)
+    finally:
+        env.reads = None
 
 
 def render_site(site: Site, template_dirs: tuple[Path, ...], assets: Assets,
-                jobs: int = 1) -> Iterator[tuple[str, bytes]]:
-    """Every page of the site with its output path, one at a time as they are rendered (the
-    caller writes each away); with jobs > 1, in that many processes."""
-    if jobs <= 1 or len(site.pages) <= CHUNK:
+                jobs: int = 1, wanted: list[int] | None = None) -> Iterator[Rendered]:
+    """The site's pages (those numbered in `wanted`, else all), one at a time as they are
+    rendered (the caller writes each away); with jobs > 1, in that many processes."""
+    wanted = list(range(len(site.pages))) if wanted is None else wanted
+    if jobs <= 1 or len(wanted) <= CHUNK:
         env = make_environment(template_dirs)
-        for page in site.pages:
-            yield page.output_path, render_page(env, page, site, assets)
+        for number in wanted:
+            yield render_page(env, site.pages[number], site, assets)
         return
-    chunks = [range(i, min(i + CHUNK, len(site.pages))) for i in range(0, len(site.pages), CHUNK)]
+    chunks = [wanted[i:i + CHUNK] for i in range(0, len(wanted), CHUNK)]
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
                              initargs=(site, template_dirs, assets)) as pool:
         for part in pool.map(_render_chunk, chunks):
-            yield from part
+            for number, data, reads in part:
+                yield site.pages[number], data, reads
 
 
 _worker: dict = {}
@@ -105,8 +117,8 @@ def _start_worker(site: Site, template_dirs: tuple[Path, ...], assets: Assets) -
     _worker.update(site=site, assets=assets, env=make_environment(template_dirs))
 
 
-def _render_chunk(indices: range) -> list[tuple[str, bytes]]:
+def _render_chunk(numbers: list[int]) -> list[tuple[int, bytes, frozenset]]:
     site, env, assets = _worker["site"], _worker["env"], _worker["assets"]
-    return [(site.pages[i].output_path, render_page(env, site.pages[i], site, assets))
-            for i in indices]
+    return [(number, *render_page(env, site.pages[number], site, assets)[1:])
+            for number in numbers]
 

@@ -66,6 +66,8 @@ class StagedOutput:
         self.claimed: dict[str, str] = {}
         self.folders: set[Path] = set()
         self.unchanged = 0
+        self.kept = 0
+        """Pages kept from the previous output without being made again (`keep`)."""
 
     def __enter__(self) -> "StagedOutput":
         try:
@@ -112,6 +114,25 @@ class StagedOutput:
             return False
         self.unchanged += 1
         return True
+
+    def keep(self, path: str, size: int, mtime_ns: int) -> bool:
+        """Link the previous output's file into the new site when it still has this size and
+        time (nobody has touched it since it was written); whether it was."""
+        try:
+            stat = os.stat(self.out_dir / path)
+        except OSError:
+            return False
+        if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
+            return False
+        key = path.lower()
+        if key in self.claimed:
+            raise OutputError(f"two outputs claim the same path: {self.claimed[key]} and {path}")
+        target = self._target(path)
+        if self._keep(path, target):
+            self.kept += 1
+            return True
+        del self.claimed[key]
+        return False
 
     def write_all(self, files: Iterable[tuple[str, bytes]], audit: OutputAudit) -> int:
         """Write each file as it comes, the audit reading it first; how many there were."""

@@ -129,7 +129,7 @@ def build_search_files(site: Site, memo: Memo | None = None) -> Iterator[tuple[s
     head and blocks as soon as it is read, the postings when all are. A document's keys found
     by an earlier build with the same phrases come from `memo`."""
     documents = search_documents(site)
-    phrase_list = phrase_keys(documents)
+    phrase_list = phrase_keys(documents, memo)
     phrases, listed = PhraseFinder(phrase_list), "\n".join(phrase_list).encode()
     postings = Postings()
     for number, document in enumerate(documents):

@@ -6,9 +6,11 @@ The phrases are the site's own vocabulary (categories, tags, honours, place name
 without their suffix) and the three- and four-character runs found in many reports of a sample."""
 from __future__ import annotations
 
+import pickle
 import re
 from collections import Counter
 
+from ..memo import Memo
 from ..slugs import SUFFIXES
 from .documents import SearchDocument
 from .normalize import HAN_CLASS, HAN_PAIR, fold
@@ -24,8 +26,9 @@ def _runs(text: str) -> list[str]:
     return _HAN_RUN.findall(fold(text))
 
 
-def phrase_keys(documents: list[SearchDocument]) -> list[str]:
-    """Phrases of three or more Han characters to file whole."""
+def phrase_keys(documents: list[SearchDocument], memo: Memo | None = None) -> list[str]:
+    """Phrases of three or more Han characters to file whole (the runs frequent in the sample,
+    when an earlier build had the same sample, from `memo`)."""
     vocabulary = set()
     for document in documents:
         for value in document.fields["meta"] + document.fields["region"]:
@@ -35,18 +38,29 @@ def phrase_keys(documents: list[SearchDocument]) -> list[str]:
             vocabulary.update(r for r in _runs(proper) if len(r) == len(proper))
     reports = [d for d in documents if d.kind == "report"]
     step = max(1, len(reports) // SAMPLE_REPORTS)
-    sample = reports[::step]
+    sample = [document.blocks for document in reports[::step]]
+    if memo is None:
+        return sorted(vocabulary | set(_frequent_runs(sample)))
+    key = memo.key("phrases", pickle.dumps(sample, protocol=pickle.HIGHEST_PROTOCOL))
+    frequent = memo.get(key)
+    if frequent is None:
+        frequent = _frequent_runs(sample)
+        memo.put(key, frequent)
+    return sorted(vocabulary | set(frequent))
+
+
+def _frequent_runs(sample: list[list[str]]) -> list[str]:
+    """The runs of three and four characters in a tenth of the sampled reports' bodies."""
     counts: Counter = Counter()
-    for document in sample:
+    for blocks in sample:
         grams = set()
-        for run in _runs("\n".join(document.blocks)):
+        for run in _runs("\n".join(blocks)):
             for size in (3, 4):
                 grams.update(run[i:i + size] for i in range(len(run) - size + 1))
         counts.update(grams)
     wanted = max(3, MIN_SHARE * len(sample))
-    frequent = [g for g, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-                if n >= wanted][:MAX_PHRASES]
-    return sorted(vocabulary | set(frequent))
+    return [g for g, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+            if n >= wanted][:MAX_PHRASES]
 
 
 _RUNS_OF = {size: re.compile(f"(?=([{HAN_CLASS}]{{{size}}}))") for size in (3, 4)}

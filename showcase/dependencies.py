@@ -1,0 +1,108 @@
+"""What each page shows, as a digest: a page whose digest is the one its file was rendered with
+last time is not rendered again, its file is kept (the build cache's page record, render.py).
+
+A page's digest covers the templates, the engine, the site's settings and files, and everything
+in the page's context, reports and households whole. Templates are watched as they render
+(`Recording`): the attributes of `site` a page reads (the section menu reads site.categories,
+the home page site.honour_lists) join its digest, and so do the reports of a category or tag
+when the page reads them (a list of terms shows their counts); otherwise a term on a page counts
+for its name, address and number of reports, which is what a report page shows of its tags.
+Another page (the sitemap) counts for its address."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import pickle
+from pathlib import Path
+
+import jinja2
+
+from .cache import engine_digest
+from .model import Page, Site, Term
+
+
+class Recording(jinja2.Environment):
+    """A Jinja environment that notes, for the page being rendered, which attributes of the
+    site and which terms' reports its templates read."""
+
+    reads: set[tuple[str, str]] | None = None
+
+    def getattr(self, obj, attribute):
+        if self.reads is not None:
+            if isinstance(obj, Site):
+                self.reads.add(("site", attribute))
+            elif isinstance(obj, Term) and attribute == "reports":
+                self.reads.add((obj.kind, obj.slug))
+        return super().getattr(obj, attribute)
+
+
+class PageDigests:
+    """Digests of a site's pages; parts shared by many pages are digested once."""
+
+    def __init__(self, site: Site, template_dirs: tuple[Path, ...], assets, options: dict):
+        self.site = site
+        self.known: dict[tuple[int, frozenset | None], bytes] = {}
+        """Digests of the site's objects by identity (they live as long as the build), and for
+        those holding terms, by what the page reads of terms."""
+        self.terms_seen = 0
+        self.site_parts: dict[tuple[str, frozenset], bytes] = {}
+        digest = hashlib.blake2b(digest_size=20)
+        digest.update(engine_digest().encode())
+        for folder in template_dirs:
+            for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+                if path.is_file():
+                    digest.update(f"{path.relative_to(folder)}\0".encode() + path.read_bytes())
+        digest.update(pickle.dumps((site.config, assets, sorted(options.items()))))
+        self.shared = digest.digest()
+
+    def of(self, page: Page, reads: frozenset[tuple[str, str]]) -> str:
+        """The page's digest, given what its templates read when it was last rendered."""
+        digest = hashlib.blake2b(self.shared, digest_size=20)
+        digest.update(f"{page.url}\0{page.template}\0".encode())
+        deep = frozenset(read for read in reads if read[0] != "site")
+        for name, value in page.context.items():
+            digest.update(name.encode() + self._value(value, deep))
+        for kind, name in sorted(reads):
+            if kind == "site":
+                digest.update(name.encode() + self._site_part(name, deep))
+        return digest.hexdigest()
+
+    def _site_part(self, name: str, deep: frozenset) -> bytes:
+        """An attribute of the site (the same for every page reading it), digested once."""
+        known = self.site_parts.get((name, deep))
+        if known is None:
+            known = hashlib.blake2b(self._value(getattr(self.site, name, None), deep),
+                                    digest_size=20).digest()
+            self.site_parts[(name, deep)] = known
+        return known
+
+    def _value(self, value, deep: frozenset) -> bytes:
+        if isinstance(value, str):
+            data = value.encode()
+            return b"s%d:" % len(data) + data
+        if isinstance(value, (int, float, bool, type(None), dt.date)):
+            return f"{type(value).__name__}:{value!r};".encode()
+        if isinstance(value, (list, tuple)):
+            return b"[" + b"".join(self._value(item, deep) for item in value) + b"]"
+        if isinstance(value, dict):
+            return b"{" + b"".join(self._value(k, deep) + self._value(v, deep)
+                                   for k, v in value.items()) + b"}"
+        if isinstance(value, Term):
+            self.terms_seen += 1
+            whole = (value.kind, value.slug) in deep
+            return self._value((value.kind, value.name, value.slug, len(value.reports),
+                                value.reports if whole else ()), deep)
+        if isinstance(value, Page):
+            return self._value((value.url, value.template), deep)
+        if dataclasses.is_dataclass(value):
+            known = self.known.get((id(value), None)) or self.known.get((id(value), deep))
+            if known is None:
+                terms_before = self.terms_seen
+                fields = [getattr(value, f.name) for f in dataclasses.fields(value)]
+                known = hashlib.blake2b(type(value).__name__.encode() + self._value(fields, deep),
+                                        digest_size=20).digest()
+                # a value holding no term is the same whatever the page reads of terms
+                self.known[(id(value), deep if self.terms_seen > terms_before else None)] = known
+            return known
+        return hashlib.blake2b(pickle.dumps(value), digest_size=20).digest()

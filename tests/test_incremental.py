@@ -1,0 +1,223 @@
+"""A build with the cache (the site's .cache/: kept Markdown, search keys and the page record)
+never shows anything stale: after every kind of change an author or an upgrade makes, it gives
+byte for byte what a --no-cache build into an empty folder gives, and it renders again only the
+pages the change shows on."""
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+
+import pytest
+
+from conftest import REPO, SITES, snapshot
+from showcase import commands, dependencies, memo
+from showcase.markup import Rendered
+
+
+@pytest.fixture
+def site(tmp_path):
+    copy = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", copy)
+    return copy
+
+
+def build(site, out, **options):
+    return commands.build(site, out, use_cache=True, jobs=1, **options)
+
+
+def times(folder):
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns
+            for p in folder.rglob("*") if p.is_file()}
+
+
+def assert_as_fresh(site, out, tmp_path):
+    """The cached build's output is what a build without the cache makes."""
+    fresh = tmp_path / "fresh"
+    shutil.rmtree(fresh, ignore_errors=True)
+    commands.build(site, fresh, jobs=1)
+    assert snapshot(out) == snapshot(fresh)
+
+
+def edit(path, old, new):
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), "utf-8")
+
+
+def page(out, name):
+    return (out / name).read_text("utf-8")
+
+
+def search_text(out):
+    return "".join(p.read_text("utf-8") for p in sorted((out / "search").rglob("*.js")))
+
+
+LONGTAN = "content/reports/longtan.md"
+XUPU = "content/reports/xupu-pingan.md"
+NEWER = """---
+title: 幸福社区开设周末家长课堂
+unit: 桥江镇综治办
+date: 2024-03-01
+region: 湖南省/怀化市/溆浦县/桥江镇/幸福社区
+category: 经验交流
+tags: [矛盾调解]
+---
+
+幸福社区每周六开设家长课堂，邀请民警讲解防诈骗知识。
+"""
+
+
+def test_an_edited_report_changes_its_page_and_search_entries_and_only_what_shows_it(
+        site, out_dir_pair):
+    out, tmp_path = out_dir_pair
+    build(site, out)
+    before = times(out)
+    edit(site / LONGTAN, "龙潭村坚持调解优先。", "龙潭村坚持调解优先，开设了乡贤评理堂。")
+    outcome = build(site, out)
+    after = times(out)
+    changed = {path for path in after if after[path] != before.get(path)}
+    longtan = next(p for p in changed if p.startswith("reports/") and p.endswith("index.html"))
+    assert "乡贤评理堂" in page(out, longtan)
+    assert "乡贤评理堂" in search_text(out)
+    assert not any(p.startswith("households/") for p in changed)  # no household shows it
+    assert outcome.unchanged > len(after) / 2
+    assert_as_fresh(site, out, tmp_path)
+
+
+def test_a_changed_title_reaches_the_neighbours_links_and_the_lists(site, out_dir_pair):
+    out, tmp_path = out_dir_pair
+    build(site, out)
+    edit(site / LONGTAN, "title: 龙潭村:", "title: 龙潭村新机制:")
+    build(site, out)
+    pages = [p for p in snapshot(out) if p.endswith(".html")]
+    showing = [p for p in pages if "龙潭村新机制" in page(out, p)]
+    assert "index.html" in showing and "reports/index.html" in showing
+    assert len(showing) >= 4  # its page, the neighbour's link, lists, its category and tag
+    assert "龙潭村新机制" in search_text(out)
+    assert_as_fresh(site, out, tmp_path)
+
+
+def test_an_added_report_joins_the_lists_and_its_neighbours_links(site, out_dir_pair):
+    out, tmp_path = out_dir_pair
+    build(site, out)
+    (site / "content/reports/xingfu-ketang.md").write_text(NEWER, "utf-8")
+    build(site, out)
+    assert "幸福社区开设周末家长课堂" in page(out, "index.html")
+    neighbours = [p for p in snapshot(out) if p.startswith("reports/") and p.endswith(".html")
+                  and "幸福社区开设周末家长课堂" in page(out, p)]
+    assert len(neighbours) >= 2  # its own page and the previous newest report's newer link
+    assert "家长课堂" in search_text(out)
+    assert_as_fresh(site, out, tmp_path)
+
+
+def test_a_renamed_report_moves_and_a_deleted_one_is_gone_everywhere(site, out_dir_pair):
+    out, tmp_path = out_dir_pair
+    build(site, out)
+    old_pages = {p for p in snapshot(out) if p.startswith("reports/")}
+    (site / LONGTAN).rename(site / "content/reports/longtan-tiaojie.md")
+    build(site, out)
+    assert {p for p in snapshot(out) if p.startswith("reports/")} != old_pages
+    assert_as_fresh(site, out, tmp_path)
+    (site / "content/reports/longtan-tiaojie.md").unlink()
+    build(site, out)
+    assert not any("三联三调" in text.decode("utf-8", "replace")
+                   for text in snapshot(out).values())
+    assert_as_fresh(site, out, tmp_path)
+
+
+@pytest.mark.parametrize("change", ["template", "site.yaml", "regions", "honour list"])
+def test_a_changed_template_setting_region_or_list_shows_everywhere_it_belongs(
+        site, out_dir_pair, change):
+    out, tmp_path = out_dir_pair
+    build(site, out)
+    if change == "template":
+        (site / "templates").mkdir()
+        shutil.copy(REPO / "templates" / "report.html", site / "templates" / "report.html")
+        edit(site / "templates" / "report.html", "标签：", "关键词：")
+        wanted = "关键词："
+    elif change == "site.yaml":
+        edit(site / "site.yaml", "title: 测试站", "title: 溆浦平安家庭展示站")
+        wanted = "溆浦平安家庭展示站"
+    elif change == "regions":
+        for path in [site / "data/regions.yaml", *site.rglob("*.md"), *site.rglob("2*.yaml")]:
+            if "幸福社区" in path.read_text("utf-8"):
+                edit(path, "幸福社区", "幸福新社区")
+        wanted = "幸福新社区"
+    else:
+        edit(site / "data/households/2024-xupu-pingan.yaml", "张建国一家三代同堂", "张建国一家四代同堂")
+        wanted = "四代同堂"
+    build(site, out)
+    assert any(wanted in text.decode("utf-8", "replace") for text in snapshot(out).values())
+    assert_as_fresh(site, out, tmp_path)
+
+
+def test_results_kept_by_another_engine_are_never_used(site, out_dir_pair, monkeypatch):
+    """Every kept conversion is poisoned; the same engine would use them (which proves the
+    poison reaches the page), another engine (an upgrade) never does."""
+    out, tmp_path = out_dir_pair
+    build(site, out)
+    poisoned = 0
+    for path in (site / ".cache" / "memo").rglob("*"):
+        if path.is_file():
+            value = pickle.loads(path.read_bytes())
+            if isinstance(value, tuple) and isinstance(value[0], Rendered):
+                path.write_bytes(pickle.dumps((Rendered("<p>毒</p>", (), "毒"), value[1])))
+                poisoned += 1
+    assert poisoned
+    shutil.rmtree(site / ".cache" / "pages")
+    (site / "site.yaml").write_text((site / "site.yaml").read_text("utf-8") + "\n", "utf-8")
+    monkeypatch.setattr(memo, "engine_digest", lambda: "another engine")
+    monkeypatch.setattr(dependencies, "engine_digest", lambda: "another engine")
+    build(site, out)
+    assert "毒" not in search_text(out)
+    assert_as_fresh(site, out, tmp_path)
+    monkeypatch.undo()
+    shutil.rmtree(site / ".cache" / "pages")
+    (site / "site.yaml").write_text((site / "site.yaml").read_text("utf-8") + "\n", "utf-8")
+    build(site, out)
+    assert "毒" in search_text(out)
+
+
+@pytest.mark.parametrize("damage", ["deleted", "truncated", "garbage"])
+def test_a_damaged_cache_means_the_full_work_and_the_same_output(site, out_dir_pair, damage):
+    out, tmp_path = out_dir_pair
+    build(site, out)
+    edit(site / XUPU, "\n---\n", "\n---\n\n补记一句。\n")
+    cache = site / ".cache"
+    if damage == "deleted":
+        shutil.rmtree(cache)
+    else:
+        for path in cache.rglob("*"):
+            if path.is_file():
+                data = path.read_bytes()
+                path.write_bytes(data[:len(data) // 2] if damage == "truncated" else os.urandom(64))
+    build(site, out)
+    assert "补记一句" in search_text(out)
+    assert_as_fresh(site, out, tmp_path)
+
+
+def test_a_touched_output_page_is_made_again(site, out_dir_pair):
+    """A page edited by hand in the output is not kept: the build writes it as it should be."""
+    out, tmp_path = out_dir_pair
+    build(site, out)
+    index = out / "index.html"
+    index.write_text(index.read_text("utf-8").replace("测试站", "被改过的站"), "utf-8")
+    edit(site / XUPU, "\n---\n", "\n---\n\n补记一句。\n")
+    build(site, out)
+    assert "被改过的站" not in page(out, "index.html")
+    assert_as_fresh(site, out, tmp_path)
+
+
+def test_parallel_and_single_builds_with_the_cache_agree(site, out_dir_pair):
+    out, tmp_path = out_dir_pair
+    commands.build(site, out, use_cache=True, jobs=2)
+    edit(site / LONGTAN, "龙潭村坚持调解优先。", "龙潭村坚持调解优先，每月评议一次。")
+    commands.build(site, out, use_cache=True, jobs=2)
+    assert "每月评议" in search_text(out)
+    assert_as_fresh(site, out, tmp_path)
+
+
+@pytest.fixture
+def out_dir_pair(tmp_path):
+    return tmp_path / "out", tmp_path
