@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -84,10 +84,14 @@ def _template_name(filename: str | None, root: Path) -> str:
 
 def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str | None = None,
           jobs: int = 1, today: dt.date | None = None, progress: Progress | None = None,
-          use_cache: bool = False) -> Outcome:
+          use_cache: bool = False, pages_first: Callable[[], None] | None = None) -> Outcome:
     """Build the site into `out_dir`, each file written away as it is made and audited for
     personal data; on any error the previous output stays as it was. With `use_cache`, a build
-    that would make exactly what the last one made (see cache.py) does nothing."""
+    that would make exactly what the last one made (see cache.py) does nothing, and work whose
+    inputs did not change is not done again (memo.py, the page record).
+
+    With `pages_first` (the preview), the pages go live first, beside the previous search
+    index, `pages_first()` is called, and then the search index is made and swapped in."""
     progress = progress or Progress(io.StringIO())
     check_output_folder(out_dir, site_dir)
     cache = None
@@ -116,7 +120,10 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
             pages = ((page.output_path, data) for page, data, _ in
                      _render(sources, content, site, max(1, jobs - 1)))
         pages = _counted(pages, progress)
-        if jobs > 1:  # the search index in a process of its own, beside the rendering
+        if pages_first is not None:
+            written = staging.write_all(pages, audit)
+            staging.carry("search")
+        elif jobs > 1:  # the search index in a process of its own, beside the rendering
             with staging.in_child(lambda: build_search_files(site, memo), audit) as index:
                 written = staging.write_all(pages, audit)
                 progress.stage("search index")
@@ -130,6 +137,9 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
         progress.stage("copying files")
         staging.copy(content.assets.files)
         staging.commit()
+    if pages_first is not None:
+        pages_first()
+        written += _search_folder(site, out_dir, memo, audit, problems, progress)
     if use_cache:
         record.save(out_dir)
         memo.prune()
@@ -137,6 +147,19 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
         cache.remember(written, len(content.assets.files), problems.warnings)
     return Outcome(site, written + staging.kept, len(content.assets.files), problems.warnings,
                    staging.unchanged)
+
+
+def _search_folder(site: Site, out_dir: Path, memo: Memo, audit: OutputAudit, problems: Problems,
+                   progress: Progress) -> int:
+    """Make the search index and swap in the site's search/ folder (the search page as it
+    is); how many files it has."""
+    progress.stage("search index")
+    with StagedOutput(out_dir, "search") as index:
+        index.keep("search/index.html")
+        written = index.write_all(build_search_files(site, memo), audit)
+        _stop_on(audit, problems)
+        index.commit()
+    return written
 
 
 def _pages_to_render(site: Site, record: PageRecord, digests: PageDigests, staging: StagedOutput,

@@ -1,18 +1,26 @@
-"""serve: the same build function plus a file watcher and live reload (MkDocs' serve, Zola's
-overlay). A failed build shows its problems in the browser and the server keeps running."""
+"""serve: the same build function, run on every save (watchdog tells of saves as they happen)
+in a thread of its own, with live reload (MkDocs' serve, Zola's overlay). Pages are served all
+the while from the last build; the browser is told to reload as soon as the new pages are live,
+and the search index follows. A failed build shows its problems in the browser and the server
+keeps running."""
 from __future__ import annotations
 
 import html
 import mimetypes
 import shutil
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 from . import commands
+from .cache import CACHE_FOLDER
 from .errors import ContentError, ShowcaseError
 from .privacy import mask_personal_data
 
 WATCHED = ("site.yaml", "content", "data", "templates", "static")
+SETTLE_SECONDS = 0.05
+"""An editor saves a file in a few steps (write, rename): the build starts once they are done."""
 
 
 class Preview:
@@ -21,10 +29,14 @@ class Preview:
     def __init__(self, site_dir: Path, out_dir: Path):
         self.site_dir, self.out_dir = site_dir, out_dir
         self.failure: list[str] = []
+        self.saved = threading.Event()
+        self.reload = lambda: None
+        """Tells the browsers showing the preview to reload (set by `serve`)."""
 
     def rebuild(self) -> None:
         try:
-            outcome = commands.build(self.site_dir, self.out_dir, drafts=True)
+            outcome = commands.build(self.site_dir, self.out_dir, drafts=True, use_cache=True,
+                                     pages_first=self._pages_live)
         except ContentError as exc:
             self.failure = [mask_personal_data(str(p)) for p in exc.problems]
         except ShowcaseError as exc:
@@ -36,6 +48,30 @@ class Preview:
             print(f"built {outcome.pages} pages", flush=True)
             return
         print("\n".join(self.failure), flush=True)
+        self.reload()  # to the problems page
+
+    def _pages_live(self) -> None:
+        self.failure = []
+        self.reload()
+
+    def watch(self) -> None:
+        """Build again after every save, for as long as the preview runs (in its own thread:
+        pages are served meanwhile)."""
+        while True:
+            self.saved.wait()
+            time.sleep(SETTLE_SECONDS)
+            self.saved.clear()
+            self.rebuild()
+
+    def is_input(self, path: str) -> bool:
+        """Whether a changed path is one the site is built from (not the cache, not a hidden
+        or backup file an editor leaves)."""
+        try:
+            parts = Path(path).resolve().relative_to(self.site_dir.resolve()).parts
+        except ValueError:
+            return False
+        return bool(parts) and parts[0] in WATCHED and not any(
+            part.startswith(".") or part.endswith("~") or part == CACHE_FOLDER for part in parts)
 
     def __call__(self, environ, start_response):
         """A WSGI app: the problems page while the last build failed, else the built files."""
@@ -89,14 +125,50 @@ def _problems_page(problems: list[str]) -> bytes:
 def serve(site_dir: Path, host: str, port: int) -> None:
     """Build, serve at http://host:port/, rebuild on every change until interrupted."""
     from livereload import Server
+    from livereload.handlers import LiveReloadHandler
+    from tornado.ioloop import IOLoop
+    from watchdog.events import FileSystemEventHandler
+    from watchdog.observers import Observer
 
     out_dir = Path(tempfile.mkdtemp(prefix="showcase-preview-"))
     preview = Preview(site_dir, out_dir / "site")
     preview.rebuild()
-    server = Server(app=preview)
-    for name in WATCHED:
-        server.watch(str(site_dir / name), preview.rebuild, delay=0.3)
+    loop = IOLoop.current()
+    preview.reload = lambda: loop.add_callback(LiveReloadHandler.reload_waiters, "*")
+
+    class Saved(FileSystemEventHandler):
+        def on_any_event(self, event):
+            paths = [event.src_path, getattr(event, "dest_path", "")]
+            if event.event_type not in ("opened", "closed_no_write") and \
+                    any(p and preview.is_input(str(p)) for p in paths):
+                preview.saved.set()
+
+    observer = Observer()
+    observer.schedule(Saved(), str(site_dir), recursive=True)
+    observer.start()
+    threading.Thread(target=preview.watch, daemon=True).start()
     try:
-        server.serve(host=host, port=port, open_url_delay=None, restart_delay=0)
+        Server(app=preview, watcher=_no_polling()).serve(
+            host=host, port=port, open_url_delay=None, restart_delay=0)
     finally:
+        observer.stop()
         shutil.rmtree(out_dir, ignore_errors=True)
+
+
+def _no_polling():
+    from livereload.watcher import Watcher
+
+    class NoPolling(Watcher):
+        """livereload's own watcher, idle: it would poll every file every 0.8 s in the thread
+        that serves pages (and watch the working folder when given nothing to watch)."""
+
+        def watch(self, *args, **kwargs):
+            pass
+
+        def start(self, callback):
+            return True
+
+        def examine(self):
+            return None, None
+
+    return NoPolling()

@@ -60,7 +60,11 @@ class StagedOutput:
     made (nothing is held in memory), and swapped in whole by `commit`. Leaving the `with`
     block any other way removes the folder: the previous output stays exactly as it was."""
 
-    def __init__(self, out_dir: Path):
+    def __init__(self, out_dir: Path, folder: str = ""):
+        """With `folder` ("search"), only that folder of the site is made anew and swapped in;
+        paths are still given from the site's root."""
+        self.prefix = f"{folder}/" if folder else ""
+        out_dir = out_dir / folder if folder else out_dir
         self.out_dir = out_dir.resolve()
         self.staging = self.out_dir.with_name(f".{self.out_dir.name}.new-{os.getpid()}")
         self.claimed: dict[str, str] = {}
@@ -91,7 +95,7 @@ class StagedOutput:
         if key in self.claimed:
             raise OutputError(f"two outputs claim the same path: {self.claimed[key]} and {path}")
         self.claimed[key] = path
-        target = self.staging / path
+        target = self.staging / path.removeprefix(self.prefix)
         if target.parent not in self.folders:
             target.parent.mkdir(parents=True, exist_ok=True)
             self.folders.add(target.parent)
@@ -104,7 +108,7 @@ class StagedOutput:
         """Link the previous output's file into the new site when it is the same (`data`, or,
         without it, a file whose name already says what it holds), so an unchanged file keeps
         its modification time and a deploy that compares them (rsync) sends nothing."""
-        previous = self.out_dir / path
+        previous = self.out_dir / path.removeprefix(self.prefix)
         try:
             if data is not None and (previous.stat().st_size != len(data) or
                                      previous.read_bytes() != data):
@@ -115,15 +119,16 @@ class StagedOutput:
         self.unchanged += 1
         return True
 
-    def keep(self, path: str, size: int, mtime_ns: int) -> bool:
-        """Link the previous output's file into the new site when it still has this size and
-        time (nobody has touched it since it was written); whether it was."""
-        try:
-            stat = os.stat(self.out_dir / path)
-        except OSError:
-            return False
-        if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
-            return False
+    def keep(self, path: str, size: int | None = None, mtime_ns: int | None = None) -> bool:
+        """Link the previous output's file into the new site (when given, only if it still has
+        this size and time: nobody has touched it since it was written); whether it was."""
+        if size is not None:
+            try:
+                stat = os.stat(self.out_dir / path.removeprefix(self.prefix))
+            except OSError:
+                return False
+            if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
+                return False
         key = path.lower()
         if key in self.claimed:
             raise OutputError(f"two outputs claim the same path: {self.claimed[key]} and {path}")
@@ -203,6 +208,18 @@ class StagedOutput:
         """Write to a target already claimed, unless the previous output holds the same."""
         if not self._keep(path, target, data):
             target.write_bytes(data)
+
+    def carry(self, folder: str) -> None:
+        """Move what the previous output holds in `folder` and the new site does not into the
+        new site: the preview's pages go live while their search index is still being made."""
+        previous = self.out_dir / folder
+        if not previous.is_dir():
+            return
+        (self.staging / folder).mkdir(parents=True, exist_ok=True)
+        for entry in os.scandir(previous):
+            path = f"{folder}/{entry.name}"
+            if path.lower() not in self.claimed:
+                os.rename(entry.path, self.staging / path)
 
     def commit(self) -> None:
         _swap(self.staging, self.out_dir)
