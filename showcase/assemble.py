@@ -211,18 +211,26 @@ def _pages(site: Site) -> list[Page]:
 def _region_pages(site: Site) -> list[Page]:
     used = [site.regions[p] for p in site.regions.regions
             if p in site.region_reports or p in site.region_households]
-    pages = [Page("regions/", "regions.html", {"regions": used})]
+    pages = [Page("regions/", "regions.html", {"regions": used, "counts": _counts(site, used)})]
     for region in used:
         households = site.region_households.get(region.path, ())
         children = [site.regions[c] for c in region.children
                     if c in site.region_reports or c in site.region_households]
         pages += _listing(region.url, "region.html", site.region_reports.get(region.path, ()),
-                          region=region, children=children, household_count=len(households),
+                          region=region, children=children, counts=_counts(site, children),
+                          household_count=len(households),
                           chart=region_chart(site, region),
                           breadcrumb=site.regions.ancestors(region.path),
                           groups=_group_by_region(site, households)
                           if len(households) <= HOUSEHOLDS_INLINE else [])
     return pages
+
+
+def _counts(site: Site, regions) -> dict[str, tuple[int, int]]:
+    """Reports and households in each of these regions (a page shows the numbers, not the
+    whole site's lists, and depends on nothing more)."""
+    return {r.path: (len(site.region_reports.get(r.path, ())),
+                     len(site.region_households.get(r.path, ()))) for r in regions}
 
 
 def _group_by_region(site: Site, households) -> list[tuple[str, list[Household]]]:

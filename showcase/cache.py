@@ -84,12 +84,14 @@ def _version(name: str) -> str:
 def manifest(out_dir: Path) -> str:
     """A digest of the output folder as it stands: every file's path, size and time."""
     digest = hashlib.blake2b(digest_size=20)
-    for folder, _, names in sorted(os.walk(out_dir)):
-        for name in sorted(names):
-            path = os.path.join(folder, name)
-            stat = os.stat(path)
-            digest.update(f"{os.path.relpath(path, out_dir)}\0{stat.st_size}\0"
-                          f"{stat.st_mtime_ns}\n".encode())
+    paths = []
+    for folder, folders, names in os.walk(out_dir):
+        folders[:] = [f for f in folders if not f.startswith(".")]  # a search/ being replaced
+        paths += [os.path.join(folder, name) for name in names]
+    for path in sorted(paths):
+        stat = os.stat(path)
+        digest.update(f"{os.path.relpath(path, out_dir)}\0{stat.st_size}\0"
+                      f"{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 

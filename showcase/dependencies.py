@@ -6,7 +6,7 @@ in the page's context, reports and households whole. Templates are watched as th
 (`Recording`): the attributes of `site` a page reads (the section menu reads site.categories,
 the home page site.honour_lists) join its digest, and so do the reports of a category or tag
 when the page reads them (a list of terms shows their counts); otherwise a term on a page counts
-for its name, address and number of reports, which is what a report page shows of its tags.
+for its name and address, which is what a report page shows of its tags.
 Another page (the sitemap) counts for its address."""
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ class PageDigests:
         if isinstance(value, Term):
             self.terms_seen += 1
             whole = (value.kind, value.slug) in deep
-            return self._value((value.kind, value.name, value.slug, len(value.reports),
+            return self._value((value.kind, value.name, value.slug,
                                 value.reports if whole else ()), deep)
         if isinstance(value, Page):
             return self._value((value.url, value.template), deep)

@@ -51,6 +51,10 @@ class Problems:
             self._seen.add(problem)
             self.items.append(problem)
 
+    def extend(self, problems: list[Problem]) -> None:
+        for problem in problems:
+            self._add(problem)
+
     def error(self, path: str, line: int, message: str) -> None:
         self._add(Problem(path, line, message, "error"))
 

@@ -10,9 +10,13 @@ import os
 import pickle
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
+
+from .errors import Problems
 
 from .cache import CACHE_FOLDER, engine_digest
+
+T = TypeVar("T")
 
 KEEP_UNUSED_SECONDS = 7 * 24 * 3600
 """An entry a build of the site has not used for a week goes (another output folder, or a
@@ -73,3 +77,21 @@ class Memo:
                             os.unlink(item.path)
                     except OSError:
                         pass
+
+
+def remembered(memo: "Memo | None", kind: str, inputs: tuple, problems: Problems,
+               make: Callable[[Problems], T]) -> T:
+    """`make(problems)`, done once for these inputs (picklable: the file's text, the settings
+    it is checked against): later builds take the result from the memo and report again the
+    problems it found."""
+    if memo is None or memo.folder is None:
+        return make(problems)
+    key = memo.key(kind, pickle.dumps(inputs, protocol=pickle.HIGHEST_PROTOCOL))
+    kept = memo.get(key)
+    if kept is None:
+        found = Problems()
+        kept = make(found), found.items
+        memo.put(key, kept)
+    value, reported = kept
+    problems.extend(reported)
+    return value

@@ -41,6 +41,9 @@ class Preview:
             self.failure = [mask_personal_data(str(p)) for p in exc.problems]
         except ShowcaseError as exc:
             self.failure = [f"error: {exc}"]
+        except Exception as exc:  # the preview keeps running whatever happened to one build
+            self.failure = [f"error: the build stopped unexpectedly ({type(exc).__name__}: "
+                            f"{exc}); save again to retry"]
         else:
             self.failure = []
             for warning in outcome.warnings:

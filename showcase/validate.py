@@ -3,6 +3,8 @@ collected (Zola's messages, MkDocs' collected config errors) before anything is 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import pickle
 import posixpath
 from dataclasses import dataclass, replace
 
@@ -11,7 +13,7 @@ from .config import SiteConfig, parse_config
 from .errors import Problems
 from .honours import read_honour_list
 from .load import SiteSources, SourceText
-from .memo import Memo
+from .memo import Memo, remembered
 from .model import HonourList, RegionTree, Report
 from .privacy import guard, guard_file_name
 from .regions import REGIONS_FILE, parse_regions
@@ -33,9 +35,10 @@ class Content:
 def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool = False,
              today: dt.date | None = None, memo: Memo | None = None) -> Content:
     """Check everything; the returned content is only trustworthy if `problems` has no errors.
-    Markdown converted by an earlier build is taken from `memo`."""
+    A file checked by an earlier build against the same settings, and Markdown converted by
+    one, are taken from `memo`."""
     today = today or dt.date.today()
-    sources, config = _guard_personal_data(sources, problems)
+    sources, config = _guard_personal_data(sources, problems, memo)
     regions = parse_regions(sources.regions, problems)
     if REGIONS_FILE in sources.unreadable:
         regions = replace(regions, failed=True)
@@ -43,14 +46,21 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
         problems.error(REGIONS_FILE, 1, "the site has no data/regions.yaml: every report and "
                                         "household names a region from it")
     assets = plan_assets(sources)
-    drafts = [r for r in (read_report(s, config, regions, problems) for s in sources.reports) if r]
+    settings = _digest(config, regions)
+    drafts = [remembered(memo, "report", (s, settings), problems,
+                         lambda found, s=s: read_report(s, config, regions, found))
+              for s in sources.reports]
+    drafts = [r for r in drafts if r]
     published = _settle_slugs([r for r in drafts if is_published(r, include_drafts, today)],
                               problems)
     _refuse_duplicates([(r.fields["slug"], r.source, r.lines.get("slug", 1)) for r in published],
                        problems, "slug", "reports/{}/", "set a different 'slug:' in one of them")
     url_of = {r.source: f"reports/{r.fields['slug']}/" for r in published}
     reports = [render_report(r, url_of, assets, problems, memo) for r in published]
-    lists = [read_honour_list(s, regions, assets, problems, memo) for s in sources.honour_lists]
+    places = _digest(regions, assets)
+    lists = [remembered(memo, "honour list", (s, places), problems,
+                        lambda found, s=s: read_honour_list(s, regions, assets, found, memo))
+             for s in sources.honour_lists]
     honour_lists = [hl for hl in lists if hl is not None]
     _refuse_duplicates([(hl.slug, hl.source, 1) for hl in honour_lists], problems,
                        "honour list address", "honours/{}/", "rename one of the two files")
@@ -61,15 +71,22 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
     return Content(config, regions, tuple(reports), tuple(honour_lists), assets)
 
 
-def _guard_personal_data(sources: SiteSources,
-                         problems: Problems) -> tuple[SiteSources, SiteConfig]:
+def _digest(*values) -> bytes:
+    """What a file is checked against (settings, regions, files), digested once for all."""
+    return hashlib.blake2b(pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL)).digest()
+
+
+def _guard_personal_data(sources: SiteSources, problems: Problems,
+                         memo: Memo | None) -> tuple[SiteSources, SiteConfig]:
     """Look for personal data in every text and file name before anything is parsed, so that
     with privacy: mask nothing downstream ever sees the real number."""
     settings = parse_config(sources.config, Problems(), "site.yaml" in sources.unreadable)
     mode, allowed = settings.privacy, settings.allowed_numbers()
 
     def guarded(source: SourceText | None) -> SourceText | None:
-        return None if source is None else guard(source, mode, allowed, problems)
+        return None if source is None else remembered(
+            memo, "guard", (source, mode, sorted(allowed)), problems,
+            lambda found: guard(source, mode, allowed, found))
 
     for name in [s.path for s in (*sources.reports, *sources.honour_lists)] + \
             [f"content/{f.name}" for f in sources.content_files]:

@@ -7,7 +7,9 @@ import contextlib
 import ctypes
 import multiprocessing
 import os
+import itertools
 import shutil
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,7 +68,7 @@ class StagedOutput:
         self.prefix = f"{folder}/" if folder else ""
         out_dir = out_dir / folder if folder else out_dir
         self.out_dir = out_dir.resolve()
-        self.staging = self.out_dir.with_name(f".{self.out_dir.name}.new-{os.getpid()}")
+        self.staging = self.out_dir  # made in __enter__, under a name of its own
         self.claimed: dict[str, str] = {}
         self.folders: set[Path] = set()
         self.unchanged = 0
@@ -77,6 +79,7 @@ class StagedOutput:
         try:
             self.out_dir.parent.mkdir(parents=True, exist_ok=True)
             _remove_leftovers(self.out_dir)
+            self.staging = _unique(self.out_dir, "new")
             self.staging.mkdir()
         except OSError as exc:
             raise OutputError(f"cannot write the output to {self.out_dir}: {exc}") from exc
@@ -225,6 +228,15 @@ class StagedOutput:
         _swap(self.staging, self.out_dir)
 
 
+_builds = itertools.count()
+
+
+def _unique(out_dir: Path, kind: str) -> Path:
+    """A name beside the output for a new or a retired site, never used before by this process
+    (the previous build's may still be being removed)."""
+    return out_dir.with_name(f".{out_dir.name}.{kind}-{os.getpid()}-{next(_builds)}")
+
+
 def _remove_leftovers(out_dir: Path) -> None:
     """Temporary folders of builds that were killed before they could clean up."""
     for leftover in out_dir.parent.glob(f".{out_dir.name}.*-*"):
@@ -239,12 +251,18 @@ def _swap(staging: Path, out_dir: Path) -> None:
         staging.rename(out_dir)
         return
     if _exchange(staging, out_dir):
-        shutil.rmtree(staging, ignore_errors=True)  # now holds the previous site
+        _remove_later(staging)  # now holds the previous site
         return
-    retired = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+    retired = _unique(out_dir, "old")
     out_dir.rename(retired)
     staging.rename(out_dir)
-    shutil.rmtree(retired, ignore_errors=True)
+    _remove_later(retired)
+
+
+def _remove_later(folder: Path) -> None:
+    """Remove the previous site while the new one is already in use (the preview's reload
+    does not wait for it); the program still waits for it before it ends."""
+    threading.Thread(target=shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True}).start()
 
 
 def _exchange(first: Path, second: Path) -> bool:
