@@ -14,7 +14,7 @@ from .assemble import build_site
 from .audit import OutputAudit
 from .cache import BuildCache, PageRecord
 from .config import is_valid_base_url, normalise_base_url
-from .errors import ContentError, Problem, Problems, UsageError
+from .errors import ContentError, Problem, Problems, Superseded, UsageError
 from .load import load_site
 from .memo import Memo
 from .model import Site
@@ -84,14 +84,16 @@ def _template_name(filename: str | None, root: Path) -> str:
 
 def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str | None = None,
           jobs: int = 1, today: dt.date | None = None, progress: Progress | None = None,
-          use_cache: bool = False, pages_first: Callable[[], None] | None = None) -> Outcome:
+          use_cache: bool = False, pages_first: Callable[[], None] | None = None,
+          superseded: Callable[[], bool] = lambda: False) -> Outcome:
     """Build the site into `out_dir`, each file written away as it is made and audited for
     personal data; on any error the previous output stays as it was. With `use_cache`, a build
     that would make exactly what the last one made (see cache.py) does nothing, and work whose
     inputs did not change is not done again (memo.py, the page record).
 
     With `pages_first` (the preview), the pages go live first, beside the previous search
-    index, `pages_first()` is called, and then the search index is made and swapped in."""
+    index, `pages_first()` is called, and then the search index is made and swapped in, unless
+    `superseded()` says a newer build is wanted first (Superseded is raised)."""
     progress = progress or Progress(io.StringIO())
     check_output_folder(out_dir, site_dir)
     cache = None
@@ -137,11 +139,12 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
         progress.stage("copying files")
         staging.copy(content.assets.files)
         staging.commit()
-    if pages_first is not None:
-        pages_first()
-        written += _search_folder(site, out_dir, memo, audit, problems, progress)
     if use_cache:
         record.save(out_dir)
+    if pages_first is not None:
+        pages_first()
+        written += _search_folder(site, out_dir, memo, audit, problems, progress, superseded)
+    if use_cache:
         memo.prune()
     if cache is not None:
         cache.remember(written, len(content.assets.files), problems.warnings)
@@ -150,13 +153,20 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
 
 
 def _search_folder(site: Site, out_dir: Path, memo: Memo, audit: OutputAudit, problems: Problems,
-                   progress: Progress) -> int:
+                   progress: Progress, superseded: Callable[[], bool]) -> int:
     """Make the search index and swap in the site's search/ folder (the search page as it
     is); how many files it has."""
     progress.stage("search index")
+
+    def files():
+        for file in build_search_files(site, memo):
+            if superseded():
+                raise Superseded("a newer save came in before the search index was done")
+            yield file
+
     with StagedOutput(out_dir, "search") as index:
         index.keep("search/index.html")
-        written = index.write_all(build_search_files(site, memo), audit)
+        written = index.write_all(files(), audit)
         _stop_on(audit, problems)
         index.commit()
     return written

@@ -72,3 +72,7 @@ class Problems:
     def raise_if_errors(self) -> None:
         if self.errors:
             raise ContentError(self.items)
+
+
+class Superseded(ShowcaseError):
+    """A preview build left unfinished because the author saved again (its pages are live)."""

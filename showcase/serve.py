@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import commands
 from .cache import CACHE_FOLDER
-from .errors import ContentError, ShowcaseError
+from .errors import ContentError, ShowcaseError, Superseded
 from .privacy import mask_personal_data
 
 WATCHED = ("site.yaml", "content", "data", "templates", "static")
@@ -36,7 +36,9 @@ class Preview:
     def rebuild(self) -> None:
         try:
             outcome = commands.build(self.site_dir, self.out_dir, drafts=True, use_cache=True,
-                                     pages_first=self._pages_live)
+                                     pages_first=self._pages_live, superseded=self.saved.is_set)
+        except Superseded:
+            return
         except ContentError as exc:
             self.failure = [mask_personal_data(str(p)) for p in exc.problems]
         except ShowcaseError as exc:
