@@ -70,7 +70,7 @@ class StagedOutput:
         self.out_dir = out_dir.resolve()
         self.staging = self.out_dir  # made in __enter__, under a name of its own
         self.claimed: dict[str, str] = {}
-        self.folders: set[Path] = set()
+        self.folders: set[str] = set()
         self.unchanged = 0
         self.kept = 0
         """Pages kept from the previous output without being made again (`keep`)."""
@@ -91,31 +91,35 @@ class StagedOutput:
         if isinstance(value, OSError):
             raise OutputError(f"cannot write the output to {self.out_dir}: {value}") from value
 
-    def _target(self, path: str) -> Path:
+    def _target(self, path: str) -> str:
         """Where `path` goes; a path claimed twice (case-insensitively: many hosts ignore case)
         is refused."""
         key = path.lower()
         if key in self.claimed:
             raise OutputError(f"two outputs claim the same path: {self.claimed[key]} and {path}")
         self.claimed[key] = path
-        target = self.staging / path.removeprefix(self.prefix)
-        if target.parent not in self.folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self.folders.add(target.parent)
+        target = os.path.join(self.staging, path.removeprefix(self.prefix))
+        folder = os.path.dirname(target)
+        if folder not in self.folders:
+            os.makedirs(folder, exist_ok=True)
+            self.folders.add(folder)
         return target
 
     def write(self, path: str, data: bytes) -> None:
         self.write_over(path, self._target(path), data)
 
-    def _keep(self, path: str, target: Path, data: bytes | None = None) -> bool:
+    def _keep(self, path: str, target: str, data: bytes | None = None) -> bool:
         """Link the previous output's file into the new site when it is the same (`data`, or,
         without it, a file whose name already says what it holds), so an unchanged file keeps
         its modification time and a deploy that compares them (rsync) sends nothing."""
-        previous = self.out_dir / path.removeprefix(self.prefix)
+        previous = os.path.join(self.out_dir, path.removeprefix(self.prefix))
         try:
-            if data is not None and (previous.stat().st_size != len(data) or
-                                     previous.read_bytes() != data):
+            if data is not None and os.stat(previous).st_size != len(data):
                 return False
+            if data is not None:
+                with open(previous, "rb") as file:
+                    if file.read() != data:
+                        return False
             os.link(previous, target)
         except OSError:
             return False
@@ -127,7 +131,7 @@ class StagedOutput:
         this size and time: nobody has touched it since it was written); whether it was."""
         if size is not None:
             try:
-                stat = os.stat(self.out_dir / path.removeprefix(self.prefix))
+                stat = os.stat(os.path.join(self.out_dir, path.removeprefix(self.prefix)))
             except OSError:
                 return False
             if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
@@ -199,18 +203,19 @@ class StagedOutput:
         comments and indentation, which readers would download on every page."""
         for path, source, width in files:
             target = self._target(path)
-            if path.startswith("static/") and target.suffix == ".js" and width is None:
+            if path.startswith("static/") and path.endswith(".js") and width is None:
                 self.write_over(path, target, rjsmin.jsmin(source.read_text("utf-8")).encode())
             elif not self._keep(path, target):  # the name holds the content hash (and width)
                 if width is not None:
-                    write_copy(source, target, width)
+                    write_copy(source, Path(target), width)
                 else:
                     shutil.copyfile(source, target)
 
-    def write_over(self, path: str, target: Path, data: bytes) -> None:
+    def write_over(self, path: str, target: str, data: bytes) -> None:
         """Write to a target already claimed, unless the previous output holds the same."""
         if not self._keep(path, target, data):
-            target.write_bytes(data)
+            with open(target, "wb") as file:
+                file.write(data)
 
     def carry(self, folder: str) -> None:
         """Move what the previous output holds in `folder` and the new site does not into the
