@@ -8,8 +8,9 @@
 For each size it generates sites with make_site.py (seeded; reports alone and with 10 households
 per report unless --households-per-report says otherwise), kept in --work so a second run reuses
 them, and runs `build.py build --site SITE --out OUT` as a child process three ways: cold (empty
-output, no build cache), again with nothing changed, and after one sentence was appended to one
-report. Each child's CPU seconds (user + system, the steady figure on a busy machine), wall
+output, empty build cache), again with nothing changed, and after one sentence was appended to one
+report; then `build.py serve` on the site, timing from a save of that report until the preview
+serves the page with the new sentence and until its search block has it. Each child's CPU seconds (user + system, the steady figure on a busy machine), wall
 seconds and peak memory come from os.wait4, the operating system's accounting of that one process
 (and the processes it waited for). Hugo, when installed, builds the same reports in the same runs
 (hugo_site.py), and each figure is printed beside its ratio to Hugo's. Then the targets of the
@@ -22,11 +23,15 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import re
 import shutil
+import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +45,9 @@ REPO = Path(__file__).resolve().parent.parent
 SENTENCE = "\n基准测试追加的一句：社区民警再次入户走访，宣讲平安家庭创建要求。\n"
 """Appended to one report for the one-changed measure: a new paragraph, no long number (the
 privacy guard must have nothing to stop)."""
+
+
+SERVE_SAVES = 3
 
 
 class BuildFailed(Exception):
@@ -160,15 +168,10 @@ def restore_pending(paths: Paths) -> None:
 
 # ---- the measures --------------------------------------------------------------------------------
 
-def accepts_no_cache() -> bool:
-    """Whether build.py has a build cache to switch off: `build --help` mentions --no-cache."""
-    result = subprocess.run([sys.executable, "build.py", "build", "--help"], cwd=REPO,
-                            capture_output=True, text=True, timeout=120)
-    return "--no-cache" in result.stdout
-
-
-def measure_showcase(paths: Paths, logs: Path, jobs: int | None, no_cache: bool) -> dict:
-    """One round of the three showcase measures, in the order an author meets them."""
+def measure_showcase(paths: Paths, logs: Path, jobs: int | None) -> dict:
+    """One round of the three showcase measures, in the order an author meets them: the first
+    build with an empty cache (as after a clone), again with nothing changed, one report
+    changed."""
     command = [sys.executable, "build.py", "build", "--site", str(paths.site),
                "--out", str(paths.out)]
     if jobs:
@@ -176,7 +179,7 @@ def measure_showcase(paths: Paths, logs: Path, jobs: int | None, no_cache: bool)
     shutil.rmtree(paths.site / ".cache", ignore_errors=True)
     shutil.rmtree(paths.out, ignore_errors=True)
     paths.out.mkdir(parents=True)
-    samples = {"cold": timed(command + (["--no-cache"] if no_cache else []), logs / "cold.log")}
+    samples = {"cold": timed(command, logs / "cold.log")}
     samples["no-change"] = timed_rebuild(command, paths.out, logs / "no-change.log")
     report = edited_report(paths.site)
     original = append_sentence(report, paths.backup)
@@ -185,6 +188,77 @@ def measure_showcase(paths: Paths, logs: Path, jobs: int | None, no_cache: bool)
     finally:
         restore(report, original, paths.backup)
     return samples
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            return response.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def poll(url: str, wanted: str, deadline: float) -> float:
+    """Seconds (perf_counter) when `url` first answers with `wanted` in it."""
+    while time.perf_counter() < deadline:
+        if wanted in fetch(url):
+            return time.perf_counter()
+        time.sleep(0.005)
+    raise BuildFailed(f"{url} never showed {wanted!r}")
+
+
+def search_head(out: Path, url: str) -> tuple[int, int]:
+    """The document number and block count of the page at `url` in a built site's index."""
+    for head in (out / "search" / "h").iterdir():
+        text = head.read_text("utf-8")
+        if f'"u":"{url}"' in text:
+            return int(head.stem), int(re.search(r'"n":(\d+)', text).group(1))
+    raise BuildFailed(f"{url} is not in {out}/search/h")
+
+
+def measure_serve(paths: Paths, logs: Path, saves: int = SERVE_SAVES) -> dict:
+    """`build.py serve`, the edited report saved `saves` times with a new sentence each time:
+    the seconds from the save until the preview serves the page with it (the browser is told to
+    reload then) and until the report's search block has it. Medians of the saves."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"
+    report = edited_report(paths.site)
+    slug = re.search(r"^slug:\s*(\S+)", report.read_text("utf-8"), re.M)
+    url = f"reports/{slug.group(1) if slug else report.stem}/"
+    number, blocks = search_head(paths.out, url)
+    original = report.read_bytes()
+    paths.backup.write_bytes(str(report).encode() + b"\0" + original)
+    with open(logs / "serve.log", "wb") as sink:
+        child = subprocess.Popen([sys.executable, "build.py", "serve", "--site", str(paths.site),
+                                  "--port", str(port)], cwd=REPO, stdin=subprocess.DEVNULL,
+                                 stdout=sink, stderr=subprocess.STDOUT)
+    page_seconds, search_seconds = [], []
+    try:
+        poll(base + url, "</html>", time.perf_counter() + 1800)
+        for save in range(saves):
+            mark = "".join("零一二三四五六七八九"[int(d)] for d in f"{time.time_ns() % 10**9:09d}")
+            report.write_bytes(original + f"\n预览计时{mark}。\n".encode("utf-8"))
+            saved = time.perf_counter()
+            page_seconds.append(poll(base + url, mark, saved + 600) - saved)
+            blocks_now = [f"{base}search/x/{number}-{b}.js" for b in range(blocks + 2)]
+            deadline = saved + 600
+            while not any(mark in fetch(block) for block in blocks_now):
+                if time.perf_counter() > deadline:
+                    raise BuildFailed(f"the search block of {url} never showed the new sentence")
+            search_seconds.append(time.perf_counter() - saved)
+            time.sleep(1)
+    finally:
+        child.terminate()
+        child.wait(timeout=60)
+        restore(report, original, paths.backup)
+    return {"serve-page": Sample(0.0, statistics.median(page_seconds), 0.0),
+            "serve-search": Sample(0.0, statistics.median(search_seconds), 0.0)}
 
 
 def measure_hugo(hugo: str, hugo_site: Path, out: Path, logs: Path) -> dict:
@@ -216,7 +290,7 @@ def record(results: Results, tool: str, corpus: Corpus, run: int, measure) -> No
 
 
 def run_rounds(corpora: list[Corpus], work: Path, runs: int, jobs: int | None,
-               hugo: str | None, no_cache: bool) -> Results:
+               hugo: str | None, serve: bool) -> Results:
     """`runs` rounds; each round measures every corpus in turn, and Hugo right after the first
     corpus of each report count, so slow drifts of the machine touch every figure alike."""
     results = Results()
@@ -228,7 +302,9 @@ def run_rounds(corpora: list[Corpus], work: Path, runs: int, jobs: int | None,
             paths = Paths.of(work, corpus)
             print(f"run {run}/{runs}: {corpus.label} ...", flush=True)
             record(results, "showcase", corpus, run,
-                   lambda: measure_showcase(paths, logs, jobs, no_cache))
+                   lambda: measure_showcase(paths, logs, jobs))
+            if serve:
+                record(results, "showcase", corpus, run, lambda: measure_serve(paths, logs))
             if hugo and corpus.reports not in hugo_done:
                 hugo_done.add(corpus.reports)
                 site = work / "hugo" / f"r{corpus.reports}-s{corpus.seed}"
@@ -254,6 +330,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--jobs", type=int, default=None,
                         help="pass --jobs N to build.py (default: build.py's own default)")
     parser.add_argument("--no-hugo", action="store_true", help="leave Hugo out")
+    parser.add_argument("--no-serve", action="store_true", help="leave the serve measures out")
     return parser.parse_args(argv)
 
 
@@ -271,9 +348,6 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="build-speed-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        no_cache = accepts_no_cache()
-        print("cache: cold runs pass --no-cache" if no_cache
-              else "cache: no cache yet (build.py build has no --no-cache)")
         hugo = None if args.no_hugo else shutil.which("hugo")
         print(f"hugo: {hugo_version(hugo)}" if hugo
               else "hugo: left out (--no-hugo)" if args.no_hugo
@@ -287,7 +361,8 @@ def main(argv: list[str] | None = None) -> int:
                 written = write_hugo_site(Paths.of(work, source).site,
                                           work / "hugo" / f"r{reports}-s{args.seed}")
                 print(f"hugo site: {written} reports")
-        results = run_rounds(corpora, work, max(1, args.runs), args.jobs, hugo, no_cache)
+        results = run_rounds(corpora, work, max(1, args.runs), args.jobs, hugo,
+                             not args.no_serve)
         print_table(results, corpora)
         print_lines(results, corpora)
         print_targets(results, corpora)

@@ -12,6 +12,8 @@ import statistics
 from dataclasses import dataclass, field
 
 MEASURES = ("cold", "no-change", "one-changed")
+SERVE_MEASURES = ("serve-page", "serve-search")
+"""Seconds from a save under `serve` until the page (and its search block) is served."""
 LINEAR_SPREAD = 1.25
 """Per-report (per-household) cost at two sizes may differ by at most 25%: larger / smaller."""
 
@@ -167,6 +169,11 @@ def print_table(results: Results, corpora: list[Corpus]) -> None:
                              _opt(per_report_ms(results, corpus, measure), 1),
                              _opt(results.hugo(corpus, measure)),
                              _opt(results.ratio(corpus, measure), 1)))
+        for measure in SERVE_MEASURES:
+            samples = results.get("showcase", corpus, measure)
+            if samples:
+                print(f"  {measure}: {_three([s.wall for s in samples], 3)} s wall "
+                      f"(min / median / max), save to served")
         household = per_household_ms(results, corpus)
         if household is not None:
             print(f"  households add {household:.2f} ms CPU each (cold, against the reports alone)")
@@ -208,7 +215,7 @@ def print_lines(results: Results, corpora: list[Corpus]) -> None:
     """One `build-speed` line per corpus and measure, `hugo-speed` per report count and measure,
     `build-speed-linear` per pair of sizes: for scripts and for the issue."""
     for corpus in corpora:
-        for measure in MEASURES:
+        for measure in MEASURES + SERVE_MEASURES:
             samples = results.get("showcase", corpus, measure)
             if samples:
                 print(_line("build-speed", {
@@ -262,6 +269,11 @@ def target_lines(results: Results, corpora: list[Corpus]) -> list[str]:
                          f"(files rewritten: {worst.rewritten} of {worst.files})")
         lines.append(f"target one-changed-{corpus.short}<=2s: "
                      + _time_target(results, corpus, "one-changed", 2))
+        for measure, limit in (("serve-page", 0.25), ("serve-search", 2)):
+            wall = results.median("showcase", corpus, measure, "wall")
+            if wall is not None:
+                lines.append(f"target {measure}-{corpus.short}<={limit:g}s: "
+                             f"{'yes' if wall <= limit else 'no'} ({wall:.3f} s, median)")
         peaks = [s.peak_mb for m in MEASURES for s in results.get("showcase", corpus, m)]
         if peaks:
             lines.append(f"target peak-memory-{corpus.short}<=500MB: "
