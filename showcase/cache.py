@@ -11,6 +11,7 @@ import json
 import os
 import pickle
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -130,14 +131,16 @@ class BuildCache:
             pass
 
 
-class PageRecord:
-    """Per output folder, each page as the last build rendered it: its digest (dependencies.py),
-    what its templates read, and its file's size and time. A page whose digest is the same and
-    whose file nobody has touched is kept as it is, not rendered again."""
+class OutputRecord:
+    """Per output folder, each file as the last build made it: the digest of what it was made
+    from (a page's: dependencies.py, with what its templates read; a search document's file:
+    the document and its number) and the file's size and time. A file whose digest is the same
+    and which nobody has touched is kept as it is, not made again. `part` names the record
+    (pages, search) so that a build's two writers keep theirs apart."""
 
-    def __init__(self, site_dir: Path, out_dir: Path):
+    def __init__(self, site_dir: Path, out_dir: Path, part: str):
         name = hashlib.blake2b(str(out_dir.resolve()).encode(), digest_size=10).hexdigest()
-        self.path = site_dir / CACHE_FOLDER / "pages" / f"{name}.pickle"
+        self.path = site_dir / CACHE_FOLDER / "output" / f"{name}-{part}.pickle"
         try:
             self.previous = pickle.loads(self.path.read_bytes())
         except Exception:  # none yet, or unreadable: every page is rendered
@@ -156,14 +159,16 @@ class PageRecord:
         self.now[path] = (digest, reads)
         return size, mtime
 
-    def note(self, path: str, digest: str, reads: frozenset) -> None:
+    def note(self, path: str, digest: str, reads: frozenset = frozenset()) -> None:
         self.now[path] = (digest, reads)
 
-    def save(self, out_dir: Path) -> None:
+    def save(self, where: Callable[[str], str]) -> None:
+        """Record the files noted, as they stand at `where(path)` (the new output, or its
+        staging folder: a file linked or moved keeps its size and time)."""
         record = {}
         for path, (digest, reads) in self.now.items():
             try:
-                stat = os.stat(out_dir / path)
+                stat = os.stat(where(path))
             except OSError:
                 continue
             record[path] = (digest, reads, stat.st_size, stat.st_mtime_ns)

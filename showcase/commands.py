@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -12,7 +13,7 @@ import jinja2
 
 from .assemble import build_site
 from .audit import OutputAudit
-from .cache import BuildCache, PageRecord
+from .cache import BuildCache, OutputRecord
 from .config import is_valid_base_url, normalise_base_url
 from .errors import ContentError, Problem, Problems, Superseded, UsageError
 from .load import load_site
@@ -113,7 +114,7 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
     with StagedOutput(out_dir) as staging:
         progress.stage("pages", len(site.pages))
         if use_cache:
-            record = PageRecord(site_dir, out_dir)
+            record = OutputRecord(site_dir, out_dir, "pages")
             digests = PageDigests(site, sources.template_dirs, content.assets, options)
             wanted = _pages_to_render(site, record, digests, staging, progress)
             pages = _noted(_render(sources, content, site, max(1, jobs - 1), wanted),
@@ -126,7 +127,8 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
             written = staging.write_all(pages, audit)
             staging.carry("search")
         elif jobs > 1:  # the search index in a process of its own, beside the rendering
-            with staging.in_child(lambda: build_search_files(site, memo), audit) as index:
+            with staging.in_child(lambda: _search_files(site, memo, staging, site_dir, out_dir),
+                                  audit) as index:
                 written = staging.write_all(pages, audit)
                 progress.stage("search index")
             written += index.files
@@ -134,16 +136,18 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
         else:
             written = staging.write_all(pages, audit)
             progress.stage("search index")
-            written += staging.write_all(build_search_files(site, memo), audit)
+            written += staging.write_all(_search_files(site, memo, staging, site_dir, out_dir),
+                                         audit)
         _stop_on(audit, problems)
         progress.stage("copying files")
         staging.copy(content.assets.files)
         staging.commit()
     if use_cache:
-        record.save(out_dir)
+        record.save(lambda path: os.path.join(out_dir, path))
     if pages_first is not None:
         pages_first()
-        written += _search_folder(site, out_dir, memo, audit, problems, progress, superseded)
+        written += _search_folder(site, site_dir, out_dir, memo, audit, problems, progress,
+                                  superseded)
     if use_cache:
         memo.prune()
     if cache is not None:
@@ -152,14 +156,14 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
                    staging.unchanged)
 
 
-def _search_folder(site: Site, out_dir: Path, memo: Memo, audit: OutputAudit, problems: Problems,
-                   progress: Progress, superseded: Callable[[], bool]) -> int:
+def _search_folder(site: Site, site_dir: Path, out_dir: Path, memo: Memo, audit: OutputAudit,
+                   problems: Problems, progress: Progress, superseded: Callable[[], bool]) -> int:
     """Make the search index and swap in the site's search/ folder (the search page as it
     is); how many files it has."""
     progress.stage("search index")
 
     def files():
-        for file in build_search_files(site, memo):
+        for file in _search_files(site, memo, index, site_dir, out_dir):
             if superseded():
                 raise Superseded("a newer save came in before the search index was done")
             yield file
@@ -172,7 +176,34 @@ def _search_folder(site: Site, out_dir: Path, memo: Memo, audit: OutputAudit, pr
     return written
 
 
-def _pages_to_render(site: Site, record: PageRecord, digests: PageDigests, staging: StagedOutput,
+def _search_files(site: Site, memo: Memo, staging: StagedOutput, site_dir: Path,
+                  out_dir: Path) -> Iterator[tuple[str, bytes]]:
+    """The search index's files; with the cache, a document's files are kept from the previous
+    output when the document and its number are as they were (the record is kept by the
+    process writing them, as they stand in the staging folder)."""
+    if memo.folder is None:
+        yield from build_search_files(site, memo)
+        return
+    record = OutputRecord(site_dir, out_dir, "search")
+    yield from build_search_files(site, memo, _Reuse(record, staging))
+    record.save(staging.staged)
+
+
+class _Reuse:
+    """What build_search_files asks of the previous output: keep a file, note a file made."""
+
+    def __init__(self, record: OutputRecord, staging: StagedOutput):
+        self.record, self.staging = record, staging
+
+    def keep(self, path: str, digest: str) -> bool:
+        kept = self.record.kept(path, lambda _: digest)
+        return kept is not None and self.staging.keep(path, *kept)
+
+    def note(self, path: str, digest: str) -> None:
+        self.record.note(path, digest)
+
+
+def _pages_to_render(site: Site, record: OutputRecord, digests: PageDigests, staging: StagedOutput,
                      progress: Progress) -> list[int]:
     """The numbers of the pages to render: those not kept, as they are, from the last build."""
     wanted = []
@@ -185,7 +216,7 @@ def _pages_to_render(site: Site, record: PageRecord, digests: PageDigests, stagi
     return wanted
 
 
-def _noted(pages: Iterator[Rendered], record: PageRecord,
+def _noted(pages: Iterator[Rendered], record: OutputRecord,
            digests: PageDigests) -> Iterator[tuple[str, bytes]]:
     """The rendered pages as files, each noted in the page record with what it read."""
     for page, data, reads in pages:

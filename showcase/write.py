@@ -105,6 +105,10 @@ class StagedOutput:
             self.folders.add(folder)
         return target
 
+    def staged(self, path: str) -> str:
+        """Where `path` (from the site's root) stands in the staging folder."""
+        return os.path.join(self.staging, path.removeprefix(self.prefix))
+
     def write(self, path: str, data: bytes) -> None:
         self.write_over(path, self._target(path), data)
 

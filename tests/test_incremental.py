@@ -165,7 +165,7 @@ def test_results_kept_by_another_engine_are_never_used(site, out_dir_pair, monke
                 path.write_bytes(pickle.dumps((Rendered("<p>毒</p>", (), "毒"), value[1])))
                 poisoned += 1
     assert poisoned
-    shutil.rmtree(site / ".cache" / "pages")
+    shutil.rmtree(site / ".cache" / "output")
     (site / "site.yaml").write_text((site / "site.yaml").read_text("utf-8") + "\n", "utf-8")
     monkeypatch.setattr(memo, "engine_digest", lambda: "another engine")
     monkeypatch.setattr(dependencies, "engine_digest", lambda: "another engine")
@@ -173,7 +173,7 @@ def test_results_kept_by_another_engine_are_never_used(site, out_dir_pair, monke
     assert "毒" not in search_text(out)
     assert_as_fresh(site, out, tmp_path)
     monkeypatch.undo()
-    shutil.rmtree(site / ".cache" / "pages")
+    shutil.rmtree(site / ".cache" / "output")
     (site / "site.yaml").write_text((site / "site.yaml").read_text("utf-8") + "\n", "utf-8")
     build(site, out)
     assert "毒" in search_text(out)

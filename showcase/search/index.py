@@ -67,11 +67,11 @@ def _shards(tables: Iterator[KeyTable]) -> tuple[list[tuple[str, bytes]], int]:
     return files, count
 
 
-def _record(document: SearchDocument, phrases: PhraseFinder, listed: bytes,
+def _record(pickled: bytes, document: SearchDocument, phrases: PhraseFinder, listed: bytes,
             memo: Memo | None) -> DocumentKeys:
     if memo is None:
         return document_record(document, phrases)
-    key = memo.key("search", pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL), listed)
+    key = memo.key("search", pickled, listed)
     record = memo.get(key)
     if record is None:
         record = document_record(document, phrases)
@@ -124,17 +124,31 @@ def _fold_pages() -> tuple[list[tuple[str, bytes]], list[int]]:
             sorted(pages))
 
 
-def build_search_files(site: Site, memo: Memo | None = None) -> Iterator[tuple[str, bytes]]:
+def build_search_files(site: Site, memo: Memo | None = None,
+                       reuse=None) -> Iterator[tuple[str, bytes]]:
     """Every file of search/ except the page itself, as (output path, bytes), each document's
     head and blocks as soon as it is read, the postings when all are. A document's keys found
-    by an earlier build with the same phrases come from `memo`."""
+    by an earlier build with the same phrases come from `memo`; its head and blocks are not
+    made when `reuse.keep(path, digest)` keeps them from the previous output (each made one is
+    told to `reuse.note`)."""
     documents = search_documents(site)
     phrase_list = phrase_keys(documents, memo)
     phrases, listed = PhraseFinder(phrase_list), "\n".join(phrase_list).encode()
     postings = Postings()
     for number, document in enumerate(documents):
-        postings.add(_record(document, phrases, listed, memo), document.kind == "report")
-        yield from _document_files(number, document)
+        pickled = pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL)
+        postings.add(_record(pickled, document, phrases, listed, memo), document.kind == "report")
+        if reuse is None:
+            yield from _document_files(number, document)
+            continue
+        digest = memo.key("search files", pickled, str(number).encode())
+        paths = [f"search/h/{number}.js"] + [f"search/x/{number}-{block}.js"
+                                             for block in range(len(document.blocks))]
+        missing = {path for path in paths if not reuse.keep(path, digest)}
+        for path, data in _document_files(number, document) if missing else ():
+            if path in missing:
+                reuse.note(path, digest)
+                yield path, data
     shard_files, shard_count = _shards(postings.tables())
     fold_files, fold_pages = _fold_pages()
     yield from shard_files + fold_files

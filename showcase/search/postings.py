@@ -78,7 +78,10 @@ class Postings:
 
     def add(self, record: DocumentKeys, report: bool) -> None:
         ids = self.ids
-        self.key_ids.extend([ids.setdefault(key, len(ids)) for key in record.keys])
+        numbers = list(map(ids.get, record.keys))
+        if None in numbers:  # keys no document before held
+            numbers = [ids.setdefault(key, len(ids)) for key in record.keys]
+        self.key_ids.extend(numbers)
         self.frequencies.frombytes(record.frequencies)
         self.flags.frombytes(record.flags)
         self.hints.frombytes(record.hints)
