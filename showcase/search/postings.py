@@ -80,7 +80,9 @@ class Postings:
         ids = self.ids
         numbers = list(map(ids.get, record.keys))
         if None in numbers:  # keys no document before held
-            numbers = [ids.setdefault(key, len(ids)) for key in record.keys]
+            for key in sorted(set(record.keys) - ids.keys()):
+                ids[key] = len(ids)
+            numbers = list(map(ids.__getitem__, record.keys))
         self.key_ids.extend(numbers)
         self.frequencies.frombytes(record.frequencies)
         self.flags.frombytes(record.flags)
