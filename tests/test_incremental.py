@@ -221,3 +221,21 @@ def test_parallel_and_single_builds_with_the_cache_agree(site, out_dir_pair):
 @pytest.fixture
 def out_dir_pair(tmp_path):
     return tmp_path / "out", tmp_path
+
+
+def test_a_phrase_list_that_changes_mends_every_documents_kept_keys(site, out_dir_pair):
+    """A run of characters in enough reports becomes a phrase key, and stops being one: each
+    document's kept keys are mended for the new phrase list, as finding them anew would."""
+    out, tmp_path = out_dir_pair
+    build(site, out)
+    for number in range(3):
+        text = NEWER.replace("幸福社区开设周末家长课堂", f"幸福社区第{'一二三'[number]}次开讲").replace(
+            "每周六开设家长课堂", "每周六请乡贤评理堂的老人讲家风")
+        (site / f"content/reports/pingli-{number}.md").write_text(text, "utf-8")
+    build(site, out)
+    assert '"乡贤评理"' in search_text(out)  # filed whole
+    assert_as_fresh(site, out, tmp_path)
+    edit(site / "content/reports/pingli-0.md", "乡贤评理堂", "议事会")
+    build(site, out)
+    assert '"乡贤评理"' not in search_text(out)
+    assert_as_fresh(site, out, tmp_path)

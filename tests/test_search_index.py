@@ -2,13 +2,18 @@
 results in tests/test_search.py)."""
 from __future__ import annotations
 
+import dataclasses
 import re
+from array import array
 
 import numpy as np
 
 from showcase.search.encode import ALPHABET, decode_number, encode, encode_number
-from showcase.search.keys import DocumentKeys
-from showcase.search.lexicon import PhraseFinder
+from conftest import REPO
+from showcase.commands import _prepare
+from showcase.search.documents import search_documents
+from showcase.search.keys import DocumentKeys, document_record, document_text, with_phrases
+from showcase.search.lexicon import PhraseFinder, phrase_keys
 from showcase.search.postings import Postings, encoded
 
 
@@ -60,3 +65,31 @@ def test_phrases_are_found_wherever_they_stand_longest_and_shorter_alike():
     assert sorted(find("创建平安家庭，溆浦县留守儿童")) == sorted(
         ["平安家庭", "平安家", "安家庭", "溆浦县", "留守儿童"])
     assert find("平安 家庭") == []
+
+
+def _as_table(record: DocumentKeys) -> dict[str, tuple[int, int, int]]:
+    columns = [array(code, data) for code, data in
+               (("H", record.frequencies), ("B", record.flags), ("H", record.hints))]
+    return {key: tuple(column[i] for column in columns) for i, key in enumerate(record.keys)}
+
+
+def test_keys_mended_for_a_new_phrase_list_are_the_keys_found_with_it():
+    """A document's kept keys, mended by the phrases that came and went, are exactly what
+    finding them anew with the new list gives: short and long phrases, repeated characters,
+    phrases in the fields only, in the body only, and gone."""
+    _, _, site, _ = _prepare(REPO, drafts=False, base_url=None, today=None)
+    documents = search_documents(site)
+    first = phrase_keys(documents)
+    gone = set(first[::3])
+    second = sorted((set(first) - gone) | {"哈哈哈", "平安家庭示范户", "溆浦县桥江镇", "留守儿童关爱",
+                                           "创建工作", "示范户名单"})
+    for document in documents[:40] + documents[-40:]:
+        kept = document_record(document, PhraseFinder(first))
+        mended = with_phrases(kept, document_text(document), set(first) - set(second),
+                              sorted(set(second) - set(first)))
+        assert _as_table(mended) == _as_table(document_record(document, PhraseFinder(second)))
+    repeated = dataclasses.replace(documents[0], blocks=["哈哈哈哈哈，平安家庭示范户。"])
+    mended = with_phrases(document_record(repeated, PhraseFinder(first)), document_text(repeated),
+                          set(first) - set(second), sorted(set(second) - set(first)))
+    assert _as_table(mended)["哈哈哈"][0] == 3
+    assert _as_table(mended) == _as_table(document_record(repeated, PhraseFinder(second)))

@@ -14,6 +14,7 @@ A query loads the shards and postings of its keys and, for the results it shows,
 and at most a block each: never a whole report."""
 from __future__ import annotations
 
+import hashlib
 import math
 import pickle
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from ..memo import Memo
 from ..model import Site
 from .documents import SearchDocument, search_documents
 from .encode import encode_number, script
-from .keys import DocumentKeys, document_record
+from .keys import DocumentKeys, document_record, document_text, with_phrases
 from .lexicon import PhraseFinder, phrase_keys
 from .normalize import fold_map, fold_table
 from .postings import KeyTable, Postings
@@ -67,15 +68,46 @@ def _shards(tables: Iterator[KeyTable]) -> tuple[list[tuple[str, bytes]], int]:
     return files, count
 
 
-def _record(pickled: bytes, document: SearchDocument, phrases: PhraseFinder, listed: bytes,
+class _Phrases:
+    """The site's phrase list, its finder, and the lists earlier builds used (from the memo):
+    a document's kept keys are mended by the phrases that came and went since, not found anew
+    (a report edited in the sample the phrases are drawn from may change the list)."""
+
+    def __init__(self, phrases: list[str], memo: Memo | None):
+        self.finder, self.set, self.memo = PhraseFinder(phrases), set(phrases), memo
+        self.digest = hashlib.blake2b("\n".join(phrases).encode(), digest_size=20).hexdigest()
+        self.earlier: dict[str, set[str] | None] = {self.digest: self.set}
+        if memo is not None:
+            memo.put(memo.key("phrase list", self.digest.encode()), phrases)
+
+    def list_of(self, digest: str) -> set[str] | None:
+        if digest not in self.earlier:
+            kept = self.memo.get(self.memo.key("phrase list", digest.encode()))
+            self.earlier[digest] = None if kept is None else set(kept)
+        return self.earlier[digest]
+
+
+def _record(pickled: bytes, document: SearchDocument, phrases: _Phrases,
             memo: Memo | None) -> DocumentKeys:
-    if memo is None:
-        return document_record(document, phrases)
-    key = memo.key("search", pickled, listed)
-    record = memo.get(key)
-    if record is None:
-        record = document_record(document, phrases)
-        memo.put(key, record)
+    """The document's keys: kept from an earlier build when it read the same, else found."""
+    if memo is None or memo.folder is None:
+        return document_record(document, phrases.finder)
+    key = memo.key("search", pickled)
+    kept = memo.get(key)
+    if kept is not None:
+        listed, record = kept
+        if listed == phrases.digest:
+            return record
+        earlier = phrases.list_of(listed)
+        text = memo.get(memo.key("search text", pickled))
+        if earlier is not None and text is not None:
+            record = with_phrases(record, text, earlier - phrases.set,
+                                  sorted(phrases.set - earlier))
+            memo.put(key, (phrases.digest, record))
+            return record
+    record = document_record(document, phrases.finder)
+    memo.put(key, (phrases.digest, record))
+    memo.put(memo.key("search text", pickled), document_text(document))
     return record
 
 
@@ -132,12 +164,11 @@ def build_search_files(site: Site, memo: Memo | None = None,
     made when `reuse.keep(path, digest)` keeps them from the previous output (each made one is
     told to `reuse.note`)."""
     documents = search_documents(site)
-    phrase_list = phrase_keys(documents, memo)
-    phrases, listed = PhraseFinder(phrase_list), "\n".join(phrase_list).encode()
+    phrases = _Phrases(phrase_keys(documents, memo), memo)
     postings = Postings()
     for number, document in enumerate(documents):
         pickled = pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL)
-        postings.add(_record(pickled, document, phrases, listed, memo), document.kind == "report")
+        postings.add(_record(pickled, document, phrases, memo), document.kind == "report")
         if reuse is None:
             yield from _document_files(number, document)
             continue

@@ -4,12 +4,14 @@ holding it, and the body's length. Being a pure function of the document, it can
 worker processes and kept in the build cache; postings.py assembles the postings from these."""
 from __future__ import annotations
 
+import bisect
+import itertools
 from array import array
 from collections import Counter
 from dataclasses import dataclass
 
 from .documents import SearchDocument
-from .lexicon import PhraseFinder
+from .lexicon import SHORT, PhraseFinder
 from .normalize import document_keys, fold, folded_keys, unit_count
 
 FLAG_TITLE, FLAG_PLACE, FLAG_META = 1, 2, 4
@@ -75,3 +77,58 @@ def document_record(document: SearchDocument, phrases: PhraseFinder) -> Document
         length=sum(unit_count(text) for text in body(document)), keys=keys,
         frequencies=[counts.get(key, 0) for key in keys], flags=[flags.get(key, 0) for key in keys],
         hints=[first_block.get(key, 0) for key in keys])
+
+
+@dataclass(frozen=True)
+class DocumentText:
+    """A document folded: its body (blocks joined by line breaks, which no phrase runs across),
+    where each block ends, and its fields. Kept beside its record so that phrases new to the
+    site are looked for without the whole work of `document_record` again."""
+
+    whole: str
+    block_ends: list[int]
+    fields: dict[str, str]
+
+
+def document_text(document: SearchDocument) -> DocumentText:
+    folded = [fold(text) for text in body(document)]
+    return DocumentText("\n".join(folded), list(itertools.accumulate(len(t) + 1 for t in folded)),
+                        {name: fold(" | ".join(values)) for name, values in document.fields.items()})
+
+
+def with_phrases(record: DocumentKeys, text: DocumentText, removed: set[str],
+                 added: list[str]) -> DocumentKeys:
+    """The record `document_record` gives with a phrase list that lacks `removed` and has
+    `added` (counted as PhraseFinder counts them)."""
+    frequencies, flags, hints = array("H"), array("B"), array("H")
+    frequencies.frombytes(record.frequencies)
+    flags.frombytes(record.flags)
+    hints.frombytes(record.hints)
+    kept = [i for i, key in enumerate(record.keys) if key not in removed]
+    keys = [record.keys[i] for i in kept]
+    frequencies, flags, hints = ([values[i] for i in kept] for values in (frequencies, flags, hints))
+    for phrase in added:
+        count = _occurrences(text.whole, phrase)
+        fields = 0
+        for name, folded in text.fields.items():
+            if phrase in folded:
+                fields |= FIELD_FLAGS[name]
+        if count or fields:
+            keys.append(phrase)
+            frequencies.append(count)
+            flags.append(fields)
+            hints.append(bisect.bisect_right(text.block_ends, text.whole.find(phrase)) + 1
+                         if count else 0)
+    return DocumentKeys.of(record.length, keys, frequencies, flags, hints)
+
+
+def _occurrences(text: str, phrase: str) -> int:
+    """As PhraseFinder counts: phrases of three and four characters with their overlapping
+    occurrences (among the text's runs), longer ones by str.count."""
+    if len(phrase) not in SHORT:
+        return text.count(phrase)
+    count, at = 0, text.find(phrase)
+    while at >= 0:
+        count += 1
+        at = text.find(phrase, at + 1)
+    return count

@@ -63,7 +63,9 @@ def _frequent_runs(sample: list[list[str]]) -> list[str]:
             if n >= wanted][:MAX_PHRASES]
 
 
-_RUNS_OF = {size: re.compile(f"(?=([{HAN_CLASS}]{{{size}}}))") for size in (3, 4)}
+SHORT = (3, 4)
+"""Phrases of these lengths are looked up among a text's runs (overlapping ones counted)."""
+_RUNS_OF = {size: re.compile(f"(?=([{HAN_CLASS}]{{{size}}}))") for size in SHORT}
 """Every run of three (four) Han characters in a text, overlapping ones included."""
 
 

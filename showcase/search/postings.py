@@ -80,7 +80,7 @@ class Postings:
         ids = self.ids
         numbers = list(map(ids.get, record.keys))
         if None in numbers:  # keys no document before held
-            for key in sorted(set(record.keys) - ids.keys()):
+            for key in sorted({key for key, n in zip(record.keys, numbers) if n is None}):
                 ids[key] = len(ids)
             numbers = list(map(ids.__getitem__, record.keys))
         self.key_ids.extend(numbers)
