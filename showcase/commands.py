@@ -127,7 +127,7 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
             written = staging.write_all(pages, audit)
             staging.carry("search")
         elif jobs > 1:  # the search index in a process of its own, beside the rendering
-            with staging.in_child(lambda: _search_files(site, memo, staging, site_dir, out_dir),
+            with staging.in_child(lambda: _search_files(site, memo, staging, site_dir, out_dir, jobs),
                                   audit) as index:
                 written = staging.write_all(pages, audit)
                 progress.stage("search index")
@@ -177,15 +177,15 @@ def _search_folder(site: Site, site_dir: Path, out_dir: Path, memo: Memo, audit:
 
 
 def _search_files(site: Site, memo: Memo, staging: StagedOutput, site_dir: Path,
-                  out_dir: Path) -> Iterator[tuple[str, bytes]]:
+                  out_dir: Path, workers: int = 1) -> Iterator[tuple[str, bytes]]:
     """The search index's files; with the cache, a document's files are kept from the previous
     output when the document and its number are as they were (the record is kept by the
     process writing them, as they stand in the staging folder)."""
     if memo.folder is None:
-        yield from build_search_files(site, memo)
+        yield from build_search_files(site, memo, workers=workers)
         return
     record = OutputRecord(site_dir, out_dir, "search")
-    yield from build_search_files(site, memo, _Reuse(record, staging))
+    yield from build_search_files(site, memo, _Reuse(record, staging), workers)
     record.save(staging.staged)
 
 

@@ -52,6 +52,9 @@ class Memo:
         except Exception:  # missing, half-written or from an older Python: made again
             return None
 
+    def has(self, key: str) -> bool:
+        return self.folder is not None and self._path(key).is_file()
+
     def put(self, key: str, value: Any) -> None:
         if self.folder is None:
             return

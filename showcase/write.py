@@ -166,7 +166,7 @@ class StagedOutput:
         The child sees the parent's memory as it was: nothing is copied to it."""
         receive, send = multiprocessing.Pipe(duplex=False)
         child = multiprocessing.get_context("fork").Process(
-            target=self._write_in_child, args=(make_files, audit, send), daemon=True)
+            target=self._write_in_child, args=(make_files, audit, send))  # may fork workers
         child.start()
         send.close()
         outcome = ChildOutcome()

@@ -14,8 +14,10 @@ A query loads the shards and postings of its keys and, for the results it shows,
 and at most a block each: never a whole report."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
+import multiprocessing
 import pickle
 from collections.abc import Iterator
 
@@ -29,6 +31,8 @@ from .normalize import fold_map, fold_table
 from .postings import KeyTable, Postings
 
 SHARD_BYTES = 2048
+FORK_AT_LEAST = 200
+"""Fewer documents whose keys are to be found than this are read in the build's own process."""
 OWN_FILE_BYTES = 512
 """Postings longer than this get a file of their own (without block hints), so a rare key
 never waits on a common one."""
@@ -156,34 +160,93 @@ def _fold_pages() -> tuple[list[tuple[str, bytes]], list[int]]:
             sorted(pages))
 
 
-def build_search_files(site: Site, memo: Memo | None = None,
-                       reuse=None) -> Iterator[tuple[str, bytes]]:
+def build_search_files(site: Site, memo: Memo | None = None, reuse=None,
+                       workers: int = 1) -> Iterator[tuple[str, bytes]]:
     """Every file of search/ except the page itself, as (output path, bytes), each document's
     head and blocks as soon as it is read, the postings when all are. A document's keys found
     by an earlier build with the same phrases come from `memo`; its head and blocks are not
     made when `reuse.keep(path, digest)` keeps them from the previous output (each made one is
-    told to `reuse.note`)."""
+    told to `reuse.note`). With `workers` > 1, the keys of documents the memo lacks are found
+    in that many forked processes."""
     documents = search_documents(site)
     phrases = _Phrases(phrase_keys(documents, memo), memo)
     postings = Postings()
-    for number, document in enumerate(documents):
-        pickled = pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL)
-        postings.add(_record(pickled, document, phrases, memo), document.kind == "report")
-        if reuse is None:
-            yield from _document_files(number, document)
-            continue
-        digest = memo.key("search files", pickled, str(number).encode())
-        paths = [f"search/h/{number}.js"] + [f"search/x/{number}-{block}.js"
-                                             for block in range(len(document.blocks))]
-        missing = {path for path in paths if not reuse.keep(path, digest)}
-        for path, data in _document_files(number, document) if missing else ():
-            if path in missing:
-                reuse.note(path, digest)
-                yield path, data
+    with _found_elsewhere(documents, phrases, memo, workers) as found:
+        for number, document in enumerate(documents):
+            pickled = pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL)
+            record = found.get(number) or _record(pickled, document, phrases, memo)
+            postings.add(record, document.kind == "report")
+            yield from _document_files_of(number, document, pickled, memo, reuse)
     shard_files, shard_count = _shards(postings.tables())
     fold_files, fold_pages = _fold_pages()
     yield from shard_files + fold_files
     yield "search/m.js", script("m", {
-        "documents": len(documents), "reports": sum(d.kind == "report" for d in documents), "shards": shard_count,
-        "fold": "".join(encode_number(n) for n in fold_pages)})
+        "documents": len(documents), "reports": sum(d.kind == "report" for d in documents),
+        "shards": shard_count, "fold": "".join(encode_number(n) for n in fold_pages)})
     yield "search/f.js", script("f", _facet_table(documents, site))
+
+
+def _document_files_of(number: int, document: SearchDocument, pickled: bytes, memo: Memo | None,
+                       reuse) -> Iterator[tuple[str, bytes]]:
+    """A document's head and blocks, less those kept from the previous output as they are."""
+    if reuse is None:
+        yield from _document_files(number, document)
+        return
+    digest = memo.key("search files", pickled, str(number).encode())
+    paths = [f"search/h/{number}.js"] + [f"search/x/{number}-{block}.js"
+                                         for block in range(len(document.blocks))]
+    missing = {path for path in paths if not reuse.keep(path, digest)}
+    for path, data in _document_files(number, document) if missing else ():
+        if path in missing:
+            reuse.note(path, digest)
+            yield path, data
+
+
+class _Found:
+    """Records found in worker processes, taken in document order as the build reaches them."""
+
+    def __init__(self, numbers: list[int], results: Iterator[DocumentKeys]):
+        self.numbers, self.results = set(numbers), results
+
+    def get(self, number: int) -> DocumentKeys | None:
+        return next(self.results) if number in self.numbers else None
+
+
+_shared: dict = {}
+"""What the record workers read (set before they are forked; never changed after)."""
+
+
+def _record_in_worker(number: int) -> DocumentKeys:
+    return document_record(_shared["documents"][number], _shared["finder"])
+
+
+@contextlib.contextmanager
+def _found_elsewhere(documents: list[SearchDocument], phrases: _Phrases, memo: Memo | None,
+                     workers: int):
+    """The keys of the documents the memo lacks, found in `workers` forked processes ahead of
+    the build's own loop, which takes them in order (and keeps them in the memo)."""
+    missing = [] if workers < 2 else [
+        number for number, document in enumerate(documents)
+        if memo is None or memo.folder is None or not memo.has(memo.key(
+            "search", pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL)))]
+    if len(missing) < FORK_AT_LEAST:
+        yield _Found([], iter(()))
+        return
+    _shared.update(documents=documents, finder=phrases.finder)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            results = pool.imap(_record_in_worker, missing, chunksize=8)
+            yield _Found(missing, _kept(results, missing, documents, phrases, memo))
+    finally:
+        _shared.clear()
+
+
+def _kept(results: Iterator[DocumentKeys], numbers: list[int], documents: list[SearchDocument],
+          phrases: _Phrases, memo: Memo | None) -> Iterator[DocumentKeys]:
+    """The workers' records, each kept in the memo as the build takes it."""
+    for number, record in zip(numbers, results):
+        if memo is not None and memo.folder is not None:
+            pickled = pickle.dumps(documents[number], protocol=pickle.HIGHEST_PROTOCOL)
+            memo.put(memo.key("search", pickled), (phrases.digest, record))
+            memo.put(memo.key("search text", pickled), document_text(documents[number]))
+        yield record
