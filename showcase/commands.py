@@ -3,6 +3,7 @@ load -> validate -> model -> render -> write."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import os
 from collections.abc import Callable, Iterator
@@ -127,8 +128,9 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
             written = staging.write_all(pages, audit)
             staging.carry("search")
         elif jobs > 1:  # the search index in a process of its own, beside the rendering
-            with staging.in_child(lambda: _search_files(site, memo, staging, site_dir, out_dir, jobs),
-                                  audit) as index:
+            index_files = functools.partial(_search_files, site, memo, staging, site_dir,
+                                            out_dir, jobs)
+            with staging.in_child(index_files, audit) as index:
                 written = staging.write_all(pages, audit)
                 progress.stage("search index")
             written += index.files
