@@ -89,10 +89,10 @@ def manifest(out_dir: Path) -> str:
     for folder, folders, names in os.walk(out_dir):
         folders[:] = [f for f in folders if not f.startswith(".")]  # a search/ being replaced
         paths += [os.path.join(folder, name) for name in names]
+    start = len(str(out_dir)) + 1
     for path in sorted(paths):
         stat = os.stat(path)
-        digest.update(f"{os.path.relpath(path, out_dir)}\0{stat.st_size}\0"
-                      f"{stat.st_mtime_ns}\n".encode())
+        digest.update(f"{path[start:]}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 

@@ -18,6 +18,7 @@ from .cache import CACHE_FOLDER, engine_digest
 
 T = TypeVar("T")
 
+PRUNE_EVERY_SECONDS = 24 * 3600
 KEEP_UNUSED_SECONDS = 7 * 24 * 3600
 """An entry a build of the site has not used for a week goes (another output folder, or a
 draft preview, may still use what this build did not)."""
@@ -68,8 +69,19 @@ class Memo:
             pass
 
     def prune(self) -> None:
-        """Remove the entries unused for KEEP_UNUSED_SECONDS."""
+        """Remove the entries unused for KEEP_UNUSED_SECONDS (looked for once a day: reading
+        every entry's time is itself work)."""
         if self.folder is None or not self.folder.is_dir():
+            return
+        stamp = self.folder / ".pruned"
+        try:
+            if time.time() - stamp.stat().st_mtime < PRUNE_EVERY_SECONDS:
+                return
+        except OSError:
+            pass  # never pruned yet
+        try:
+            stamp.touch()
+        except OSError:
             return
         oldest = time.time() - KEEP_UNUSED_SECONDS
         for entry in os.scandir(self.folder):
