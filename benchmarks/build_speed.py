@@ -144,11 +144,17 @@ def edited_report(site: Path) -> Path:
     return reports[0]
 
 
-def append_sentence(report: Path, backup: Path) -> bytes:
-    """Append SENTENCE; the original is saved in `backup` first, so a run killed before the
-    restore is repaired by the next (restore_pending)."""
+def back_up(report: Path, backup: Path) -> bytes:
+    """The report as it is, saved in `backup` first, so a run killed before the restore is
+    repaired by the next (restore_pending)."""
     original = report.read_bytes()
     backup.write_bytes(str(report).encode() + b"\0" + original)
+    return original
+
+
+def append_sentence(report: Path, backup: Path) -> bytes:
+    """Append SENTENCE, the original backed up; returns the original."""
+    original = back_up(report, backup)
     report.write_bytes(original + SENTENCE.encode("utf-8"))
     return original
 
@@ -232,8 +238,7 @@ def measure_serve(paths: Paths, logs: Path, saves: int = SERVE_SAVES) -> dict:
     slug = re.search(r"^slug:\s*(\S+)", report.read_text("utf-8"), re.M)
     url = f"reports/{slug.group(1) if slug else report.stem}/"
     number, blocks = search_head(paths.out, url)
-    original = report.read_bytes()
-    paths.backup.write_bytes(str(report).encode() + b"\0" + original)
+    original = back_up(report, paths.backup)
     with open(logs / "serve.log", "wb") as sink:
         child = subprocess.Popen([sys.executable, "build.py", "serve", "--site", str(paths.site),
                                   "--port", str(port)], cwd=REPO, stdin=subprocess.DEVNULL,

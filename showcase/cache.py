@@ -1,7 +1,7 @@
 """The build cache (the site's `.cache/`): a build whose inputs, engine and options are all the
 same as the last successful build's, into an output folder nobody has touched since, has nothing
-to do and does nothing. Any difference means a build, in which memo.py and the page record of
-render.py spare the work whose inputs did not change."""
+to do and does nothing. Any difference means a build, in which memo.py and the output records
+(OutputRecord, below) spare the work whose inputs did not change."""
 from __future__ import annotations
 
 import datetime as dt
@@ -43,7 +43,9 @@ def _files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
 
 
-def _digest_files(digest, roots: list[Path]) -> None:
+def digest_files(digest, roots: list[Path]) -> None:
+    """Add to `digest` every file below `roots` (compiled Python left out): its path from its
+    root's parent and its content."""
     for root in roots:
         for path in _files(root):
             if path.suffix == ".pyc":
@@ -57,7 +59,7 @@ def engine_digest(engine: Path = ENGINE) -> str:
     """A digest of the engine: its source, Python's and the pinned libraries' versions. Any
     change to them makes every kept result (build record, memo) stale."""
     digest = hashlib.blake2b(digest_size=20)
-    _digest_files(digest, [engine])
+    digest_files(digest, [engine])
     versions = [sys.version] + [_version(name) for name in LIBRARIES]
     digest.update(json.dumps(versions).encode())
     return digest.hexdigest()
@@ -69,7 +71,7 @@ def fingerprint(site_dir: Path, options: dict, engine: Path = ENGINE) -> str:
     today's date (reports dated in the future appear)."""
     digest = hashlib.blake2b(digest_size=20)
     roots = [site_dir / name for name in INPUTS] + [REPOSITORY / "templates", REPOSITORY / "static"]
-    _digest_files(digest, roots)
+    digest_files(digest, roots)
     digest.update(json.dumps([engine_digest(engine), options, dt.date.today().isoformat()],
                              sort_keys=True).encode())
     return digest.hexdigest()
@@ -94,6 +96,18 @@ def manifest(out_dir: Path) -> str:
         stat = os.stat(path)
         digest.update(f"{path[start:]}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
+
+
+def write_whole(path: Path, data: bytes) -> None:
+    """Write a cache file so that no reader ever sees half of it (a site folder that cannot be
+    written to just keeps nothing: the next build does the work again)."""
+    partial = path.with_name(f"{path.name}.{os.getpid()}.new")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(data)
+        partial.replace(path)
+    except OSError:
+        pass
 
 
 class BuildCache:
@@ -122,13 +136,7 @@ class BuildCache:
         record = {"key": self.key, "output": str(self.out_dir), "manifest": manifest(self.out_dir),
                   "pages": pages, "files": files,
                   "warnings": [[w.path, w.line, w.message, w.severity] for w in warnings]}
-        try:
-            self.record.parent.mkdir(exist_ok=True)
-            partial = self.record.with_suffix(".new")
-            partial.write_text(json.dumps(record, ensure_ascii=False), "utf-8")
-            partial.replace(self.record)
-        except OSError:
-            pass
+        write_whole(self.record, json.dumps(record, ensure_ascii=False).encode("utf-8"))
 
 
 class OutputRecord:
@@ -172,10 +180,4 @@ class OutputRecord:
             except OSError:
                 continue
             record[path] = (digest, reads, stat.st_size, stat.st_mtime_ns)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            partial = self.path.with_suffix(f".{os.getpid()}.new")
-            partial.write_bytes(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
-            partial.replace(self.path)
-        except OSError:
-            pass
+        write_whole(self.path, pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))

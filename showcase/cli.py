@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--drafts", action="store_true",
                        help="also publish drafts and reports dated in the future (to preview)")
     build.add_argument("--no-cache", action="store_true",
-                       help="build even if nothing changed since the last build (the output is "
+                       help="build everything anew, without the site's .cache/ (the output is "
                             "the same either way)")
     build.add_argument("--jobs", type=_positive, default=_cores(), metavar="N",
                        help="work in N processes: the search index beside the pages, which "

@@ -16,12 +16,12 @@ from .assemble import build_site
 from .audit import OutputAudit
 from .cache import BuildCache, OutputRecord
 from .config import is_valid_base_url, normalise_base_url
+from .dependencies import PageDigests
 from .errors import ContentError, Problem, Problems, Superseded, UsageError
 from .load import load_site
 from .memo import Memo
 from .model import Site
 from .progress import Progress
-from .dependencies import PageDigests
 from .render import Rendered, render_site
 from .search.index import build_search_files
 from .validate import validate
@@ -107,7 +107,7 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
             return Outcome(None, previous.pages, previous.files, previous.warnings,
                            previous.pages + previous.files)
     progress.stage("reading and checking the content")
-    memo = Memo(site_dir if use_cache else None)
+    memo = Memo(site_dir) if use_cache else None
     sources, content, site, problems = _prepare(site_dir, drafts=drafts, base_url=base_url,
                                                 today=today, memo=memo)
     audit = OutputAudit(content.config.allowed_numbers(), out_dir.as_posix())
@@ -150,7 +150,7 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
         pages_first()
         written += _search_folder(site, site_dir, out_dir, memo, audit, problems, progress,
                                   superseded)
-    if use_cache:
+    if memo is not None:
         memo.prune()
     if cache is not None:
         cache.remember(written, len(content.assets.files), problems.warnings)
@@ -158,8 +158,9 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
                    staging.unchanged)
 
 
-def _search_folder(site: Site, site_dir: Path, out_dir: Path, memo: Memo, audit: OutputAudit,
-                   problems: Problems, progress: Progress, superseded: Callable[[], bool]) -> int:
+def _search_folder(site: Site, site_dir: Path, out_dir: Path, memo: Memo | None,
+                   audit: OutputAudit, problems: Problems, progress: Progress,
+                   superseded: Callable[[], bool]) -> int:
     """Make the search index and swap in the site's search/ folder (the search page as it
     is); how many files it has."""
     progress.stage("search index")
@@ -178,12 +179,12 @@ def _search_folder(site: Site, site_dir: Path, out_dir: Path, memo: Memo, audit:
     return written
 
 
-def _search_files(site: Site, memo: Memo, staging: StagedOutput, site_dir: Path,
+def _search_files(site: Site, memo: Memo | None, staging: StagedOutput, site_dir: Path,
                   out_dir: Path, workers: int = 1) -> Iterator[tuple[str, bytes]]:
     """The search index's files; with the cache, a document's files are kept from the previous
     output when the document and its number are as they were (the record is kept by the
     process writing them, as they stand in the staging folder)."""
-    if memo.folder is None:
+    if memo is None:
         yield from build_search_files(site, memo, workers=workers)
         return
     record = OutputRecord(site_dir, out_dir, "search")

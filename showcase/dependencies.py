@@ -18,7 +18,7 @@ from pathlib import Path
 
 import jinja2
 
-from .cache import engine_digest
+from .cache import digest_files, engine_digest
 from .model import Page, Site, Term
 
 
@@ -49,10 +49,7 @@ class PageDigests:
         self.site_parts: dict[tuple[str, frozenset], bytes] = {}
         digest = hashlib.blake2b(digest_size=20)
         digest.update(engine_digest().encode())
-        for folder in template_dirs:
-            for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
-                if path.is_file():
-                    digest.update(f"{path.relative_to(folder)}\0".encode() + path.read_bytes())
+        digest_files(digest, list(template_dirs))
         digest.update(pickle.dumps((site.config, assets, sorted(options.items()))))
         self.shared = digest.digest()
 

@@ -12,9 +12,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
+from .cache import CACHE_FOLDER, engine_digest, write_whole
 from .errors import Problems
-
-from .cache import CACHE_FOLDER, engine_digest
 
 T = TypeVar("T")
 
@@ -25,11 +24,11 @@ draft preview, may still use what this build did not)."""
 
 
 class Memo:
-    """The memo of one site; `Memo(None)` keeps nothing (--no-cache)."""
+    """The memo of one site (a build with --no-cache has none: None where a memo is asked for)."""
 
-    def __init__(self, site_dir: Path | None):
-        self.folder = site_dir / CACHE_FOLDER / "memo" if site_dir is not None else None
-        self.engine = engine_digest().encode() if site_dir is not None else b""
+    def __init__(self, site_dir: Path):
+        self.folder = site_dir / CACHE_FOLDER / "memo"
+        self.engine = engine_digest().encode()
 
     def key(self, kind: str, *parts: bytes) -> str:
         digest = hashlib.blake2b(self.engine + kind.encode(), digest_size=20)
@@ -43,8 +42,6 @@ class Memo:
 
     def get(self, key: str) -> Any | None:
         """The stored result, or None; a result used is marked as such (its time)."""
-        if self.folder is None:
-            return None
         path = self._path(key)
         try:
             value = pickle.loads(path.read_bytes())
@@ -54,24 +51,15 @@ class Memo:
             return None
 
     def has(self, key: str) -> bool:
-        return self.folder is not None and self._path(key).is_file()
+        return self._path(key).is_file()
 
     def put(self, key: str, value: Any) -> None:
-        if self.folder is None:
-            return
-        path = self._path(key)
-        partial = path.with_name(f"{key}.{os.getpid()}.new")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-            partial.replace(path)
-        except OSError:  # a site folder that cannot be written to just keeps nothing
-            pass
+        write_whole(self._path(key), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
     def prune(self) -> None:
         """Remove the entries unused for KEEP_UNUSED_SECONDS (looked for once a day: reading
         every entry's time is itself work)."""
-        if self.folder is None or not self.folder.is_dir():
+        if not self.folder.is_dir():
             return
         stamp = self.folder / ".pruned"
         try:
@@ -99,7 +87,7 @@ def remembered(memo: "Memo | None", kind: str, inputs: tuple, problems: Problems
     """`make(problems)`, done once for these inputs (picklable: the file's text, the settings
     it is checked against): later builds take the result from the memo and report again the
     problems it found."""
-    if memo is None or memo.folder is None:
+    if memo is None:
         return make(problems)
     key = memo.key(kind, pickle.dumps(inputs, protocol=pickle.HIGHEST_PROTOCOL))
     kept = memo.get(key)

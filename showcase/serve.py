@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 from . import commands
-from .cache import CACHE_FOLDER
 from .errors import ContentError, ShowcaseError, Superseded
 from .privacy import mask_personal_data
 
@@ -28,6 +27,7 @@ class Preview:
 
     def __init__(self, site_dir: Path, out_dir: Path):
         self.site_dir, self.out_dir = site_dir, out_dir
+        self.watched_root = site_dir.resolve()
         self.failure: list[str] = []
         self.saved = threading.Event()
         self.reload = lambda: None
@@ -69,14 +69,14 @@ class Preview:
             self.rebuild()
 
     def is_input(self, path: str) -> bool:
-        """Whether a changed path is one the site is built from (not the cache, not a hidden
-        or backup file an editor leaves)."""
+        """Whether a changed path is one the site is built from (not the cache or the output,
+        not a hidden or backup file an editor leaves)."""
         try:
-            parts = Path(path).resolve().relative_to(self.site_dir.resolve()).parts
+            parts = Path(path).resolve().relative_to(self.watched_root).parts
         except ValueError:
             return False
         return bool(parts) and parts[0] in WATCHED and not any(
-            part.startswith(".") or part.endswith("~") or part == CACHE_FOLDER for part in parts)
+            part.startswith(".") or part.endswith("~") for part in parts)
 
     def __call__(self, environ, start_response):
         """A WSGI app: the problems page while the last build failed, else the built files."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import itertools
 import multiprocessing
 import os
-import itertools
 import shutil
 import threading
 from collections.abc import Callable, Iterable
@@ -91,14 +91,17 @@ class StagedOutput:
         if isinstance(value, OSError):
             raise OutputError(f"cannot write the output to {self.out_dir}: {value}") from value
 
-    def _target(self, path: str) -> str:
-        """Where `path` goes; a path claimed twice (case-insensitively: many hosts ignore case)
-        is refused."""
+    def _claim(self, path: str) -> None:
+        """A path claimed twice (case-insensitively: many hosts ignore case) is refused."""
         key = path.lower()
         if key in self.claimed:
             raise OutputError(f"two outputs claim the same path: {self.claimed[key]} and {path}")
         self.claimed[key] = path
-        target = os.path.join(self.staging, path.removeprefix(self.prefix))
+
+    def _target(self, path: str) -> str:
+        """Where `path` goes, claimed."""
+        self._claim(path)
+        target = self.staged(path)
         folder = os.path.dirname(target)
         if folder not in self.folders:
             os.makedirs(folder, exist_ok=True)
@@ -109,6 +112,10 @@ class StagedOutput:
         """Where `path` (from the site's root) stands in the staging folder."""
         return os.path.join(self.staging, path.removeprefix(self.prefix))
 
+    def _previous(self, path: str) -> str:
+        """Where `path` stands in the previous output."""
+        return os.path.join(self.out_dir, path.removeprefix(self.prefix))
+
     def write(self, path: str, data: bytes) -> None:
         self.write_over(path, self._target(path), data)
 
@@ -116,11 +123,11 @@ class StagedOutput:
         """Link the previous output's file into the new site when it is the same (`data`, or,
         without it, a file whose name already says what it holds), so an unchanged file keeps
         its modification time and a deploy that compares them (rsync) sends nothing."""
-        previous = os.path.join(self.out_dir, path.removeprefix(self.prefix))
+        previous = self._previous(path)
         try:
-            if data is not None and os.stat(previous).st_size != len(data):
-                return False
             if data is not None:
+                if os.stat(previous).st_size != len(data):
+                    return False
                 with open(previous, "rb") as file:
                     if file.read() != data:
                         return False
@@ -135,19 +142,16 @@ class StagedOutput:
         this size and time: nobody has touched it since it was written); whether it was."""
         if size is not None:
             try:
-                stat = os.stat(os.path.join(self.out_dir, path.removeprefix(self.prefix)))
+                stat = os.stat(self._previous(path))
             except OSError:
                 return False
             if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
                 return False
-        key = path.lower()
-        if key in self.claimed:
-            raise OutputError(f"two outputs claim the same path: {self.claimed[key]} and {path}")
         target = self._target(path)
         if self._keep(path, target):
             self.kept += 1
             return True
-        del self.claimed[key]
+        del self.claimed[path.lower()]  # to be written after all
         return False
 
     def write_all(self, files: Iterable[tuple[str, bytes]], audit: OutputAudit) -> int:
@@ -185,10 +189,8 @@ class StagedOutput:
             raise OutputError(f"writing the search index failed: {result}")
         claimed, outcome.problems, unchanged = result
         self.unchanged += unchanged
-        for key, path in claimed.items():
-            if key in self.claimed:
-                raise OutputError(f"two outputs claim the same path: {self.claimed[key]} and {path}")
-            self.claimed[key] = path
+        for path in claimed.values():
+            self._claim(path)
         outcome.files = len(claimed)
 
     def _write_in_child(self, make_files, audit: OutputAudit, send) -> None:

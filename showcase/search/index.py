@@ -91,28 +91,39 @@ class _Phrases:
         return self.earlier[digest]
 
 
-def _record(pickled: bytes, document: SearchDocument, phrases: _Phrases,
+def _digest(document: SearchDocument) -> bytes:
+    """What a document's kept keys and files are filed under in the memo."""
+    return hashlib.blake2b(pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL),
+                           digest_size=20).digest()
+
+
+def _record(digest: bytes, document: SearchDocument, phrases: _Phrases,
             memo: Memo | None) -> DocumentKeys:
     """The document's keys: kept from an earlier build when it read the same, else found."""
-    if memo is None or memo.folder is None:
+    if memo is None:
         return document_record(document, phrases.finder)
-    key = memo.key("search", pickled)
-    kept = memo.get(key)
+    kept = memo.get(memo.key("search", digest))
     if kept is not None:
         listed, record = kept
         if listed == phrases.digest:
             return record
         earlier = phrases.list_of(listed)
-        text = memo.get(memo.key("search text", pickled))
+        text = memo.get(memo.key("search text", digest))
         if earlier is not None and text is not None:
             record = with_phrases(record, text, earlier - phrases.set,
                                   sorted(phrases.set - earlier))
-            memo.put(key, (phrases.digest, record))
+            memo.put(memo.key("search", digest), (phrases.digest, record))
             return record
     record = document_record(document, phrases.finder)
-    memo.put(key, (phrases.digest, record))
-    memo.put(memo.key("search text", pickled), document_text(document))
+    _remember(memo, digest, document, phrases, record)
     return record
+
+
+def _remember(memo: Memo, digest: bytes, document: SearchDocument, phrases: _Phrases,
+              record: DocumentKeys) -> None:
+    """Keep a document's keys found anew, and its folded text to mend them by later."""
+    memo.put(memo.key("search", digest), (phrases.digest, record))
+    memo.put(memo.key("search text", digest), document_text(document))
 
 
 def _document_files(number: int, document: SearchDocument) -> list[tuple[str, bytes]]:
@@ -171,12 +182,12 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None,
     documents = search_documents(site)
     phrases = _Phrases(phrase_keys(documents, memo), memo)
     postings = Postings()
-    with _found_elsewhere(documents, phrases, memo, workers) as found:
-        for number, document in enumerate(documents):
-            pickled = pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL)
-            record = found.get(number) or _record(pickled, document, phrases, memo)
+    digests = [_digest(d) if memo is not None else b"" for d in documents]
+    with _found_elsewhere(documents, digests, phrases, memo, workers) as found:
+        for number, (document, digest) in enumerate(zip(documents, digests)):
+            record = found.get(number) or _record(digest, document, phrases, memo)
             postings.add(record, document.kind == "report")
-            yield from _document_files_of(number, document, pickled, memo, reuse)
+            yield from _document_files_of(number, document, digest, memo, reuse)
     shard_files, shard_count = _shards(postings.tables())
     fold_files, fold_pages = _fold_pages()
     yield from shard_files + fold_files
@@ -186,19 +197,19 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None,
     yield "search/f.js", script("f", _facet_table(documents, site))
 
 
-def _document_files_of(number: int, document: SearchDocument, pickled: bytes, memo: Memo | None,
+def _document_files_of(number: int, document: SearchDocument, digest: bytes, memo: Memo | None,
                        reuse) -> Iterator[tuple[str, bytes]]:
     """A document's head and blocks, less those kept from the previous output as they are."""
     if reuse is None:
         yield from _document_files(number, document)
         return
-    digest = memo.key("search files", pickled, str(number).encode())
+    made_from = memo.key("search files", digest, str(number).encode())
     paths = [f"search/h/{number}.js"] + [f"search/x/{number}-{block}.js"
                                          for block in range(len(document.blocks))]
-    missing = {path for path in paths if not reuse.keep(path, digest)}
+    missing = {path for path in paths if not reuse.keep(path, made_from)}
     for path, data in _document_files(number, document) if missing else ():
         if path in missing:
-            reuse.note(path, digest)
+            reuse.note(path, made_from)
             yield path, data
 
 
@@ -221,14 +232,13 @@ def _record_in_worker(number: int) -> DocumentKeys:
 
 
 @contextlib.contextmanager
-def _found_elsewhere(documents: list[SearchDocument], phrases: _Phrases, memo: Memo | None,
-                     workers: int):
+def _found_elsewhere(documents: list[SearchDocument], digests: list[bytes], phrases: _Phrases,
+                     memo: Memo | None, workers: int):
     """The keys of the documents the memo lacks, found in `workers` forked processes ahead of
     the build's own loop, which takes them in order (and keeps them in the memo)."""
     missing = [] if workers < 2 else [
-        number for number, document in enumerate(documents)
-        if memo is None or memo.folder is None or not memo.has(memo.key(
-            "search", pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL)))]
+        number for number in range(len(documents))
+        if memo is None or not memo.has(memo.key("search", digests[number]))]
     if len(missing) < FORK_AT_LEAST:
         yield _Found([], iter(()))
         return
@@ -236,17 +246,15 @@ def _found_elsewhere(documents: list[SearchDocument], phrases: _Phrases, memo: M
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             results = pool.imap(_record_in_worker, missing, chunksize=8)
-            yield _Found(missing, _kept(results, missing, documents, phrases, memo))
+            yield _Found(missing, _kept(results, missing, documents, digests, phrases, memo))
     finally:
         _shared.clear()
 
 
 def _kept(results: Iterator[DocumentKeys], numbers: list[int], documents: list[SearchDocument],
-          phrases: _Phrases, memo: Memo | None) -> Iterator[DocumentKeys]:
+          digests: list[bytes], phrases: _Phrases, memo: Memo | None) -> Iterator[DocumentKeys]:
     """The workers' records, each kept in the memo as the build takes it."""
     for number, record in zip(numbers, results):
-        if memo is not None and memo.folder is not None:
-            pickled = pickle.dumps(documents[number], protocol=pickle.HIGHEST_PROTOCOL)
-            memo.put(memo.key("search", pickled), (phrases.digest, record))
-            memo.put(memo.key("search text", pickled), document_text(documents[number]))
+        if memo is not None:
+            _remember(memo, digests[number], documents[number], phrases, record)
         yield record

@@ -116,8 +116,8 @@ class Postings:
             numbers = np.searchsorted(document_starts, chosen, side="right") - 1
             frequency = frequencies[chosen].astype(np.float64)
             sevenths = np.ceil(frequency * 7 / (frequency + norm[numbers])).astype(np.int64)
-            yield KeyTable(keys, key_ids[chosen], numbers, sevenths | flags[chosen].astype(np.int64) << 3,
-                           hints[chosen], documents, reports)
+            values = sevenths | flags[chosen].astype(np.int64) << 3
+            yield KeyTable(keys, key_ids[chosen], numbers, values, hints[chosen], documents, reports)
             low = high
         self.__init__()  # the gathered pairs are no longer needed
 
