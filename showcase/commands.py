@@ -18,7 +18,7 @@ from .cache import BuildCache, OutputRecord
 from .config import is_valid_base_url, normalise_base_url
 from .dependencies import PageDigests
 from .errors import ContentError, Problem, Problems, Superseded, UsageError
-from .load import load_site
+from .load import SiteSources, load_site
 from .memo import Memo
 from .model import Site
 from .progress import Progress
@@ -59,10 +59,11 @@ def _prepare(site_dir: Path, *, drafts: bool, base_url: str | None, today: dt.da
             raise UsageError(f"--base-url must start with http:// or https://, not '{base_url}'")
         content = replace(content, config=replace(content.config, base_url=url))
     problems.raise_if_errors()
-    return sources, content, build_site(content), problems
+    # the model holds what is rendered from here on: the source texts are let go
+    return replace(sources, reports=(), honour_lists=()), content, build_site(content), problems
 
 
-def _render(sources, content, site: Site, jobs: int,
+def _render(sources: SiteSources, content, site: Site, jobs: int,
             wanted: list[int] | None = None) -> Iterator[Rendered]:
     """The rendered pages, one at a time; a template's fault becomes the author's error."""
     try:

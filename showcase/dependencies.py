@@ -13,12 +13,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import pickle
 from pathlib import Path
 
 import jinja2
 
 from .cache import digest_files, engine_digest
+from .memo import digestible
 from .model import Page, Site, Term
 
 
@@ -50,7 +50,7 @@ class PageDigests:
         digest = hashlib.blake2b(digest_size=20)
         digest.update(engine_digest().encode())
         digest_files(digest, list(template_dirs))
-        digest.update(pickle.dumps((site.config, assets, sorted(options.items()))))
+        digest.update(digestible((site.config, assets, sorted(options.items()))))
         self.shared = digest.digest()
 
     def of(self, page: Page, reads: frozenset[tuple[str, str]]) -> str:
@@ -102,4 +102,4 @@ class PageDigests:
                 # a value holding no term is the same whatever the page reads of terms
                 self.known[(id(value), deep if self.terms_seen > terms_before else None)] = known
             return known
-        return hashlib.blake2b(pickle.dumps(value), digest_size=20).digest()
+        return hashlib.blake2b(digestible(value), digest_size=20).digest()

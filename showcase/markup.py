@@ -153,12 +153,9 @@ def render_markdown(source: str, resolve: LinkResolver | None = None,
             return rendered
         replies = iter(answers)  # the same calls again: their answers, the problems said once
         rendered, _ = _convert(source, resolve and (lambda *arguments: next(replies)))
-        memo.put(key, (rendered, [(arguments, answer) for (arguments, _), answer
-                                  in zip(calls, answers)]))
-        return rendered
-    rendered, calls = _convert(source, resolve)
-    memo.put(key, (rendered, calls))
-    return rendered
+        return memo.put(key, (rendered, [(arguments, answer) for (arguments, _), answer
+                                         in zip(calls, answers)]))[0]
+    return memo.put(key, _convert(source, resolve))[0]
 
 
 def _convert(source: str, resolve: LinkResolver | None) -> tuple[Rendered, list]:

@@ -33,10 +33,13 @@ def summarise(text: str, limit: int = SUMMARY_LENGTH) -> str:
     return text[:limit].rstrip("\uff0c\u3001\uff1b\uff1a,;: ") + "\u2026\u2026"
 
 
+_NOT_HAN = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
 def count_characters(text: str) -> int:
     """Han characters plus Latin words and numbers: what a reader reads."""
-    han = len(re.findall(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]", text))
-    return han + len(re.findall(r"[A-Za-z0-9]+", text))
+    return len(_NOT_HAN.sub("", text)) + len(_WORD.findall(text))
 
 
 def reading_minutes(text: str) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import pickle
 import posixpath
 from dataclasses import dataclass, replace
 
@@ -13,7 +12,7 @@ from .config import SiteConfig, parse_config
 from .errors import Problems
 from .honours import read_honour_list
 from .load import SiteSources, SourceText
-from .memo import Memo, remembered
+from .memo import Memo, digestible, remembered
 from .model import HonourList, RegionTree, Report
 from .privacy import guard, guard_file_name
 from .regions import REGIONS_FILE, parse_regions
@@ -73,7 +72,7 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
 
 def _digest(*values) -> bytes:
     """What a file is checked against (settings, regions, files), digested once for all."""
-    return hashlib.blake2b(pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL)).digest()
+    return hashlib.blake2b(digestible(values)).digest()
 
 
 def _guard_personal_data(sources: SiteSources, problems: Problems,

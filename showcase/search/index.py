@@ -18,10 +18,9 @@ import contextlib
 import hashlib
 import math
 import multiprocessing
-import pickle
 from collections.abc import Iterator
 
-from ..memo import Memo
+from ..memo import Memo, digestible
 from ..model import Site
 from .documents import SearchDocument, search_documents
 from .encode import encode_number, script
@@ -93,8 +92,7 @@ class _Phrases:
 
 def _digest(document: SearchDocument) -> bytes:
     """What a document's kept keys and files are filed under in the memo."""
-    return hashlib.blake2b(pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL),
-                           digest_size=20).digest()
+    return hashlib.blake2b(digestible(document), digest_size=20).digest()
 
 
 def _record(digest: bytes, document: SearchDocument, phrases: _Phrases,
@@ -112,18 +110,16 @@ def _record(digest: bytes, document: SearchDocument, phrases: _Phrases,
         if earlier is not None and text is not None:
             record = with_phrases(record, text, earlier - phrases.set,
                                   sorted(phrases.set - earlier))
-            memo.put(memo.key("search", digest), (phrases.digest, record))
-            return record
-    record = document_record(document, phrases.finder)
-    _remember(memo, digest, document, phrases, record)
-    return record
+            return memo.put(memo.key("search", digest), (phrases.digest, record))[1]
+    return _remember(memo, digest, document, phrases, document_record(document, phrases.finder))
 
 
 def _remember(memo: Memo, digest: bytes, document: SearchDocument, phrases: _Phrases,
-              record: DocumentKeys) -> None:
-    """Keep a document's keys found anew, and its folded text to mend them by later."""
-    memo.put(memo.key("search", digest), (phrases.digest, record))
+              record: DocumentKeys) -> DocumentKeys:
+    """Keep a document's keys found anew, and its folded text to mend them by later; the kept
+    copy of the keys is the one to use (see Memo.put)."""
     memo.put(memo.key("search text", digest), document_text(document))
+    return memo.put(memo.key("search", digest), (phrases.digest, record))[1]
 
 
 def _document_files(number: int, document: SearchDocument) -> list[tuple[str, bytes]]:
@@ -256,5 +252,5 @@ def _kept(results: Iterator[DocumentKeys], numbers: list[int], documents: list[S
     """The workers' records, each kept in the memo as the build takes it."""
     for number, record in zip(numbers, results):
         if memo is not None:
-            _remember(memo, digests[number], documents[number], phrases, record)
+            record = _remember(memo, digests[number], documents[number], phrases, record)
         yield record

@@ -6,11 +6,10 @@ The phrases are the site's own vocabulary (categories, tags, honours, place name
 without their suffix) and the three- and four-character runs found in many reports of a sample."""
 from __future__ import annotations
 
-import pickle
 import re
 from collections import Counter
 
-from ..memo import Memo
+from ..memo import Memo, digestible
 from ..slugs import SUFFIXES
 from .documents import SearchDocument
 from .normalize import HAN_CLASS, HAN_PAIR, fold
@@ -41,11 +40,10 @@ def phrase_keys(documents: list[SearchDocument], memo: Memo | None = None) -> li
     sample = [document.blocks for document in reports[::step]]
     if memo is None:
         return sorted(vocabulary | set(_frequent_runs(sample)))
-    key = memo.key("phrases", pickle.dumps(sample, protocol=pickle.HIGHEST_PROTOCOL))
+    key = memo.key("phrases", digestible(sample))
     frequent = memo.get(key)
     if frequent is None:
-        frequent = _frequent_runs(sample)
-        memo.put(key, frequent)
+        frequent = memo.put(key, _frequent_runs(sample))
     return sorted(vocabulary | set(frequent))
 
 
