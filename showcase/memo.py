@@ -94,18 +94,25 @@ class Memo:
                         pass
 
 
+def kept(memo: "Memo | None", kind: str, inputs: Any, make: Callable[[], T]) -> T:
+    """`make()`, done once for these inputs (picklable): later builds take the result (never
+    None) from the memo."""
+    if memo is None:
+        return make()
+    key = memo.key(kind, digestible(inputs))
+    value = memo.get(key)
+    return value if value is not None else memo.put(key, make())
+
+
 def remembered(memo: "Memo | None", kind: str, inputs: tuple, problems: Problems,
                make: Callable[[Problems], T]) -> T:
     """`make(problems)`, done once for these inputs (picklable: the file's text, the settings
     it is checked against): later builds take the result from the memo and report again the
     problems it found."""
-    if memo is None:
-        return make(problems)
-    key = memo.key(kind, digestible(inputs))
-    kept = memo.get(key)
-    if kept is None:
+    def made() -> tuple[T, list]:
         found = Problems()
-        kept = memo.put(key, (make(found), found.items))
-    value, reported = kept
+        return make(found), found.items
+
+    value, reported = kept(memo, kind, inputs, made)
     problems.extend(reported)
     return value

@@ -38,7 +38,8 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
     one, are taken from `memo`."""
     today = today or dt.date.today()
     sources, config = _guard_personal_data(sources, problems, memo)
-    regions = parse_regions(sources.regions, problems)
+    regions = remembered(memo, "regions", (sources.regions,), problems,
+                         lambda found: parse_regions(sources.regions, found))
     if REGIONS_FILE in sources.unreadable:
         regions = replace(regions, failed=True)
     elif sources.regions is None and (sources.reports or sources.honour_lists):

@@ -49,15 +49,19 @@ def _shards(tables: Iterator[KeyTable]) -> tuple[list[tuple[str, bytes]], int]:
     """Key shards and postings files; keys are spread over shards by their hash."""
     inline, own = {}, []
     for table in tables:
+        owned = []  # (key, place, postings) of the keys getting a file
         for key, place, count in table:
             if count * 2 > table.documents:
-                own.append((key, [*table.counts(place), table.top(place)], table.dense(place)))
+                owned.append((key, place, table.dense(place)))
                 continue
             entries = table.entries_of(place)
             if len(entries) <= OWN_FILE_BYTES:
                 inline[key] = [entries.decode(), table.hints_of(place).decode()]
             else:
-                own.append((key, [*table.counts(place), table.top(place)], entries.decode()))
+                owned.append((key, place, entries.decode()))
+        tops = table.tops([place for _, place, _ in owned])
+        own += [(key, [*table.counts(place), top], postings)
+                for (key, place, postings), top in zip(owned, tops)]
     size = sum(len(k.encode()) + len(v[0]) + len(v[1]) + 8 for k, v in inline.items())
     count = max(1, math.ceil(size / SHARD_BYTES))
     shards: list[dict] = [{} for _ in range(count)]

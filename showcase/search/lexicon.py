@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from ..memo import Memo, digestible
+from ..memo import Memo, kept
 from ..slugs import SUFFIXES
 from .documents import SearchDocument
 from .normalize import HAN_CLASS, HAN_PAIR, fold
@@ -38,27 +38,28 @@ def phrase_keys(documents: list[SearchDocument], memo: Memo | None = None) -> li
     reports = [d for d in documents if d.kind == "report"]
     step = max(1, len(reports) // SAMPLE_REPORTS)
     sample = [document.blocks for document in reports[::step]]
-    if memo is None:
-        return sorted(vocabulary | set(_frequent_runs(sample)))
-    key = memo.key("phrases", digestible(sample))
-    frequent = memo.get(key)
-    if frequent is None:
-        frequent = memo.put(key, _frequent_runs(sample))
+    frequent = kept(memo, "phrases", sample, lambda: _frequent_runs(sample, memo))
     return sorted(vocabulary | set(frequent))
 
 
-def _frequent_runs(sample: list[list[str]]) -> list[str]:
-    """The runs of three and four characters in a tenth of the sampled reports' bodies."""
+def _frequent_runs(sample: list[list[str]], memo: Memo | None) -> list[str]:
+    """The runs of three and four characters in a tenth of the sampled reports' bodies (each
+    report's runs from `memo` when an earlier build read it: one edited report of the sample
+    is read again, not all of them)."""
     counts: Counter = Counter()
     for blocks in sample:
-        grams = set()
-        for run in _runs("\n".join(blocks)):
-            for size in (3, 4):
-                grams.update(run[i:i + size] for i in range(len(run) - size + 1))
-        counts.update(grams)
+        counts.update(kept(memo, "sampled runs", blocks, lambda blocks=blocks: _grams(blocks)))
     wanted = max(3, MIN_SHARE * len(sample))
     return [g for g, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
             if n >= wanted][:MAX_PHRASES]
+
+
+def _grams(blocks: list[str]) -> set[str]:
+    grams = set()
+    for run in _runs("\n".join(blocks)):
+        for size in (3, 4):
+            grams.update(run[i:i + size] for i in range(len(run) - size + 1))
+    return grams
 
 
 SHORT = (3, 4)

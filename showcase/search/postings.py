@@ -136,31 +136,35 @@ class KeyTable:
         previous = np.empty_like(numbers)
         previous[1:] = numbers[:-1]
         previous[starts] = -1
-        self.entries, self.entry_ends = encoded(numbers - previous - 1, values)
-        self.hint_text, self.hint_ends = encoded(hints)
+        self.entries, entry_ends = encoded(numbers - previous - 1, values)
+        self.hint_text, hint_ends = encoded(hints)
         self.report_counts = np.add.reduceat(numbers < reports, starts) if len(starts) else starts
+        # as Python numbers: read once for every key, where a numpy scalar costs ten times more
+        self.first = self.starts.tolist()
+        self.entry_end, self.hint_end = entry_ends.tolist(), hint_ends.tolist()
 
     def __iter__(self):
         """Each key with its place in the table and its number of documents."""
+        first = self.first
         for place, key_id in enumerate(self.key_order.tolist()):
-            yield self.keys[key_id], place, int(self.starts[place + 1] - self.starts[place])
+            yield self.keys[key_id], place, first[place + 1] - first[place]
 
-    def _span(self, ends: np.ndarray, place: int) -> tuple[int, int]:
-        first, last = self.starts[place], self.starts[place + 1]
-        return (int(ends[first - 1]) if first else 0), int(ends[last - 1])
+    def _span(self, ends: list[int], place: int) -> tuple[int, int]:
+        first, last = self.first[place], self.first[place + 1]
+        return (ends[first - 1] if first else 0), ends[last - 1]
 
     def entries_of(self, place: int) -> bytes:
-        start, end = self._span(self.entry_ends, place)
+        start, end = self._span(self.entry_end, place)
         return self.entries[start:end]
 
     def hints_of(self, place: int) -> bytes:
-        start, end = self._span(self.hint_ends, place)
+        start, end = self._span(self.hint_end, place)
         return self.hint_text[start:end]
 
     def counts(self, place: int) -> list[int]:
         """How many reports and households hold the key."""
         reports = int(self.report_counts[place])
-        return [reports, int(self.starts[place + 1] - self.starts[place]) - reports]
+        return [reports, self.first[place + 1] - self.first[place] - reports]
 
     def dense(self, place: int) -> str:
         """A key in most documents as one value character per document ("A", value 0: not
@@ -170,18 +174,42 @@ class KeyTable:
         out[self.numbers[first:last]] = _ALPHABET[self.values[first:last]]
         return "=" + out.tobytes().decode()
 
-    def top(self, place: int) -> str:
-        """The key's best documents (ties: the lower number), in order, with block hints."""
-        first, last = self.starts[place], self.starts[place + 1]
-        numbers, values = self.numbers[first:last], self.values[first:last]
+    def tops(self, places: list[int]) -> list[str]:
+        """The best documents of each key at `places` (ties: the lower number), in order, each
+        with its block hints: worked out for all of them at once."""
+        if not places:
+            return []
+        starts = self.starts[places]
+        sizes = self.starts[np.asarray(places) + 1] - starts
+        key = np.repeat(np.arange(len(places)), sizes)  # which of `places` each pair is of
+        pairs = np.arange(len(key)) - np.repeat(np.cumsum(sizes) - sizes, sizes) + starts[key]
+        numbers, values = self.numbers[pairs], self.values[pairs]
         scores = _SCORES[(numbers < self.reports).astype(np.int64), values]
-        chosen = np.sort(np.lexsort((numbers, -scores))[:TOP])
-        gaps = np.diff(numbers[chosen], prepend=-1) - 1
-        text, ends = encoded(gaps, values[chosen])
-        hints, hint_ends = encoded(self.hints[first:last][chosen])
-        out, start, hint_start = [], 0, 0
-        for end, hint_end in zip(ends.tolist(), hint_ends.tolist()):
-            out.append(text[start:end].decode() + hints[hint_start:hint_end].decode())
-            start, hint_start = end, hint_end
-        return "".join(out)
+        order = np.lexsort((numbers, -scores, key))
+        rank = np.arange(len(order)) - (np.cumsum(sizes) - sizes)[key[order]]
+        chosen = np.sort(order[rank < TOP])  # each key's chosen, in document order
+        key, numbers, values = key[chosen], numbers[chosen], values[chosen]
+        previous = np.empty_like(numbers)
+        previous[1:] = numbers[:-1]
+        previous[np.flatnonzero(np.diff(key, prepend=-1))] = -1
+        text, text_ends = encoded(numbers - previous - 1, values)
+        hints, hint_ends = encoded(self.hints[pairs][chosen])
+        # each document's entry followed by its hint, then cut where each key's part ends
+        text_lengths = np.diff(text_ends, prepend=0)
+        hint_lengths = np.diff(hint_ends, prepend=0)
+        lengths = text_lengths + hint_lengths
+        pair_starts = np.cumsum(lengths) - lengths
+        out = np.empty(int(lengths.sum()), dtype=np.uint8)
+        out[_spread(pair_starts, text_lengths)] = np.frombuffer(text, dtype=np.uint8)
+        out[_spread(pair_starts + text_lengths, hint_lengths)] = np.frombuffer(hints,
+                                                                               dtype=np.uint8)
+        key_ends = np.cumsum(np.bincount(key, weights=lengths, minlength=len(places)))
+        whole = out.tobytes().decode()
+        cuts = [0, *key_ends.astype(np.int64).tolist()]
+        return [whole[cuts[n]:cuts[n + 1]] for n in range(len(places))]
 
+
+def _spread(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The positions starts[i], starts[i] + 1, ... for lengths[i] places, for every i."""
+    offsets = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return np.repeat(starts, lengths) + offsets
