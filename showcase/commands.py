@@ -48,11 +48,12 @@ def _site_folder(site_dir: Path) -> Path:
 
 
 def _prepare(site_dir: Path, *, drafts: bool, base_url: str | None, today: dt.date | None,
-             memo: Memo | None = None):
+             memo: Memo | None = None, jobs: int = 1):
     """Load, validate and model the site; raises ContentError with every problem found."""
     problems = Problems()
     sources = load_site(_site_folder(site_dir), problems)
-    content = validate(sources, problems, include_drafts=drafts, today=today, memo=memo)
+    content = validate(sources, problems, include_drafts=drafts, today=today, memo=memo,
+                       jobs=jobs)
     if base_url is not None:
         url = normalise_base_url(base_url)
         if url and not is_valid_base_url(url):
@@ -110,7 +111,7 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
     progress.stage("reading and checking the content")
     memo = Memo(site_dir) if use_cache else None
     sources, content, site, problems = _prepare(site_dir, drafts=drafts, base_url=base_url,
-                                                today=today, memo=memo)
+                                                today=today, memo=memo, jobs=jobs)
     audit = OutputAudit(content.config.allowed_numbers(), out_dir.as_posix())
     options = {"drafts": drafts, "base_url": base_url, "today": today or dt.date.today()}
     with StagedOutput(out_dir) as staging:
@@ -152,7 +153,7 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
         written += _search_folder(site, site_dir, out_dir, memo, audit, problems, progress,
                                   superseded)
     if memo is not None:
-        memo.prune()
+        memo.close()
     if cache is not None:
         cache.remember(written, len(content.assets.files), problems.warnings)
     return Outcome(site, written + staging.kept, len(content.assets.files), problems.warnings,

@@ -1,24 +1,32 @@
-"""Work kept between builds in the site's .cache/memo/: a result (a converted Markdown text, a
-document's search keys) stored under a digest of everything it was made from and of the engine
-(cache.engine_digest), so a stored result is only used where making it again would give the
-same. A missing, unreadable or corrupt entry is simply made again; entries no build has used
-for a while are removed (`prune`)."""
+"""Work kept between builds in the site's .cache/memo.sqlite3: a result (a converted Markdown
+text, a document's search keys) stored under a digest of everything it was made from and of the
+engine (cache.engine_digest), so a stored result is only used where making it again would give
+the same. A missing, unreadable or corrupt entry is simply made again (a damaged database is
+removed at the end of the build); entries no build has used for a while are removed (`prune`).
+
+One SQLite database rather than a file per result: a site of 10,000 reports keeps 50,000
+results, and opening, writing and renaming that many small files cost more than the work kept.
+Each process (the build's workers are forked) opens its own connection."""
 from __future__ import annotations
 
 import hashlib
 import os
 import pickle
+import shutil
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
-from .cache import CACHE_FOLDER, engine_digest, write_whole
+from .cache import CACHE_FOLDER, engine_digest
 from .errors import Problems
+from .parallel import in_order
 
 T = TypeVar("T")
 
+DATABASE = "memo.sqlite3"
 PRUNE_EVERY_SECONDS = 24 * 3600
-KEEP_UNUSED_SECONDS = 7 * 24 * 3600
+KEEP_UNUSED_DAYS = 7
 """An entry a build of the site has not used for a week goes (another output folder, or a
 draft preview, may still use what this build did not)."""
 
@@ -30,12 +38,27 @@ def digestible(value: Any) -> bytes:
     return pickle.dumps(value, protocol=0)
 
 
+_inherited: list[sqlite3.Connection] = []
+"""A forked process's copies of its parent's connections: never used, and never closed either
+(closing one could write back the parent's log)."""
+
+
+def _today() -> int:
+    return int(time.time() // 86400)
+
+
 class Memo:
     """The memo of one site (a build with --no-cache has none: None where a memo is asked for)."""
 
     def __init__(self, site_dir: Path):
-        self.folder = site_dir / CACHE_FOLDER / "memo"
+        self.folder = site_dir / CACHE_FOLDER
+        self.path = self.folder / DATABASE
         self.engine = engine_digest().encode()
+        self.misses = 0
+        """Results asked for and not found: how much of this build is made anew."""
+        self.damaged = False
+        self._connection: sqlite3.Connection | None = None
+        self._pid = 0
 
     def key(self, kind: str, *parts: bytes) -> str:
         digest = hashlib.blake2b(self.engine + kind.encode(), digest_size=20)
@@ -44,34 +67,64 @@ class Memo:
             digest.update(part)
         return digest.hexdigest()
 
-    def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / key
+    def _database(self) -> sqlite3.Connection:
+        """This process's connection (a forked worker never uses its parent's)."""
+        if self._connection is None or self._pid != os.getpid():
+            if self._connection is not None:
+                _inherited.append(self._connection)
+            self.folder.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=60, isolation_level=None,
+                                         check_same_thread=False)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=OFF")  # a cache: lost on a crash at worst
+            connection.execute("CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, "
+                               "value BLOB, used INTEGER) WITHOUT ROWID")
+            self._connection, self._pid = connection, os.getpid()
+        return self._connection
+
+    def _query(self, sql: str, arguments: tuple = ()) -> list:
+        try:
+            return self._database().execute(sql, arguments).fetchall()
+        except OSError:  # a site folder that cannot be written to keeps nothing
+            return []
+        except sqlite3.DatabaseError as error:
+            if not isinstance(error, sqlite3.OperationalError) or "malformed" in str(error):
+                self.damaged = True  # not a database, or a damaged one: removed after the build
+            return []
 
     def get(self, key: str) -> Any | None:
-        """The stored result, or None; a result used is marked as such (its time)."""
-        path = self._path(key)
+        """The stored result, or None; a result used is marked as such (its day)."""
+        found = self._query("SELECT value, used FROM memo WHERE key = ?", (key,))
         try:
-            value = pickle.loads(path.read_bytes())
-            os.utime(path)
-            return value
+            value = pickle.loads(found[0][0])
         except Exception:  # missing, half-written or from an older Python: made again
+            self.misses += 1
             return None
+        if found[0][1] != _today():
+            self._query("UPDATE memo SET used = ? WHERE key = ?", (_today(), key))
+        return value
 
     def has(self, key: str) -> bool:
-        return self._path(key).is_file()
+        return bool(self._query("SELECT 1 FROM memo WHERE key = ?", (key,)))
 
     def put(self, key: str, value: T) -> T:
         """Store `value`; returns the stored copy, for the caller to keep instead of `value`
         (pickling left a UTF-8 copy of each of its non-ASCII strings cached inside them, half
         again their memory for as long as they live)."""
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        write_whole(self._path(key), data)
+        self._query("INSERT OR REPLACE INTO memo VALUES (?, ?, ?)", (key, data, _today()))
         return pickle.loads(data)
 
-    def prune(self) -> None:
-        """Remove the entries unused for KEEP_UNUSED_SECONDS (looked for once a day: reading
-        every entry's time is itself work)."""
-        if not self.folder.is_dir():
+    def close(self) -> None:
+        """End of the build: a damaged database is removed (the next build starts a new one);
+        the entries unused for KEEP_UNUSED_DAYS go, looked for once a day."""
+        if self._connection is not None and self._pid == os.getpid():
+            self._connection.close()
+        self._connection = None
+        shutil.rmtree(self.folder / "memo", ignore_errors=True)  # the earlier store: a file per result
+        if self.damaged:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
             return
         stamp = self.folder / ".pruned"
         try:
@@ -83,15 +136,10 @@ class Memo:
             stamp.touch()
         except OSError:
             return
-        oldest = time.time() - KEEP_UNUSED_SECONDS
-        for entry in os.scandir(self.folder):
-            if entry.is_dir():
-                for item in os.scandir(entry.path):
-                    try:
-                        if item.stat().st_mtime < oldest:
-                            os.unlink(item.path)
-                    except OSError:
-                        pass
+        self._query("DELETE FROM memo WHERE used < ?", (_today() - KEEP_UNUSED_DAYS,))
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
 
 def kept(memo: "Memo | None", kind: str, inputs: Any, make: Callable[[], T]) -> T:
@@ -109,10 +157,27 @@ def remembered(memo: "Memo | None", kind: str, inputs: tuple, problems: Problems
     """`make(problems)`, done once for these inputs (picklable: the file's text, the settings
     it is checked against): later builds take the result from the memo and report again the
     problems it found."""
-    def made() -> tuple[T, list]:
-        found = Problems()
-        return make(found), found.items
+    return remembered_each(memo, kind, [inputs], lambda item: item,
+                           lambda _, found: make(found), problems)[0]
 
-    value, reported = kept(memo, kind, inputs, made)
-    problems.extend(reported)
-    return value
+
+def remembered_each(memo: "Memo | None", kind: str, items: list, inputs: Callable[[Any], Any],
+                    make: Callable[[Any, Problems], T], problems: Problems,
+                    workers: int = 1) -> list[T]:
+    """`make(item, problems)` for each item, each done once for its `inputs(item)` (see
+    `remembered`); those the memo lacks are made in `workers` forked processes (parallel.py).
+    The problems are reported in the items' order, as one after the other would."""
+    keys = [memo.key(kind, digestible(inputs(item))) for item in items] if memo else []
+    results = [memo.get(key) for key in keys] if memo else [None] * len(items)
+    missing = [number for number, result in enumerate(results) if result is None]
+
+    def made(number: int) -> tuple[T, list]:  # kept in the memo by the process making it
+        found = Problems()
+        result = make(items[number], found), found.items
+        return memo.put(keys[number], result) if memo else result
+
+    for number, result in zip(missing, in_order(made, missing, workers)):
+        results[number] = result
+    for _, reported in results:
+        problems.extend(reported)
+    return [value for value, _ in results]

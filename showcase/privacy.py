@@ -30,6 +30,7 @@ _CARD = re.compile(_EDGE_BEFORE + r"(?<!\d[ -])(?:\d{13,19}|\d{4}(?:[ -]\d{4}){2
                    + _EDGE_AFTER + r"(?![ -]\d)")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９＋－　（）", "0123456789+- ()")
 """Full-width digits are read as digits: same length, so every position stays where it was."""
+_ANY_FULL_WIDTH = re.compile("[０-９＋－　（）]")
 MASK = "\ue000"
 """Stands for '*' in masked text until rendering, so Markdown does not read 138****5678 as
 emphasis nor YAML as an alias; the renderer turns it into '*' (see `unmask_stars`)."""
@@ -109,7 +110,8 @@ def find_personal_data(text: str, allowed: frozenset[str] = frozenset()) -> list
     such as the office's own published contact number) are not personal data."""
     found: list[Finding] = []
     taken: list[tuple[int, int]] = []
-    text = text.translate(_FULL_WIDTH)
+    if _ANY_FULL_WIDTH.search(text):  # translate() reads every character, even when none is
+        text = text.translate(_FULL_WIDTH)
 
     def add(kind: str, match: re.Match, number: str) -> None:
         if number in allowed or any(s < match.end() and match.start() < e for s, e in taken):
@@ -138,6 +140,13 @@ def guard(source: SourceText, mode: str, allowed: frozenset[str],
           problems: Problems) -> SourceText:
     """Report personal data in one file, and return the file with it masked: published so with
     mode 'mask'; with 'block' the build stops anyway, and no later message can quote it."""
+    return masked(source, personal_data_in(source, mode, allowed, problems))
+
+
+def personal_data_in(source: SourceText, mode: str, allowed: frozenset[str],
+                     problems: Problems) -> list[Finding]:
+    """The personal data in one file, each reported (a warning with mode 'mask', else an
+    error); what a build keeps in its memo, rather than the whole masked text."""
     findings = find_personal_data(source.text, allowed)
     for finding in findings:
         line = _line_at(source.text, finding.start)
@@ -148,6 +157,11 @@ def guard(source: SourceText, mode: str, allowed: frozenset[str],
             problems.error(source.path, line, f"personal data ({finding.kind}) {finding.masked}: "
                                               "remove it, or set 'privacy: mask' in site.yaml to "
                                               "publish it masked")
+    return findings
+
+
+def masked(source: SourceText, findings: list[Finding]) -> SourceText:
+    """The file with each finding masked (the file itself when there is none)."""
     if not findings:
         return source
     text, end = [], 0

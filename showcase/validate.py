@@ -12,9 +12,10 @@ from .config import SiteConfig, parse_config
 from .errors import Problems
 from .honours import read_honour_list
 from .load import SiteSources, SourceText
-from .memo import Memo, digestible, remembered
+from .memo import Memo, digestible, remembered, remembered_each
 from .model import HonourList, RegionTree, Report
-from .privacy import guard, guard_file_name
+from .parallel import FORK_AT_LEAST, in_order
+from .privacy import guard_file_name, masked, personal_data_in
 from .regions import REGIONS_FILE, parse_regions
 from .reports import ReportSource, is_published, read_report, render_report
 from .slugs import slugify
@@ -32,12 +33,12 @@ class Content:
 
 
 def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool = False,
-             today: dt.date | None = None, memo: Memo | None = None) -> Content:
+             today: dt.date | None = None, memo: Memo | None = None, jobs: int = 1) -> Content:
     """Check everything; the returned content is only trustworthy if `problems` has no errors.
     A file checked by an earlier build against the same settings, and Markdown converted by
-    one, are taken from `memo`."""
+    one, are taken from `memo`; the rest is done in `jobs` processes when there is much of it."""
     today = today or dt.date.today()
-    sources, config = _guard_personal_data(sources, problems, memo)
+    sources, config = _guard_personal_data(sources, problems, memo, jobs)
     regions = remembered(memo, "regions", (sources.regions,), problems,
                          lambda found: parse_regions(sources.regions, found))
     if REGIONS_FILE in sources.unreadable:
@@ -47,20 +48,31 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
                                         "household names a region from it")
     assets = plan_assets(sources)
     settings = _digest(config, regions)
-    drafts = [remembered(memo, "report", (s, settings), problems,
-                         lambda found, s=s: read_report(s, config, regions, found))
-              for s in sources.reports]
+    drafts = remembered_each(memo, "report", list(sources.reports), lambda s: (s, settings),
+                             lambda s, found: read_report(s, config, regions, found), problems,
+                             jobs)
     drafts = [r for r in drafts if r]
     published = _settle_slugs([r for r in drafts if is_published(r, include_drafts, today)],
                               problems)
     _refuse_duplicates([(r.fields["slug"], r.source, r.lines.get("slug", 1)) for r in published],
                        problems, "slug", "reports/{}/", "set a different 'slug:' in one of them")
     url_of = {r.source: f"reports/{r.fields['slug']}/" for r in published}
-    reports = [render_report(r, url_of, assets, problems, memo) for r in published]
+
+    def rendered(report: ReportSource) -> tuple[Report, list]:
+        found = Problems()
+        return render_report(report, url_of, assets, found, memo), found.items
+
+    # the Markdown in workers too when this build makes much anew (a first or --no-cache build)
+    much_anew = memo is None or memo.misses >= FORK_AT_LEAST
+    reports = []
+    for report, found in in_order(rendered, published, jobs if much_anew else 1):
+        reports.append(report)
+        problems.extend(found)
     places = _digest(regions, assets)
-    lists = [remembered(memo, "honour list", (s, places), problems,
-                        lambda found, s=s: read_honour_list(s, regions, assets, found, memo))
-             for s in sources.honour_lists]
+    lists = remembered_each(memo, "honour list", list(sources.honour_lists),
+                            lambda s: (s, places),
+                            lambda s, found: read_honour_list(s, regions, assets, found, memo),
+                            problems, jobs)
     honour_lists = [hl for hl in lists if hl is not None]
     _refuse_duplicates([(hl.slug, hl.source, 1) for hl in honour_lists], problems,
                        "honour list address", "honours/{}/", "rename one of the two files")
@@ -76,25 +88,29 @@ def _digest(*values) -> bytes:
     return hashlib.blake2b(digestible(values)).digest()
 
 
-def _guard_personal_data(sources: SiteSources, problems: Problems,
-                         memo: Memo | None) -> tuple[SiteSources, SiteConfig]:
+def _guard_personal_data(sources: SiteSources, problems: Problems, memo: Memo | None,
+                         jobs: int) -> tuple[SiteSources, SiteConfig]:
     """Look for personal data in every text and file name before anything is parsed, so that
     with privacy: mask nothing downstream ever sees the real number."""
     settings = parse_config(sources.config, Problems(), "site.yaml" in sources.unreadable)
     mode, allowed = settings.privacy, settings.allowed_numbers()
 
-    def guarded(source: SourceText | None) -> SourceText | None:
-        return None if source is None else remembered(
-            memo, "guard", (source, mode, sorted(allowed)), problems,
-            lambda found: guard(source, mode, allowed, found))
+    def guarded(texts: list[SourceText]) -> list[SourceText]:
+        findings = remembered_each(
+            memo, "personal data", texts, lambda s: (s, mode, sorted(allowed)),
+            lambda s, found: personal_data_in(s, mode, allowed, found), problems, jobs)
+        return list(map(masked, texts, findings))
 
     for name in [s.path for s in (*sources.reports, *sources.honour_lists)] + \
             [f"content/{f.name}" for f in sources.content_files]:
         guard_file_name(name, allowed, problems)
+    def one(source: SourceText | None) -> SourceText | None:
+        return None if source is None else guarded([source])[0]
+
     sources = replace(
-        sources, config=guarded(sources.config), regions=guarded(sources.regions),
-        reports=tuple(map(guarded, sources.reports)),
-        honour_lists=tuple(map(guarded, sources.honour_lists)))
+        sources, config=one(sources.config), regions=one(sources.regions),
+        reports=tuple(guarded(list(sources.reports))),
+        honour_lists=tuple(guarded(list(sources.honour_lists))))
     return sources, parse_config(sources.config, problems, "site.yaml" in sources.unreadable)
 
 

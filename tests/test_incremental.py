@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
+import sqlite3
 
 import pytest
 
@@ -158,11 +159,12 @@ def test_results_kept_by_another_engine_are_never_used(site, out_dir_pair, monke
     out, tmp_path = out_dir_pair
     build(site, out)
     poisoned = 0
-    for path in (site / ".cache" / "memo").rglob("*"):
-        if path.is_file() and not path.name.startswith("."):  # not the pruning stamp
-            value = pickle.loads(path.read_bytes())
+    with sqlite3.connect(site / ".cache" / memo.DATABASE) as database:
+        for key, data in database.execute("SELECT key, value FROM memo").fetchall():
+            value = pickle.loads(data)
             if isinstance(value, tuple) and isinstance(value[0], Rendered):
-                path.write_bytes(pickle.dumps((Rendered("<p>毒</p>", (), "毒"), value[1])))
+                poison = pickle.dumps((Rendered("<p>毒</p>", (), "毒"), value[1]))
+                database.execute("UPDATE memo SET value = ? WHERE key = ?", (poison, key))
                 poisoned += 1
     assert poisoned
     shutil.rmtree(site / ".cache" / "output")
@@ -195,6 +197,10 @@ def test_a_damaged_cache_means_the_full_work_and_the_same_output(site, out_dir_p
     build(site, out)
     assert "补记一句" in search_text(out)
     assert_as_fresh(site, out, tmp_path)
+    edit(site / XUPU, "补记一句。", "补记两句。")
+    build(site, out)  # a damaged memo was removed: this build keeps its work in a new one
+    with sqlite3.connect(cache / memo.DATABASE) as database:
+        assert database.execute("SELECT count(*) FROM memo").fetchone()[0] > 0
 
 
 def test_a_touched_output_page_is_made_again(site, out_dir_pair):

@@ -17,11 +17,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import math
-import multiprocessing
 from collections.abc import Iterator
 
 from ..memo import Memo, digestible
 from ..model import Site
+from ..parallel import in_order
 from .documents import SearchDocument, search_documents
 from .encode import encode_number, script
 from .keys import DocumentKeys, document_record, document_text, with_phrases
@@ -30,8 +30,6 @@ from .normalize import fold_map, fold_table
 from .postings import KeyTable, Postings
 
 SHARD_BYTES = 2048
-FORK_AT_LEAST = 200
-"""Fewer documents whose keys are to be found than this are read in the build's own process."""
 OWN_FILE_BYTES = 512
 """Postings longer than this get a file of their own (without block hints), so a rare key
 never waits on a common one."""
@@ -183,7 +181,13 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None,
     phrases = _Phrases(phrase_keys(documents, memo), memo)
     postings = Postings()
     digests = [_digest(d) if memo is not None else b"" for d in documents]
-    with _found_elsewhere(documents, digests, phrases, memo, workers) as found:
+    missing = [] if workers < 2 else [  # their keys found in workers, ahead of this loop
+        number for number in range(len(documents))
+        if memo is None or not memo.has(memo.key("search", digests[number]))]
+    records = in_order(lambda number: document_record(documents[number], phrases.finder),
+                       missing, workers)
+    with contextlib.closing(records):
+        found = _Found(missing, _kept(records, missing, documents, digests, phrases, memo))
         for number, (document, digest) in enumerate(zip(documents, digests)):
             record = found.get(number) or _record(digest, document, phrases, memo)
             postings.add(record, document.kind == "report")
@@ -214,41 +218,14 @@ def _document_files_of(number: int, document: SearchDocument, digest: bytes, mem
 
 
 class _Found:
-    """Records found in worker processes, taken in document order as the build reaches them."""
+    """Records found ahead (in worker processes), taken in document order as the build
+    reaches them."""
 
     def __init__(self, numbers: list[int], results: Iterator[DocumentKeys]):
         self.numbers, self.results = set(numbers), results
 
     def get(self, number: int) -> DocumentKeys | None:
         return next(self.results) if number in self.numbers else None
-
-
-_shared: dict = {}
-"""What the record workers read (set before they are forked; never changed after)."""
-
-
-def _record_in_worker(number: int) -> DocumentKeys:
-    return document_record(_shared["documents"][number], _shared["finder"])
-
-
-@contextlib.contextmanager
-def _found_elsewhere(documents: list[SearchDocument], digests: list[bytes], phrases: _Phrases,
-                     memo: Memo | None, workers: int):
-    """The keys of the documents the memo lacks, found in `workers` forked processes ahead of
-    the build's own loop, which takes them in order (and keeps them in the memo)."""
-    missing = [] if workers < 2 else [
-        number for number in range(len(documents))
-        if memo is None or not memo.has(memo.key("search", digests[number]))]
-    if len(missing) < FORK_AT_LEAST:
-        yield _Found([], iter(()))
-        return
-    _shared.update(documents=documents, finder=phrases.finder)
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            results = pool.imap(_record_in_worker, missing, chunksize=8)
-            yield _Found(missing, _kept(results, missing, documents, digests, phrases, memo))
-    finally:
-        _shared.clear()
 
 
 def _kept(results: Iterator[DocumentKeys], numbers: list[int], documents: list[SearchDocument],
