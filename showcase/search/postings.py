@@ -34,6 +34,9 @@ def _score(value: int, report: bool) -> float:
 
 _SCORES = np.array([[_score(value, report) for value in range(64)] for report in (False, True)])
 """Scores by [is a report][value]."""
+_RANKS = np.unique(-_SCORES, return_inverse=True)[1].reshape(_SCORES.shape)
+"""Each score's place among the distinct scores, the best first."""
+_RANK_COUNT = int(_RANKS.max()) + 1
 
 
 def encoded(numbers: np.ndarray, tails: np.ndarray | None = None) -> tuple[bytes, np.ndarray]:
@@ -184,10 +187,19 @@ class KeyTable:
         key = np.repeat(np.arange(len(places)), sizes)  # which of `places` each pair is of
         pairs = np.arange(len(key)) - np.repeat(np.cumsum(sizes) - sizes, sizes) + starts[key]
         numbers, values = self.numbers[pairs], self.values[pairs]
-        scores = _SCORES[(numbers < self.reports).astype(np.int64), values]
-        order = np.lexsort((numbers, -scores, key))
-        rank = np.arange(len(order)) - (np.cumsum(sizes) - sizes)[key[order]]
-        chosen = np.sort(order[rank < TOP])  # each key's chosen, in document order
+        # no sort: pairs are in document order within each key, and scores have few values.
+        # A key's chosen are those above the score its TOP-th best has, then the first of
+        # those with that score until TOP are chosen.
+        ranks = _RANKS[(numbers < self.reports).astype(np.int64), values]
+        by_rank = np.bincount(key * _RANK_COUNT + ranks, minlength=len(places) * _RANK_COUNT)
+        at_most = np.cumsum(by_rank.reshape(len(places), _RANK_COUNT), axis=1)
+        cut = (at_most < TOP).sum(axis=1)  # the rank of the TOP-th best (_RANK_COUNT: none)
+        above = np.where(cut > 0, at_most[np.arange(len(places)), np.maximum(cut - 1, 0)], 0)
+        at_cut = ranks == cut[key]
+        running = np.cumsum(at_cut)  # at the cut so far, counted from the key's first pair
+        at_cut_in = np.bincount(key[at_cut], minlength=len(places))
+        running -= np.repeat(running[np.cumsum(sizes) - 1] - at_cut_in, sizes)
+        chosen = np.flatnonzero((ranks < cut[key]) | (at_cut & (running <= TOP - above[key])))
         key, numbers, values = key[chosen], numbers[chosen], values[chosen]
         previous = np.empty_like(numbers)
         previous[1:] = numbers[:-1]
