@@ -78,19 +78,45 @@ class Memo:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=OFF")  # a cache: lost on a crash at worst
             connection.execute("CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, "
-                               "value BLOB, used INTEGER) WITHOUT ROWID")
+                               "value BLOB, used INTEGER)")
+            connection.execute("CREATE TABLE IF NOT EXISTS vocabulary "
+                               "(number INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL)")
             self._connection, self._pid = connection, os.getpid()
         return self._connection
 
-    def _query(self, sql: str, arguments: tuple = ()) -> list:
+    def _run(self, work: Callable[[sqlite3.Connection], T], failed: T) -> T:
         try:
-            return self._database().execute(sql, arguments).fetchall()
+            return work(self._database())
         except OSError:  # a site folder that cannot be written to keeps nothing
-            return []
+            return failed
         except sqlite3.DatabaseError as error:
             if not isinstance(error, sqlite3.OperationalError) or "malformed" in str(error):
                 self.damaged = True  # not a database, or a damaged one: removed after the build
-            return []
+            return failed
+
+    def _query(self, sql: str, arguments: tuple = ()) -> list:
+        return self._run(lambda database: database.execute(sql, arguments).fetchall(), [])
+
+    def numbers(self) -> dict[str, int]:
+        """The number of every key numbered by earlier builds (see search/vocabulary.py)."""
+        return dict(self._query("SELECT key, number FROM vocabulary"))
+
+    def number(self, keys: list[str]) -> dict[str, int] | None:
+        """Numbers for keys new to the vocabulary (the database gives them, so that builds
+        running at once agree); None when they could not be kept."""
+        def work(database: sqlite3.Connection) -> dict[str, int]:
+            with database:  # one transaction
+                database.execute("BEGIN")
+                database.executemany("INSERT OR IGNORE INTO vocabulary (key) VALUES (?)",
+                                     [(key,) for key in keys])
+            numbered = {}
+            for start in range(0, len(keys), 500):
+                part = keys[start:start + 500]
+                numbered.update(database.execute(
+                    f"SELECT key, number FROM vocabulary WHERE key IN ({','.join('?' * len(part))})",
+                    part).fetchall())
+            return numbered if len(numbered) == len(set(keys)) else None
+        return self._run(work, None)
 
     def get(self, key: str) -> Any | None:
         """The stored result, or None; a result used is marked as such (its day)."""

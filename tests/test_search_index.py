@@ -15,6 +15,7 @@ from showcase.search.documents import search_documents
 from showcase.search.keys import DocumentKeys, document_record, document_text, with_phrases
 from showcase.search.lexicon import PhraseFinder, phrase_keys
 from showcase.search.postings import Postings, encoded
+from showcase.search.vocabulary import Vocabulary
 
 
 def test_numbers_round_trip_and_are_never_written_with_digits():
@@ -34,13 +35,14 @@ def test_numbers_written_many_at_once_read_as_written_one_by_one():
 
 def _table(holders: dict[int, int], documents: int):
     """Postings of one key "家" held by the documents in `holders` (number: fields flags)."""
-    postings = Postings()
+    postings, vocabulary = Postings(), Vocabulary(None)
     for number in range(documents):
         keys = ["家"] if number in holders else ["户"]
         record = DocumentKeys.of(length=10, keys=keys, frequencies=[0],
                                  flags=[holders.get(number, 1)], hints=[0])
-        postings.add(record, report=True)
-    return next(postings.tables())
+        postings.add(vocabulary.numbered(record), report=True)
+    return next(table for table in postings.tables(vocabulary.keys)
+                if any(key == "家" for key, _, _ in table))
 
 
 def test_a_key_in_most_documents_is_one_value_character_per_document():

@@ -28,6 +28,7 @@ from .keys import DocumentKeys, document_record, document_text, with_phrases
 from .lexicon import PhraseFinder, phrase_keys
 from .normalize import fold_map, fold_table
 from .postings import KeyTable, Postings
+from .vocabulary import NumberedKeys, Vocabulary
 
 SHARD_BYTES = 2048
 OWN_FILE_BYTES = 512
@@ -97,31 +98,41 @@ def _digest(document: SearchDocument) -> bytes:
     return hashlib.blake2b(digestible(document), digest_size=20).digest()
 
 
-def _record(digest: bytes, document: SearchDocument, phrases: _Phrases,
-            memo: Memo | None) -> DocumentKeys:
-    """The document's keys: kept from an earlier build when it read the same, else found."""
-    if memo is None:
-        return document_record(document, phrases.finder)
-    kept = memo.get(memo.key("search", digest))
-    if kept is not None:
-        listed, record = kept
-        if listed == phrases.digest:
-            return record
-        earlier = phrases.list_of(listed)
-        text = memo.get(memo.key("search text", digest))
-        if earlier is not None and text is not None:
-            record = with_phrases(record, text, earlier - phrases.set,
-                                  sorted(phrases.set - earlier))
-            return memo.put(memo.key("search", digest), (phrases.digest, record))[1]
-    return _remember(memo, digest, document, phrases, document_record(document, phrases.finder))
+class _Records:
+    """The documents' records in one build: kept ones from the memo (mended when the phrase
+    list changed since), found ones numbered (vocabulary.py) and kept."""
 
+    def __init__(self, memo: Memo | None, phrases: _Phrases):
+        self.memo, self.phrases, self.vocabulary = memo, phrases, Vocabulary(memo)
 
-def _remember(memo: Memo, digest: bytes, document: SearchDocument, phrases: _Phrases,
-              record: DocumentKeys) -> DocumentKeys:
-    """Keep a document's keys found anew, and its folded text to mend them by later; the kept
-    copy of the keys is the one to use (see Memo.put)."""
-    memo.put(memo.key("search text", digest), document_text(document))
-    return memo.put(memo.key("search", digest), (phrases.digest, record))[1]
+    def of(self, digest: bytes, document: SearchDocument) -> NumberedKeys:
+        """The document's record: kept from an earlier build when it read the same, else
+        found."""
+        memo, phrases = self.memo, self.phrases
+        kept = memo.get(memo.key("search", digest)) if memo is not None else None
+        if kept is not None:
+            listed, record = kept
+            if listed == phrases.digest:
+                return record
+            earlier = phrases.list_of(listed)
+            text = memo.get(memo.key("search text", digest))
+            if earlier is not None and text is not None:
+                mended = self.vocabulary.numbered(with_phrases(
+                    self.vocabulary.named(record), text, earlier - phrases.set,
+                    sorted(phrases.set - earlier)))
+                if self.vocabulary.kept:
+                    memo.put(memo.key("search", digest), (phrases.digest, mended))
+                return mended
+        return self.found(digest, document, document_record(document, phrases.finder))
+
+    def found(self, digest: bytes, document: SearchDocument,
+              record: DocumentKeys) -> NumberedKeys:
+        """A record found anew, numbered, and kept with the folded text to mend it by later."""
+        numbered = self.vocabulary.numbered(record)
+        if self.memo is not None and self.vocabulary.kept:
+            self.memo.put(self.memo.key("search text", digest), document_text(document))
+            self.memo.put(self.memo.key("search", digest), (self.phrases.digest, numbered))
+        return numbered
 
 
 def _document_files(number: int, document: SearchDocument) -> list[tuple[str, bytes]]:
@@ -178,21 +189,22 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None,
     told to `reuse.note`). With `workers` > 1, the keys of documents the memo lacks are found
     in that many forked processes."""
     documents = search_documents(site)
-    phrases = _Phrases(phrase_keys(documents, memo), memo)
+    kept = _Records(memo, _Phrases(phrase_keys(documents, memo), memo))
     postings = Postings()
     digests = [_digest(d) if memo is not None else b"" for d in documents]
     missing = [] if workers < 2 else [  # their keys found in workers, ahead of this loop
         number for number in range(len(documents))
         if memo is None or not memo.has(memo.key("search", digests[number]))]
-    records = in_order(lambda number: document_record(documents[number], phrases.finder),
+    records = in_order(lambda number: document_record(documents[number], kept.phrases.finder),
                        missing, workers)
     with contextlib.closing(records):
-        found = _Found(missing, _kept(records, missing, documents, digests, phrases, memo))
+        found = _Found(missing, (kept.found(digests[n], documents[n], record)
+                                 for n, record in zip(missing, records)))
         for number, (document, digest) in enumerate(zip(documents, digests)):
-            record = found.get(number) or _record(digest, document, phrases, memo)
+            record = found.get(number) or kept.of(digest, document)
             postings.add(record, document.kind == "report")
             yield from _document_files_of(number, document, digest, memo, reuse)
-    shard_files, shard_count = _shards(postings.tables())
+    shard_files, shard_count = _shards(postings.tables(kept.vocabulary.keys))
     fold_files, fold_pages = _fold_pages()
     yield from shard_files + fold_files
     yield "search/m.js", script("m", {
@@ -221,17 +233,8 @@ class _Found:
     """Records found ahead (in worker processes), taken in document order as the build
     reaches them."""
 
-    def __init__(self, numbers: list[int], results: Iterator[DocumentKeys]):
+    def __init__(self, numbers: list[int], results: Iterator[NumberedKeys]):
         self.numbers, self.results = set(numbers), results
 
-    def get(self, number: int) -> DocumentKeys | None:
+    def get(self, number: int) -> NumberedKeys | None:
         return next(self.results) if number in self.numbers else None
-
-
-def _kept(results: Iterator[DocumentKeys], numbers: list[int], documents: list[SearchDocument],
-          digests: list[bytes], phrases: _Phrases, memo: Memo | None) -> Iterator[DocumentKeys]:
-    """The workers' records, each kept in the memo as the build takes it."""
-    for number, record in zip(numbers, results):
-        if memo is not None:
-            record = _remember(memo, digests[number], documents[number], phrases, record)
-        yield record

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 import numpy as np
 
 from .encode import ALPHABET
-from .keys import FLAG_META, FLAG_PLACE, FLAG_TITLE, DocumentKeys
+from .keys import FLAG_META, FLAG_PLACE, FLAG_TITLE
+from .vocabulary import NumberedKeys
 
 K1, B = 1.2, 0.75
 TITLE_BONUS, PLACE_BONUS, HOUSEHOLD_PLACE_BONUS, META_BONUS = 3, 1.5, 1, 0.5
@@ -68,35 +69,28 @@ arrays stay small (tens of megabytes) whatever the site's size."""
 
 
 class Postings:
-    """Every key's postings, gathered compactly from the documents' records in document order
-    (reports first), then assembled a range of keys at a time by `tables`."""
+    """Every key's postings, gathered compactly from the documents' numbered records in
+    document order (reports first), then assembled a range of keys at a time by `tables`."""
 
     def __init__(self):
-        self.ids: dict[str, int] = {}
         self.key_ids, self.frequencies = array("i"), array("H")
         self.flags, self.hints = array("B"), array("H")
         self.sizes: list[int] = []
         self.lengths: list[int] = []
         self.report_flags: list[bool] = []
 
-    def add(self, record: DocumentKeys, report: bool) -> None:
-        ids = self.ids
-        numbers = list(map(ids.get, record.keys))
-        if None in numbers:  # keys no document before held
-            for key in sorted({key for key, n in zip(record.keys, numbers) if n is None}):
-                ids[key] = len(ids)
-            numbers = list(map(ids.__getitem__, record.keys))
-        self.key_ids.extend(numbers)
+    def add(self, record: NumberedKeys, report: bool) -> None:
+        self.key_ids.frombytes(record.numbers)
         self.frequencies.frombytes(record.frequencies)
         self.flags.frombytes(record.flags)
         self.hints.frombytes(record.hints)
-        self.sizes.append(len(record.keys))
+        self.sizes.append(len(record.numbers) // 4)
         self.lengths.append(record.length)
         self.report_flags.append(report)
 
-    def tables(self) -> Iterator["KeyTable"]:
-        """The postings of every key, encoded, a range of keys at a time; the gathered pairs
-        are let go at the end."""
+    def tables(self, keys: list[str | None]) -> Iterator["KeyTable"]:
+        """The postings of every key (`keys`: each key by its number), encoded, a range of
+        keys at a time; the gathered pairs are let go at the end."""
         documents, reports = len(self.lengths), sum(self.report_flags)
         average = {kind: max(1.0, sum(n for n, r in zip(self.lengths, self.report_flags)
                                       if r == kind) / max(1, self.report_flags.count(kind)))
@@ -108,12 +102,14 @@ class Postings:
         frequencies = np.frombuffer(self.frequencies, dtype=np.uint16)
         flags = np.frombuffer(self.flags, dtype=np.uint8)
         hints = np.frombuffer(self.hints, dtype=np.uint16)
-        keys = list(self.ids)
         bounds = np.cumsum(np.bincount(key_ids, minlength=len(keys)))
         low = 0
         while low < len(keys):
-            high = max(low + 1, int(np.searchsorted(bounds, bounds[low - 1] + PART if low else PART,
-                                                    side="right")))
+            before = int(bounds[low - 1]) if low else 0
+            high = max(low + 1, int(np.searchsorted(bounds, before + PART, side="right")))
+            if bounds[high - 1] == before:  # numbers of keys no document holds now
+                low = high
+                continue
             chosen = np.flatnonzero((key_ids >= low) & (key_ids < high))
             chosen = chosen[np.argsort(key_ids[chosen], kind="stable")]  # documents stay in order
             numbers = np.searchsorted(document_starts, chosen, side="right") - 1
