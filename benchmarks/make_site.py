@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+from showcase.slugs import slugify  # noqa: E402  (a household's address, as the build makes it)
 MARKER = ".generated-sample-site"
 """Marks a folder this script made, so that --out never deletes anything else."""
 
@@ -325,12 +327,13 @@ class Writer:
                f"  awarded_by: {county[-1]}“平安家庭”创建活动领导小组",
                f"  date: {year}-12-{self.rng.randint(10, 28)}",
                f"  document: {short}平安办〔{year}〕{self.rng.randint(1, 40)}号", "households:"]
-        names: set[str] = set()
-        while len(names) < size:
+        names: set[str] = set()  # and their addresses: 小燕 and 晓燕 would share one
+        while len(names) < size * 2:
             head = self.person()
-            if head in names:
+            address = slugify(head + "家庭")
+            if head in names or address in names:
                 continue
-            names.add(head)
+            names.update((head, address))
             town, village = self.rng.choice(self.towns[county[-1]])
             tags = self.rng.sample(HOUSEHOLD_TAGS, self.rng.randint(1, 3))
             out += [f"  - name: {head}家庭", f"    head: {head}",
