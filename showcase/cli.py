@@ -47,8 +47,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="build everything anew, without the site's .cache/ (the output is "
                             "the same either way)")
     build.add_argument("--jobs", type=_positive, default=_cores(), metavar="N",
-                       help="work in N processes: the search index beside the pages, which "
-                            "take the rest (default: the cores available, here %(default)s)")
+                       help="work in N processes: new files checked and converted in N, then "
+                            "the search index beside the pages, which take the rest (default: "
+                            "the cores available, here %(default)s)")
     check = sub.add_parser("check", help="check the site and write nothing",
                            description="Check content, links and templates; write nothing.")
     check.add_argument("--site", type=Path, default=REPOSITORY, metavar="DIR",
