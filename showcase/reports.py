@@ -22,7 +22,7 @@ from .memo import Memo
 from .model import Report, RegionTree
 from .regions import check_region
 from .slugs import file_slug, is_safe_slug
-from .text import reading_minutes, summarise
+from .text import summarise
 from .yamlfile import parse_yaml
 
 REPORT_KEYS = ("title", "unit", "author", "date", "region", "category", "tags", "summary",
@@ -147,7 +147,7 @@ def render_report(report: ReportSource, url_of_report: dict[str, str], assets: A
         cover = found or ""
     return Report(
         source=report.source, body_html=body_html, text=rendered.text, toc=rendered.toc,
-        reading_minutes=reading_minutes(rendered.text), cover=cover,
+        reading_minutes=rendered.reading_minutes, cover=cover,
         summary=fields["summary"] or summarise(first_paragraph_text(rendered.html)),
         **{k: v for k, v in fields.items() if k not in ("cover", "summary")},
     )

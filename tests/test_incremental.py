@@ -163,7 +163,7 @@ def test_results_kept_by_another_engine_are_never_used(site, out_dir_pair, monke
         for key, data in database.execute("SELECT key, value FROM memo").fetchall():
             value = pickle.loads(data)
             if isinstance(value, tuple) and isinstance(value[0], Rendered):
-                poison = pickle.dumps((Rendered("<p>毒</p>", (), "毒"), value[1]))
+                poison = pickle.dumps((Rendered("<p>毒</p>", (), "毒", 1), value[1]))
                 database.execute("UPDATE memo SET value = ? WHERE key = ?", (poison, key))
                 poisoned += 1
     assert poisoned
