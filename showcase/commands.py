@@ -113,7 +113,9 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
     sources, content, site, problems = _prepare(site_dir, drafts=drafts, base_url=base_url,
                                                 today=today, memo=memo, jobs=jobs)
     audit = OutputAudit(content.config.allowed_numbers(), out_dir.as_posix())
-    options = {"drafts": drafts, "base_url": base_url, "today": today or dt.date.today()}
+    # not the date: which reports it publishes reaches the pages through the model, and the
+    # first build of each day would otherwise render every page again
+    options = {"drafts": drafts, "base_url": base_url}
     with StagedOutput(out_dir) as staging:
         progress.stage("pages", len(site.pages))
         if use_cache:

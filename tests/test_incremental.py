@@ -4,6 +4,7 @@ byte for byte what a --no-cache build into an empty folder gives, and it renders
 pages the change shows on."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import pickle
 import shutil
@@ -12,7 +13,7 @@ import sqlite3
 import pytest
 
 from conftest import REPO, SITES, snapshot
-from showcase import commands, dependencies, memo, parallel, validate
+from showcase import commands, dependencies, memo, parallel, render, validate
 from showcase.markup import Rendered
 
 
@@ -110,6 +111,25 @@ def test_an_added_report_joins_the_lists_and_its_neighbours_links(site, out_dir_
     assert len(neighbours) >= 2  # its own page and the previous newest report's newer link
     assert "家长课堂" in search_text(out)
     assert_as_fresh(site, out, tmp_path)
+
+
+def test_a_report_dated_ahead_is_published_on_its_day_and_other_days_render_nothing(
+        site, out_dir_pair, monkeypatch):
+    out, tmp_path = out_dir_pair
+    ahead = NEWER.replace("2024-03-01", "2030-01-02")
+    (site / "content/reports/xingfu-ketang.md").write_text(ahead, "utf-8")
+    build(site, out, today=dt.date(2030, 1, 1))
+    assert "幸福社区开设周末家长课堂" not in page(out, "index.html")
+    rendered = []
+    render_page = render.render_page
+    monkeypatch.setattr(render, "render_page", lambda *a: rendered.append(a[1]) or render_page(*a))
+    build(site, out, today=dt.date(2029, 12, 31))
+    assert rendered == []  # another day, the same reports: no page rendered again
+    build(site, out, today=dt.date(2030, 1, 2))
+    assert "幸福社区开设周末家长课堂" in page(out, "index.html")
+    fresh = tmp_path / "fresh"
+    commands.build(site, fresh, jobs=1, today=dt.date(2030, 1, 2))
+    assert snapshot(out) == snapshot(fresh)
 
 
 def test_a_renamed_report_moves_and_a_deleted_one_is_gone_everywhere(site, out_dir_pair):
