@@ -19,7 +19,7 @@ from .config import is_valid_base_url, normalise_base_url
 from .dependencies import PageDigests
 from .errors import ContentError, Problem, Problems, Superseded, UsageError
 from .load import SiteSources, load_site
-from .memo import Memo
+from .memo import Held, Memo
 from .model import Site
 from .progress import Progress
 from .render import Rendered, render_site
@@ -89,7 +89,7 @@ def _template_name(filename: str | None, root: Path) -> str:
 def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str | None = None,
           jobs: int = 1, today: dt.date | None = None, progress: Progress | None = None,
           use_cache: bool = False, pages_first: Callable[[], None] | None = None,
-          superseded: Callable[[], bool] = lambda: False) -> Outcome:
+          superseded: Callable[[], bool] = lambda: False, held: Held | None = None) -> Outcome:
     """Build the site into `out_dir`, each file written away as it is made and audited for
     personal data; on any error the previous output stays as it was. With `use_cache`, a build
     that would make exactly what the last one made (see cache.py) does nothing, and work whose
@@ -97,7 +97,8 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
 
     With `pages_first` (the preview), the pages go live first, beside the previous search
     index, `pages_first()` is called, and then the search index is made and swapped in, unless
-    `superseded()` says a newer build is wanted first (Superseded is raised)."""
+    `superseded()` says a newer build is wanted first (Superseded is raised). With `held`,
+    the memo's results are kept in memory for the next build (memo.Held)."""
     progress = progress or Progress(io.StringIO())
     check_output_folder(out_dir, site_dir)
     cache = None
@@ -109,7 +110,7 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
             return Outcome(None, previous.pages, previous.files, previous.warnings,
                            previous.pages + previous.files)
     progress.stage("reading and checking the content")
-    memo = Memo(site_dir) if use_cache else None
+    memo = Memo(site_dir, held) if use_cache else None
     sources, content, site, problems = _prepare(site_dir, drafts=drafts, base_url=base_url,
                                                 today=today, memo=memo, jobs=jobs)
     audit = OutputAudit(content.config.allowed_numbers(), out_dir.as_posix())

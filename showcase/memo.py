@@ -47,16 +47,45 @@ def _today() -> int:
     return int(time.time() // 86400)
 
 
-class Memo:
-    """The memo of one site (a build with --no-cache has none: None where a memo is asked for)."""
+class Held:
+    """Results the preview server keeps in memory from one build to the next (those the last
+    build used): found again without reading or unpickling them. They are shared between
+    builds, so nothing may change one in place; the model is made of frozen objects."""
 
-    def __init__(self, site_dir: Path):
+    def __init__(self):
+        self.last: dict[str, Any] = {}
+        self.now: dict[str, Any] = {}
+
+    def get(self, key: str) -> Any | None:
+        value = self.now.get(key)
+        if value is None:
+            value = self.last.get(key)
+            if value is not None:
+                self.now[key] = value
+        return value
+
+    def put(self, key: str, value: Any) -> None:
+        self.now[key] = value
+
+    def turn(self) -> None:
+        """After a build: what it did not use goes."""
+        self.last, self.now = self.now, {}
+
+
+class Memo:
+    """The memo of one site (a build with --no-cache has none: None where a memo is asked for),
+    and with `held`, the preview's results in memory."""
+
+    def __init__(self, site_dir: Path, held: Held | None = None):
+        self.held = held
         self.folder = site_dir / CACHE_FOLDER
         self.path = self.folder / DATABASE
         self.engine = engine_digest().encode()
         self.misses = 0
         """Results asked for and not found: how much of this build is made anew."""
         self.damaged = False
+        self.held_pid = os.getpid()
+        """A forked worker's copy of `held` is not the preview's: it neither reads nor adds."""
         self._connection: sqlite3.Connection | None = None
         self._pid = 0
 
@@ -120,6 +149,10 @@ class Memo:
 
     def get(self, key: str) -> Any | None:
         """The stored result, or None; a result used is marked as such (its day)."""
+        if self.held is not None and os.getpid() == self.held_pid:
+            value = self.held.get(key)
+            if value is not None:
+                return value
         found = self._query("SELECT value, used FROM memo WHERE key = ?", (key,))
         try:
             value = pickle.loads(found[0][0])
@@ -128,7 +161,12 @@ class Memo:
             return None
         if found[0][1] != _today():
             self._query("UPDATE memo SET used = ? WHERE key = ?", (_today(), key))
+        self._hold(key, value)
         return value
+
+    def _hold(self, key: str, value: Any) -> None:
+        if self.held is not None and os.getpid() == self.held_pid:
+            self.held.put(key, value)
 
     def has(self, key: str) -> bool:
         return bool(self._query("SELECT 1 FROM memo WHERE key = ?", (key,)))
@@ -139,11 +177,15 @@ class Memo:
         again their memory for as long as they live)."""
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         self._query("INSERT OR REPLACE INTO memo VALUES (?, ?, ?)", (key, data, _today()))
-        return pickle.loads(data)
+        stored = pickle.loads(data)
+        self._hold(key, stored)
+        return stored
 
     def close(self) -> None:
         """End of the build: a damaged database is removed (the next build starts a new one);
         the entries unused for KEEP_UNUSED_DAYS go, looked for once a day."""
+        if self.held is not None:
+            self.held.turn()
         if self._connection is not None and self._pid == os.getpid():
             self._connection.close()
         self._connection = None

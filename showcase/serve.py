@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import commands
 from .errors import ContentError, ShowcaseError, Superseded
+from .memo import Held
 from .privacy import mask_personal_data
 
 WATCHED = ("site.yaml", "content", "data", "templates", "static")
@@ -32,11 +33,14 @@ class Preview:
         self.saved = threading.Event()
         self.reload = lambda: None
         """Tells the browsers showing the preview to reload (set by `serve`)."""
+        self.held = Held()
+        """The results of the last build, kept in memory for the next."""
 
     def rebuild(self) -> None:
         try:
             outcome = commands.build(self.site_dir, self.out_dir, drafts=True, use_cache=True,
-                                     pages_first=self._pages_live, superseded=self.saved.is_set)
+                                     pages_first=self._pages_live, superseded=self.saved.is_set,
+                                     held=self.held)
         except Superseded:
             return
         except ContentError as exc:

@@ -15,6 +15,7 @@ import pytest
 from conftest import REPO, SITES, snapshot
 from showcase import commands, dependencies, memo, parallel, render, validate
 from showcase.markup import Rendered
+from showcase.memo import Held
 
 
 @pytest.fixture
@@ -262,6 +263,29 @@ def test_checks_markdown_and_keys_in_workers_give_what_one_process_gives(site, o
     commands.build(site, out, use_cache=True, jobs=2)
     assert "每月评议" in search_text(out)
     assert_as_fresh(site, out, tmp_path)
+
+
+def test_the_previews_results_held_in_memory_give_what_a_fresh_build_gives(site, out_dir_pair):
+    """The preview keeps the last build's results in memory (memo.Held), shared from build to
+    build: through a run of edits, each build is the one a fresh build makes."""
+    out, tmp_path = out_dir_pair
+    held = Held()
+    steps = [
+        lambda: edit(site / XUPU, "\n---\n", "\n---\n\n补记一句。\n"),
+        lambda: edit(site / LONGTAN, "title: 龙潭村:", "title: 龙潭村新机制:"),
+        lambda: (site / "content/reports/xingfu-ketang.md").write_text(NEWER, "utf-8"),
+        lambda: edit(site / "data/households/2024-xupu-pingan.yaml", "张建国一家三代同堂",
+                     "张建国一家四代同堂"),
+        lambda: edit(site / "site.yaml", "title: 测试站", "title: 溆浦平安家庭展示站"),
+        lambda: (site / LONGTAN).unlink(),
+        lambda: edit(site / XUPU, "补记一句。", "补记两句。"),
+    ]
+    commands.build(site, out, use_cache=True, held=held)
+    for step in steps:
+        step()
+        commands.build(site, out, use_cache=True, held=held, pages_first=lambda: None)
+        assert_as_fresh(site, out, tmp_path)
+    assert held.last  # the results were held
 
 
 @pytest.fixture
