@@ -141,9 +141,9 @@ class Memo:
             numbered = {}
             for start in range(0, len(keys), 500):
                 part = keys[start:start + 500]
+                marks = ",".join("?" * len(part))
                 numbered.update(database.execute(
-                    f"SELECT key, number FROM vocabulary WHERE key IN ({','.join('?' * len(part))})",
-                    part).fetchall())
+                    f"SELECT key, number FROM vocabulary WHERE key IN ({marks})", part).fetchall())
             return numbered if len(numbered) == len(set(keys)) else None
         return self._run(work, None)
 
@@ -189,7 +189,7 @@ class Memo:
         if self._connection is not None and self._pid == os.getpid():
             self._connection.close()
         self._connection = None
-        shutil.rmtree(self.folder / "memo", ignore_errors=True)  # the earlier store: a file per result
+        shutil.rmtree(self.folder / "memo", ignore_errors=True)  # the earlier store, a file each
         if self.damaged:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
