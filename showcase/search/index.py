@@ -204,7 +204,9 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None,
             record = found.get(number) or kept.of(digest, document)
             postings.add(record, document.kind == "report")
             yield from _document_files_of(number, document, digest, memo, reuse)
-    shard_files, shard_count = _shards(postings.tables(kept.vocabulary.keys))
+    tables = postings.tables(kept.vocabulary.keys)
+    del postings  # the gathered pairs go once the last table is made, not with this generator
+    shard_files, shard_count = _shards(tables)
     fold_files, fold_pages = _fold_pages()
     yield from shard_files + fold_files
     yield "search/m.js", script("m", {

@@ -90,7 +90,7 @@ class Postings:
 
     def tables(self, keys: list[str | None]) -> Iterator["KeyTable"]:
         """The postings of every key (`keys`: each key by its number), encoded, a range of
-        keys at a time; the gathered pairs are let go at the end."""
+        keys at a time."""
         documents, reports = len(self.lengths), sum(self.report_flags)
         average = {kind: max(1.0, sum(n for n, r in zip(self.lengths, self.report_flags)
                                       if r == kind) / max(1, self.report_flags.count(kind)))
@@ -124,7 +124,6 @@ class Postings:
             sevenths = np.ceil(frequency * 7 / (frequency + norm[numbers])).astype(np.int64)
             values = sevenths | flags[chosen].astype(np.int64) << 3
             yield KeyTable(keys, key_ids[chosen], numbers, values, hints[chosen], documents, reports)
-        self.__init__()  # the gathered pairs are no longer needed
 
 
 class KeyTable:
