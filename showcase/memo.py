@@ -2,7 +2,7 @@
 text, a document's search keys) stored under a digest of everything it was made from and of the
 engine (cache.engine_digest), so a stored result is only used where making it again would give
 the same. A missing, unreadable or corrupt entry is simply made again (a damaged database is
-removed at the end of the build); entries no build has used for a while are removed (`prune`).
+removed at the end of the build); entries no build has used for a while are removed (`close`).
 
 One SQLite database rather than a file per result: a site of 10,000 reports keeps 50,000
 results, and opening, writing and renaming that many small files cost more than the work kept.
@@ -41,6 +41,15 @@ def digestible(value: Any) -> bytes:
 _inherited: list[sqlite3.Connection] = []
 """A forked process's copies of its parent's connections: never used, and never closed either
 (closing one could write back the parent's log)."""
+
+
+def _among(database: sqlite3.Connection, query: str, keys: list[str]) -> list:
+    """`query ... IN (keys)`, 500 keys a statement (SQLite caps a statement's parameters)."""
+    rows = []
+    for start in range(0, len(keys), 500):
+        part = keys[start:start + 500]
+        rows += database.execute(f"{query} IN ({','.join('?' * len(part))})", part).fetchall()
+    return rows
 
 
 def _today() -> int:
@@ -85,7 +94,6 @@ class Memo:
         """Results asked for and not found: how much of this build is made anew."""
         self.damaged = False
         self.held_pid = os.getpid()
-        """A forked worker's copy of `held` is not the preview's: it neither reads nor adds."""
         self._connection: sqlite3.Connection | None = None
         self._pid = 0
 
@@ -138,21 +146,21 @@ class Memo:
                 database.execute("BEGIN")
                 database.executemany("INSERT OR IGNORE INTO vocabulary (key) VALUES (?)",
                                      [(key,) for key in keys])
-            numbered = {}
-            for start in range(0, len(keys), 500):
-                part = keys[start:start + 500]
-                marks = ",".join("?" * len(part))
-                numbered.update(database.execute(
-                    f"SELECT key, number FROM vocabulary WHERE key IN ({marks})", part).fetchall())
+            numbered = dict(_among(database, "SELECT key, number FROM vocabulary WHERE key", keys))
             return numbered if len(numbered) == len(set(keys)) else None
         return self._run(work, None)
 
+    def _held(self) -> Held | None:
+        """The preview's results in memory, in the process that holds them (a forked worker's
+        copy is not the preview's: it neither reads nor adds)."""
+        return self.held if os.getpid() == self.held_pid else None
+
     def get(self, key: str) -> Any | None:
         """The stored result, or None; a result used is marked as such (its day)."""
-        if self.held is not None and os.getpid() == self.held_pid:
-            value = self.held.get(key)
-            if value is not None:
-                return value
+        held = self._held()
+        value = held.get(key) if held is not None else None
+        if value is not None:
+            return value
         found = self._query("SELECT value, used FROM memo WHERE key = ?", (key,))
         try:
             value = pickle.loads(found[0][0])
@@ -165,11 +173,14 @@ class Memo:
         return value
 
     def _hold(self, key: str, value: Any) -> None:
-        if self.held is not None and os.getpid() == self.held_pid:
-            self.held.put(key, value)
+        held = self._held()
+        if held is not None:
+            held.put(key, value)
 
-    def has(self, key: str) -> bool:
-        return bool(self._query("SELECT 1 FROM memo WHERE key = ?", (key,)))
+    def stored(self, keys: list[str]) -> set[str]:
+        """Which of `keys` the memo holds (asked in a few queries, not one a key)."""
+        return self._run(lambda database: {key for key, in _among(
+            database, "SELECT key FROM memo WHERE key", keys)}, set())
 
     def put(self, key: str, value: T) -> T:
         """Store `value`; returns the stored copy, for the caller to keep instead of `value`
@@ -186,28 +197,29 @@ class Memo:
         the entries unused for KEEP_UNUSED_DAYS go, looked for once a day."""
         if self.held is not None:
             self.held.turn()
+        shutil.rmtree(self.folder / "memo", ignore_errors=True)  # the earlier store, a file each
+        if not self.damaged and self._prune_due():
+            self._query("DELETE FROM memo WHERE used < ?", (_today() - KEEP_UNUSED_DAYS,))
         if self._connection is not None and self._pid == os.getpid():
             self._connection.close()
         self._connection = None
-        shutil.rmtree(self.folder / "memo", ignore_errors=True)  # the earlier store, a file each
         if self.damaged:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-            return
+
+    def _prune_due(self) -> bool:
+        """Whether a day has passed since the last pruning (the stamp is then renewed)."""
         stamp = self.folder / ".pruned"
         try:
             if time.time() - stamp.stat().st_mtime < PRUNE_EVERY_SECONDS:
-                return
+                return False
         except OSError:
             pass  # never pruned yet
         try:
             stamp.touch()
         except OSError:
-            return
-        self._query("DELETE FROM memo WHERE used < ?", (_today() - KEEP_UNUSED_DAYS,))
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+            return False
+        return True
 
 
 def kept(memo: "Memo | None", kind: str, inputs: Any, make: Callable[[], T]) -> T:

@@ -28,9 +28,10 @@ _MOBILE = re.compile(_EDGE_BEFORE + r"(?:(?:\+|00)86[ -]?|\(\+?86\) ?)?"
                      r"1[3-9]\d(?:[ -]?\d{4}[ -]?\d{4}|\d{8})" + _EDGE_AFTER)
 _CARD = re.compile(_EDGE_BEFORE + r"(?<!\d[ -])(?:\d{13,19}|\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,3})?)"
                    + _EDGE_AFTER + r"(?![ -]\d)")
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋－　（）", "0123456789+- ()")
+_FULL_WIDTH_CHARACTERS = "０１２３４５６７８９＋－　（）"
+_FULL_WIDTH = str.maketrans(_FULL_WIDTH_CHARACTERS, "0123456789+- ()")
 """Full-width digits are read as digits: same length, so every position stays where it was."""
-_ANY_FULL_WIDTH = re.compile("[０-９＋－　（）]")
+_ANY_FULL_WIDTH = re.compile(f"[{_FULL_WIDTH_CHARACTERS}]")
 MASK = "\ue000"
 """Stands for '*' in masked text until rendering, so Markdown does not read 138****5678 as
 emphasis nor YAML as an alias; the renderer turns it into '*' (see `unmask_stars`)."""

@@ -189,22 +189,20 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None,
     told to `reuse.note`). With `workers` > 1, the keys of documents the memo lacks are found
     in that many forked processes."""
     documents = search_documents(site)
-    kept = _Records(memo, _Phrases(phrase_keys(documents, memo), memo))
+    records = _Records(memo, _Phrases(phrase_keys(documents, memo), memo))
     postings = Postings()
     digests = [_digest(d) if memo is not None else b"" for d in documents]
-    missing = [] if workers < 2 else [  # their keys found in workers, ahead of this loop
-        number for number in range(len(documents))
-        if memo is None or not memo.has(memo.key("search", digests[number]))]
-    records = in_order(lambda number: document_record(documents[number], kept.phrases.finder),
-                       missing, workers)
-    with contextlib.closing(records):
-        found = _Found(missing, (kept.found(digests[n], documents[n], record)
-                                 for n, record in zip(missing, records)))
+    missing = [] if workers < 2 else _missing(digests, memo)
+    ahead = in_order(lambda number: document_record(documents[number], records.phrases.finder),
+                     missing, workers)
+    with contextlib.closing(ahead):
+        found = _Found(missing, (records.found(digests[n], documents[n], record)
+                                 for n, record in zip(missing, ahead)))
         for number, (document, digest) in enumerate(zip(documents, digests)):
-            record = found.get(number) or kept.of(digest, document)
+            record = found.get(number) or records.of(digest, document)
             postings.add(record, document.kind == "report")
             yield from _document_files_of(number, document, digest, memo, reuse)
-    tables = postings.tables(kept.vocabulary.keys)
+    tables = postings.tables(records.vocabulary.keys)
     del postings  # the gathered pairs go once the last table is made, not with this generator
     shard_files, shard_count = _shards(tables)
     fold_files, fold_pages = _fold_pages()
@@ -213,6 +211,16 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None,
         "documents": len(documents), "reports": sum(d.kind == "report" for d in documents),
         "shards": shard_count, "fold": "".join(encode_number(n) for n in fold_pages)})
     yield "search/f.js", script("f", _facet_table(documents, site))
+
+
+def _missing(digests: list[bytes], memo: Memo | None) -> list[int]:
+    """The numbers of the documents whose keys the memo lacks (found in workers, ahead of the
+    build's own loop)."""
+    if memo is None:
+        return list(range(len(digests)))
+    keys = [memo.key("search", digest) for digest in digests]
+    stored = memo.stored(keys)
+    return [number for number, key in enumerate(keys) if key not in stored]
 
 
 def _document_files_of(number: int, document: SearchDocument, digest: bytes, memo: Memo | None,

@@ -14,6 +14,9 @@ from ..slugs import SUFFIXES
 from .documents import SearchDocument
 from .normalize import HAN_CLASS, HAN_PAIR, fold
 
+SHORT = (3, 4)
+"""The lengths of the runs drawn from the sample as phrases; phrases of these lengths are looked
+up among a text's runs (overlapping ones counted)."""
 SAMPLE_REPORTS = 400
 MIN_SHARE = 0.1
 """A run found in a tenth of the sampled reports is a phrase key."""
@@ -57,13 +60,11 @@ def _frequent_runs(sample: list[list[str]], memo: Memo | None) -> list[str]:
 def _grams(blocks: list[str]) -> set[str]:
     grams = set()
     for run in _runs("\n".join(blocks)):
-        for size in (3, 4):
+        for size in SHORT:
             grams.update(run[i:i + size] for i in range(len(run) - size + 1))
     return grams
 
 
-SHORT = (3, 4)
-"""Phrases of these lengths are looked up among a text's runs (overlapping ones counted)."""
 _RUNS_OF = {size: re.compile(f"(?=([{HAN_CLASS}]{{{size}}}))") for size in SHORT}
 """Every run of three (four) Han characters in a text, overlapping ones included."""
 

@@ -186,7 +186,7 @@ class KeyTable:
         starts = self.starts[places]
         sizes = self.starts[np.asarray(places) + 1] - starts
         key = np.repeat(np.arange(len(places)), sizes)  # which of `places` each pair is of
-        pairs = np.arange(len(key)) - np.repeat(np.cumsum(sizes) - sizes, sizes) + starts[key]
+        pairs = _spread(starts, sizes)
         numbers, values = self.numbers[pairs], self.values[pairs]
         # no sort: pairs are in document order within each key, and scores have few values.
         # A key's chosen are those above the score its TOP-th best has, then the first of
