@@ -13,6 +13,7 @@ from pathlib import Path
 import jinja2
 
 from .assemble import build_site
+from .assets import Assets
 from .audit import OutputAudit
 from .cache import BuildCache, OutputRecord
 from .config import is_valid_base_url, normalise_base_url
@@ -39,6 +40,8 @@ class Outcome:
     warnings: list[Problem]
     unchanged: int = 0
     """Pages and files the same as in the previous output, left as they were."""
+    assets: Assets | None = None
+    """Where the site's files are published (for the preview's quick pages, quick.py)."""
 
 
 def _site_folder(site_dir: Path) -> Path:
@@ -88,7 +91,7 @@ def _template_name(filename: str | None, root: Path) -> str:
 
 def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str | None = None,
           jobs: int = 1, today: dt.date | None = None, progress: Progress | None = None,
-          use_cache: bool = False, pages_first: Callable[[], None] | None = None,
+          use_cache: bool = False, pages_first: Callable[[list[str]], None] | None = None,
           superseded: Callable[[], bool] = lambda: False, held: Held | None = None) -> Outcome:
     """Build the site into `out_dir`, each file written away as it is made and audited for
     personal data; on any error the previous output stays as it was. With `use_cache`, a build
@@ -96,7 +99,7 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
     inputs did not change is not done again (memo.py, the page record).
 
     With `pages_first` (the preview), the pages go live first, beside the previous search
-    index, `pages_first()` is called, and then the search index is made and swapped in, unless
+    index, `pages_first(paths)` is called with the paths of the files that changed, and then the search index is made and swapped in, unless
     `superseded()` says a newer build is wanted first (Superseded is raised). With `held`,
     the memo's results are kept in memory for the next build (memo.Held)."""
     progress = progress or Progress(io.StringIO())
@@ -152,7 +155,7 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
     if use_cache:
         record.save(lambda path: os.path.join(out_dir, path))
     if pages_first is not None:
-        pages_first()
+        pages_first(staging.changed)
         written += _search_folder(site, site_dir, out_dir, memo, audit, problems, progress,
                                   superseded)
     if memo is not None:
@@ -160,7 +163,7 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
     if cache is not None:
         cache.remember(written, len(content.assets.files), problems.warnings)
     return Outcome(site, written + staging.kept, len(content.assets.files), problems.warnings,
-                   staging.unchanged)
+                   staging.unchanged, content.assets)
 
 
 def _search_folder(site: Site, site_dir: Path, out_dir: Path, memo: Memo | None,

@@ -157,6 +157,11 @@ def _static_files(root: Path, problems: Problems) -> tuple[AssetFile, ...]:
     return tuple(chosen[name] for name in sorted(chosen))
 
 
+def template_folders(root: Path) -> tuple[Path, ...]:
+    """The site's templates first, the repository's behind them (a site replaces one by name)."""
+    return tuple(dict.fromkeys((root / "templates", REPOSITORY / "templates")))
+
+
 def load_site(root: Path, problems: Problems) -> SiteSources:
     """Read the site at `root`; unreadable or undecodable files are recorded in `problems`."""
     root = root.resolve()
@@ -186,6 +191,6 @@ def load_site(root: Path, problems: Problems) -> SiteSources:
         static_files=_static_files(root, problems),
         content_files=tuple(_asset(content, f) for f in
                             _files_under(content, root, problems, exclude=(".md", ".markdown"))),
-        template_dirs=tuple(dict.fromkeys((root / "templates", REPOSITORY / "templates"))),
+        template_dirs=template_folders(root),
     )
     return replace(sources, unreadable=frozenset(unreadable))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import mimetypes
+import os
 import shutil
 import tempfile
 import threading
@@ -17,6 +18,7 @@ from . import commands
 from .errors import ContentError, ShowcaseError, Superseded
 from .memo import Held
 from .privacy import mask_personal_data
+from .quick import LastBuild, report_page
 
 WATCHED = ("site.yaml", "content", "data", "templates", "static")
 SETTLE_SECONDS = 0.05
@@ -35,8 +37,29 @@ class Preview:
         """Tells the browsers showing the preview to reload (set by `serve`)."""
         self.held = Held()
         """The results of the last build, kept in memory for the next."""
+        self.last: LastBuild | None = None
+        """The last successful build's model, for quick pages (quick.py)."""
+        self.quick: tuple[str, bytes] | None = None
+        """The page made quickly for the save being built, and its bytes."""
+        self._saved_paths: set[str] = set()
+        self._saved_lock = threading.Lock()
 
-    def rebuild(self) -> None:
+    def note_saved(self, path: str) -> None:
+        """A file the site is built from was saved (watchdog's thread)."""
+        with self._saved_lock:
+            self._saved_paths.add(path)
+        self.saved.set()
+
+    def _take_saved(self) -> list[str]:
+        with self._saved_lock:
+            paths, self._saved_paths = sorted(self._saved_paths), set()
+        return paths
+
+    def rebuild(self, saved: list[str] = ()) -> None:
+        """Build again after `saved` changed; a single saved report's page is served first."""
+        self.quick = self._quick_page(saved)
+        if self.quick is not None:
+            self.reload()
         try:
             outcome = commands.build(self.site_dir, self.out_dir, drafts=True, use_cache=True,
                                      pages_first=self._pages_live, superseded=self.saved.is_set,
@@ -52,6 +75,8 @@ class Preview:
                             f"{exc}); save again to retry"]
         else:
             self.failure = []
+            if outcome.site is not None:
+                self.last = LastBuild(outcome.site, outcome.assets, self.site_dir, self.out_dir)
             for warning in outcome.warnings:
                 print(mask_personal_data(str(warning)), flush=True)
             print(f"built {outcome.pages} pages", flush=True)
@@ -59,9 +84,23 @@ class Preview:
         print("\n".join(self.failure), flush=True)
         self.reload()  # to the problems page
 
-    def _pages_live(self) -> None:
-        self.failure = []
-        self.reload()
+    def _quick_page(self, saved: list[str]) -> tuple[str, bytes] | None:
+        """One report saved, with the last build shown: its page, written at once. (An editor
+        that saves through a temporary file renamed over the report leaves that file's name
+        among the saved paths: one that is gone and is not a report is left out.)"""
+        reports = (".md", ".markdown")
+        saved = [path for path in saved if path.endswith(reports) or os.path.exists(path)]
+        if len(saved) != 1 or not saved[0].endswith(reports) or self.failure or \
+                self.last is None:
+            return None
+        return report_page(self.last, Path(saved[0]))
+
+    def _pages_live(self, changed: list[str]) -> None:
+        """The whole build's pages are live: the browsers reload when it changed a file (the
+        quick page, made again the same, is not one) or it mends a failed build."""
+        if self.failure or changed:
+            self.failure = []
+            self.reload()
 
     def watch(self) -> None:
         """Build again after every save, for as long as the preview runs (in its own thread:
@@ -70,7 +109,7 @@ class Preview:
             self.saved.wait()
             time.sleep(SETTLE_SECONDS)
             self.saved.clear()
-            self.rebuild()
+            self.rebuild(self._take_saved())
 
     def is_input(self, path: str) -> bool:
         """Whether a changed path is one the site is built from (not the cache or the output,
@@ -147,10 +186,12 @@ def serve(site_dir: Path, host: str, port: int) -> None:
 
     class Saved(FileSystemEventHandler):
         def on_any_event(self, event):
-            paths = [event.src_path, getattr(event, "dest_path", "")]
-            if event.event_type not in ("opened", "closed_no_write") and \
-                    any(p and preview.is_input(str(p)) for p in paths):
-                preview.saved.set()
+            if event.event_type in ("opened", "closed_no_write") or \
+                    (event.is_directory and event.event_type == "modified"):
+                return  # a folder's change of content comes with its files' own events
+            for path in (event.src_path, getattr(event, "dest_path", "")):
+                if path and preview.is_input(str(path)):
+                    preview.note_saved(str(path))
 
     observer = Observer()
     observer.schedule(Saved(), str(site_dir), recursive=True)

@@ -74,6 +74,8 @@ class StagedOutput:
         self.unchanged = 0
         self.kept = 0
         """Pages kept from the previous output without being made again (`keep`)."""
+        self.changed: list[str] = []
+        """The files written or copied other than the previous output had them."""
 
     def __enter__(self) -> "StagedOutput":
         try:
@@ -212,6 +214,7 @@ class StagedOutput:
             if path.startswith("static/") and path.endswith(".js") and width is None:
                 self.write_over(path, target, rjsmin.jsmin(source.read_text("utf-8")).encode())
             elif not self._keep(path, target):  # the name holds the content hash (and width)
+                self.changed.append(path)
                 if width is not None:
                     write_copy(source, Path(target), width)
                 else:
@@ -220,6 +223,7 @@ class StagedOutput:
     def write_over(self, path: str, target: str, data: bytes) -> None:
         """Write to a target already claimed, unless the previous output holds the same."""
         if not self._keep(path, target, data):
+            self.changed.append(path)
             with open(target, "wb") as file:
                 file.write(data)
 

@@ -283,7 +283,7 @@ def test_the_previews_results_held_in_memory_give_what_a_fresh_build_gives(site,
     commands.build(site, out, use_cache=True, held=held)
     for step in steps:
         step()
-        commands.build(site, out, use_cache=True, held=held, pages_first=lambda: None)
+        commands.build(site, out, use_cache=True, held=held, pages_first=lambda changed: None)
         assert_as_fresh(site, out, tmp_path)
     assert held.last  # the results were held
 

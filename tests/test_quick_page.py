@@ -1,0 +1,113 @@
+"""The preview's quick page (quick.py): a saved report's own page is live before the whole build
+runs, is exactly the page that build then makes, and never goes out when the save has a problem
+or moves the report among the others (the whole build decides then)."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from conftest import SITES, snapshot
+from showcase import commands
+from showcase.serve import Preview
+
+LONGTAN = "content/reports/longtan.md"
+PAGE = "reports/longtan/index.html"
+
+
+@pytest.fixture
+def preview(tmp_path):
+    """A preview of the minimal site after its first build, noting what the browsers saw at
+    each reload."""
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    preview = Preview(site, tmp_path / "preview")
+    preview.rebuild()
+    assert not preview.failure
+    preview.seen = []
+    preview.reload = lambda: preview.seen.append(_read(preview.out_dir / PAGE))
+    return preview
+
+
+def _read(path):
+    return path.read_text("utf-8") if path.is_file() else ""
+
+
+def save(preview, old, new, name=LONGTAN):
+    path = preview.site_dir / name
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), "utf-8")
+    preview.rebuild([str(path)])
+
+
+def assert_as_fresh(preview, tmp_path):
+    fresh = tmp_path / "fresh"
+    shutil.rmtree(fresh, ignore_errors=True)
+    commands.build(preview.site_dir, fresh, drafts=True, jobs=1)
+    assert snapshot(preview.out_dir) == snapshot(fresh)
+
+
+def test_a_saved_report_is_live_at_the_first_reload_and_the_build_agrees(preview, tmp_path):
+    save(preview, "龙潭村坚持调解优先。", "龙潭村坚持调解优先。\n\n村里新设了家庭矛盾调解室。")
+    assert preview.quick is not None
+    assert len(preview.seen) == 1, "the whole build changed nothing more: no second reload"
+    assert "村里新设了家庭矛盾调解室" in preview.seen[0]
+    assert not preview.failure
+    assert_as_fresh(preview, tmp_path)
+    assert any("调解室" in p.read_text("utf-8") for p in (preview.out_dir / "search").rglob("*.js"))
+
+
+def test_a_title_change_reloads_again_for_the_lists_that_show_it(preview, tmp_path):
+    save(preview, "title: 龙潭村:", "title: 龙潭村新机制:")
+    assert preview.quick is not None
+    assert "龙潭村新机制" in preview.seen[0]
+    assert len(preview.seen) == 2, "the lists showing the title changed: the browsers reload"
+    assert "龙潭村新机制" in _read(preview.out_dir / "reports/index.html")
+    assert_as_fresh(preview, tmp_path)
+
+
+@pytest.mark.parametrize("old, new", [
+    ("tags: [矛盾调解]", "tags: [矛盾调解, 新标签]"),
+    ("date: 2023-05-01", "date: 2025-05-01"),
+    ("category: 典型推介", "category: 经验交流"),
+], ids=["tags", "date", "category"])
+def test_a_report_moved_among_the_others_waits_for_the_whole_build(preview, tmp_path, old, new):
+    save(preview, old, new)
+    assert preview.quick is None
+    assert len(preview.seen) == 1
+    assert_as_fresh(preview, tmp_path)
+
+
+@pytest.mark.parametrize("old, new", [
+    ("category: 典型推介", "category: 不存在"),
+    ("龙潭村坚持调解优先。", "龙潭村坚持调解优先，联系人身份证号11010519491231002X。"),
+    ("龙潭村坚持调解优先。", "龙潭村坚持调解优先。![图](missing.jpg)"),
+], ids=["unknown-category", "personal-data", "missing-picture"])
+def test_a_save_with_a_problem_makes_no_quick_page(preview, old, new):
+    before = _read(preview.out_dir / PAGE)
+    save(preview, old, new)
+    assert preview.quick is None
+    assert preview.failure, "the whole build reports the problem"
+    assert _read(preview.out_dir / PAGE) == before
+    assert "11010519491231002X" not in "".join(preview.seen)
+
+
+def test_a_new_report_or_two_saves_wait_for_the_whole_build(preview, tmp_path):
+    new = preview.site_dir / "content/reports/new.md"
+    new.write_text((preview.site_dir / LONGTAN).read_text("utf-8").replace(
+        "龙潭村:", "新报告:"), "utf-8")
+    preview.rebuild([str(new)])
+    assert preview.quick is None
+    assert "新报告" in _read(preview.out_dir / "reports/new/index.html")
+    other = preview.site_dir / "content/reports/xupu-pingan.md"
+    preview.rebuild([str(new), str(other)])
+    assert preview.quick is None
+    assert_as_fresh(preview, tmp_path)
+
+
+def test_a_temporary_file_renamed_over_the_report_still_gets_a_quick_page(preview):
+    path = preview.site_dir / LONGTAN
+    path.write_text(path.read_text("utf-8") + "\n补记一句。\n", "utf-8")
+    preview.rebuild([str(path.with_name("longtan.md.tmp")), str(path)])
+    assert preview.quick is not None and "补记一句" in preview.seen[0]
