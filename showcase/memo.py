@@ -157,20 +157,32 @@ class Memo:
 
     def get(self, key: str) -> Any | None:
         """The stored result, or None; a result used is marked as such (its day)."""
+        return self.get_each([key])[0]
+
+    def get_each(self, keys: list[str]) -> list[Any | None]:
+        """The stored result of each key, or None (see `get`), asked in a few queries."""
         held = self._held()
-        value = held.get(key) if held is not None else None
-        if value is not None:
-            return value
-        found = self._query("SELECT value, used FROM memo WHERE key = ?", (key,))
-        try:
-            value = pickle.loads(found[0][0])
-        except Exception:  # missing, half-written or from an older Python: made again
-            self.misses += 1
-            return None
-        if found[0][1] != _today():
-            self._query("UPDATE memo SET used = ? WHERE key = ?", (_today(), key))
-        self._hold(key, value)
-        return value
+        values = [held.get(key) for key in keys] if held is not None else [None] * len(keys)
+        asked = [key for key, value in zip(keys, values) if value is None]
+        found = {key: (data, used) for key, data, used in self._run(lambda database: _among(
+            database, "SELECT key, value, used FROM memo WHERE key", asked), [])}
+        stale = []
+        for number, key in enumerate(keys):
+            if values[number] is not None:
+                continue
+            data, used = found.get(key, (None, None))
+            try:
+                values[number] = pickle.loads(data)
+            except Exception:  # missing, half-written or from an older Python: made again
+                self.misses += 1
+                continue
+            if used != _today():
+                stale.append((_today(), key))
+            self._hold(key, values[number])
+        if stale:
+            self._run(lambda database: database.executemany(
+                "UPDATE memo SET used = ? WHERE key = ?", stale), None)
+        return values
 
     def _hold(self, key: str, value: Any) -> None:
         held = self._held()
@@ -248,7 +260,7 @@ def remembered_each(memo: "Memo | None", kind: str, items: list, inputs: Callabl
     `remembered`); those the memo lacks are made in `workers` forked processes (parallel.py).
     The problems are reported in the items' order, as one after the other would."""
     keys = [memo.key(kind, digestible(inputs(item))) for item in items] if memo else []
-    results = [memo.get(key) for key in keys] if memo else [None] * len(items)
+    results = memo.get_each(keys) if memo else [None] * len(items)
     missing = [number for number, result in enumerate(results) if result is None]
 
     def made(number: int) -> tuple[T, list]:  # kept in the memo by the process making it

@@ -30,6 +30,9 @@ from .normalize import fold_map, fold_table
 from .postings import KeyTable, Postings
 from .vocabulary import NumberedKeys, Vocabulary
 
+ASKED_TOGETHER = 256
+"""Documents whose kept records are asked of the memo in one go (not all: they would all be
+held at once, beside the postings gathered from them)."""
 SHARD_BYTES = 2048
 OWN_FILE_BYTES = 512
 """Postings longer than this get a file of their own (without block hints), so a rare key
@@ -102,14 +105,24 @@ class _Records:
     """The documents' records in one build: kept ones from the memo (mended when the phrase
     list changed since), found ones numbered (vocabulary.py) and kept."""
 
-    def __init__(self, memo: Memo | None, phrases: _Phrases):
+    def __init__(self, memo: Memo | None, phrases: _Phrases, digests: list[bytes]):
         self.memo, self.phrases, self.vocabulary = memo, phrases, Vocabulary(memo)
+        self.digests = digests
+        self.window: dict[int, object] = {}
+        """Kept records of the documents from the one asked for on, asked for together."""
 
-    def of(self, digest: bytes, document: SearchDocument) -> NumberedKeys:
-        """The document's record: kept from an earlier build when it read the same, else
+    def _kept(self, number: int):
+        if number not in self.window:
+            numbers = range(number, min(number + ASKED_TOGETHER, len(self.digests)))
+            self.window = dict(zip(numbers, self.memo.get_each(
+                [self.memo.key("search", self.digests[n]) for n in numbers])))
+        return self.window.pop(number)
+
+    def of(self, number: int, document: SearchDocument) -> NumberedKeys:
+        """Document `number`'s record: kept from an earlier build when it read the same, else
         found."""
-        memo, phrases = self.memo, self.phrases
-        kept = memo.get(memo.key("search", digest)) if memo is not None else None
+        memo, phrases, digest = self.memo, self.phrases, self.digests[number]
+        kept = self._kept(number) if memo is not None else None
         if kept is not None:
             listed, record = kept
             if listed == phrases.digest:
@@ -189,9 +202,9 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None,
     told to `reuse.note`). With `workers` > 1, the keys of documents the memo lacks are found
     in that many forked processes."""
     documents = search_documents(site)
-    records = _Records(memo, _Phrases(phrase_keys(documents, memo), memo))
-    postings = Postings()
     digests = [_digest(d) if memo is not None else b"" for d in documents]
+    records = _Records(memo, _Phrases(phrase_keys(documents, memo), memo), digests)
+    postings = Postings()
     missing = [] if workers < 2 else _missing(digests, memo)
     ahead = in_order(lambda number: document_record(documents[number], records.phrases.finder),
                      missing, workers)
@@ -199,7 +212,7 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None,
         found = _Found(missing, (records.found(digests[n], documents[n], record)
                                  for n, record in zip(missing, ahead)))
         for number, (document, digest) in enumerate(zip(documents, digests)):
-            record = found.get(number) or records.of(digest, document)
+            record = found.get(number) or records.of(number, document)
             postings.add(record, document.kind == "report")
             yield from _document_files_of(number, document, digest, memo, reuse)
     tables = postings.tables(records.vocabulary.keys)
