@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise UsageError(f"the site folder {args.site} does not exist")
             print(f"serving {args.site} at http://{args.host}:{args.port}/ (Ctrl+C to stop)",
                   flush=True)
-            serve(args.site, args.host, args.port)
+            serve(args.site, args.host, args.port, first_jobs=_cores())
             return 0
         if args.command == "check":
             outcome = commands.check(args.site)

@@ -55,15 +55,16 @@ class Preview:
             paths, self._saved_paths = sorted(self._saved_paths), set()
         return paths
 
-    def rebuild(self, saved: list[str] = ()) -> None:
-        """Build again after `saved` changed; a single saved report's page is served first."""
+    def rebuild(self, saved: list[str] = (), jobs: int = 1) -> None:
+        """Build again after `saved` changed; a single saved report's page is served first.
+        With `jobs` > 1 only while no other thread runs (the workers are forked)."""
         self.quick = self._quick_page(saved)
         if self.quick is not None:
             self.reload()
         try:
             outcome = commands.build(self.site_dir, self.out_dir, drafts=True, use_cache=True,
                                      pages_first=self._pages_live, superseded=self.saved.is_set,
-                                     held=self.held)
+                                     held=self.held, jobs=jobs)
         except Superseded:
             return
         except ContentError as exc:
@@ -170,8 +171,10 @@ def _problems_page(problems: list[str]) -> bytes:
             f"<ul>{items}</ul></body></html>").encode("utf-8")
 
 
-def serve(site_dir: Path, host: str, port: int) -> None:
-    """Build, serve at http://host:port/, rebuild on every change until interrupted."""
+def serve(site_dir: Path, host: str, port: int, first_jobs: int = 1) -> None:
+    """Build, serve at http://host:port/, rebuild on every change until interrupted. The first
+    build, before the server's and watchdog's threads start, works in `first_jobs` processes;
+    the later ones in the thread beside them, in one."""
     from livereload import Server
     from livereload.handlers import LiveReloadHandler
     from tornado.ioloop import IOLoop
@@ -180,7 +183,7 @@ def serve(site_dir: Path, host: str, port: int) -> None:
 
     out_dir = Path(tempfile.mkdtemp(prefix="showcase-preview-"))
     preview = Preview(site_dir, out_dir / "site")
-    preview.rebuild()
+    preview.rebuild(jobs=first_jobs)
     loop = IOLoop.current()
     preview.reload = lambda: loop.add_callback(LiveReloadHandler.reload_waiters, "*")
 
