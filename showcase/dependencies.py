@@ -27,6 +27,9 @@ WHOLE = (Report, Household, HonourList, Region)
 field by field (a report's HTML and text were most of the digests' time)."""
 
 
+LONG = 32
+
+
 class Recording(jinja2.Environment):
     """A Jinja environment that notes, for the page being rendered, which attributes of the
     site and which terms' reports its templates read."""
@@ -50,6 +53,9 @@ class PageDigests:
         self.known: dict[tuple[int, frozenset | None], bytes] = {}
         """Digests of the site's objects by identity (they live as long as the build), and for
         those holding terms, by what the page reads of terms."""
+        self.long: dict[tuple[int, frozenset], tuple[object, bytes, int]] = {}
+        """Digests of long lists (a listing's page addresses, a term's reports, shared by many
+        pages), by identity, each kept with its list so that no other can take its identity."""
         self.terms_seen = 0
         self.site_parts: dict[tuple[str, frozenset], bytes] = {}
         digest = hashlib.blake2b(digest_size=20)
@@ -86,7 +92,18 @@ class PageDigests:
         if isinstance(value, (int, float, bool, type(None), dt.date)):
             return f"{type(value).__name__}:{value!r};".encode()
         if isinstance(value, (list, tuple)):
-            return b"[" + b"".join(self._value(item, deep) for item in value) + b"]"
+            if len(value) < LONG:
+                return b"[" + b"".join(self._value(item, deep) for item in value) + b"]"
+            known = self.long.get((id(value), deep))
+            if known is None:
+                terms_before = self.terms_seen
+                digest = hashlib.blake2b(b"[" + b"".join(self._value(item, deep) for item in value)
+                                         + b"]", digest_size=20).digest()
+                known = (value, digest, self.terms_seen - terms_before)
+                self.long[(id(value), deep)] = known
+            else:  # the terms in it count as seen again (see the dataclasses below)
+                self.terms_seen += known[2]
+            return known[1]
         if isinstance(value, dict):
             return b"{" + b"".join(self._value(k, deep) + self._value(v, deep)
                                    for k, v in value.items()) + b"}"

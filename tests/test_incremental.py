@@ -4,11 +4,13 @@ byte for byte what a --no-cache build into an empty folder gives, and it renders
 pages the change shows on."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import pickle
 import shutil
 import sqlite3
+import types
 
 import pytest
 
@@ -16,6 +18,7 @@ from conftest import REPO, SITES, snapshot
 from showcase import commands, dependencies, memo, parallel, render, validate
 from showcase.markup import Rendered
 from showcase.memo import Held
+from showcase.model import Term
 
 
 @pytest.fixture
@@ -265,9 +268,13 @@ def test_checks_markdown_and_keys_in_workers_give_what_one_process_gives(site, o
     assert_as_fresh(site, out, tmp_path)
 
 
-def test_the_previews_results_held_in_memory_give_what_a_fresh_build_gives(site, out_dir_pair):
+@pytest.mark.parametrize("long", [dependencies.LONG, 1], ids=["as-built", "every-list-long"])
+def test_the_previews_results_held_in_memory_give_what_a_fresh_build_gives(site, out_dir_pair,
+                                                                          monkeypatch, long):
     """The preview keeps the last build's results in memory (memo.Held), shared from build to
-    build: through a run of edits, each build is the one a fresh build makes."""
+    build: through a run of edits, each build is the one a fresh build makes. (With every list
+    digested once by identity, as long lists are, the same holds.)"""
+    monkeypatch.setattr(dependencies, "LONG", long)
     out, tmp_path = out_dir_pair
     held = Held()
     steps = [
@@ -309,3 +316,20 @@ def test_a_phrase_list_that_changes_mends_every_documents_kept_keys(site, out_di
     build(site, out)
     assert '"乡贤评理"' not in search_text(out)
     assert_as_fresh(site, out, tmp_path)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Box:
+    terms: tuple
+
+
+def test_a_long_list_digested_once_still_counts_the_terms_it_holds(monkeypatch):
+    """A long list is digested once by identity; a value holding it still counts as holding
+    terms, so its digest still follows what a page reads of those terms' reports."""
+    monkeypatch.setattr(dependencies, "LONG", 1)
+    digests = dependencies.PageDigests(types.SimpleNamespace(config=None), (), None, {})
+    terms = (Term("tags", "矛盾调解", "maoduntiaojie", ("reports/longtan/",)),)
+    first, again = _Box(terms), _Box(terms)  # the same list in two values, alive throughout
+    digests._value(first, frozenset())
+    shallow = digests._value(again, frozenset())
+    assert digests._value(again, frozenset({("tags", "maoduntiaojie")})) != shallow
