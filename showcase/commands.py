@@ -95,8 +95,9 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
           superseded: Callable[[], bool] = lambda: False, held: Held | None = None) -> Outcome:
     """Build the site into `out_dir`, each file written away as it is made and audited for
     personal data; on any error the previous output stays as it was. With `use_cache`, a build
-    that would make exactly what the last one made (see cache.py) does nothing, and work whose
-    inputs did not change is not done again (memo.py, the page record).
+    that would make exactly what the last one made (see cache.py) does nothing (not under the
+    preview, whose builds follow saves), and work whose inputs did not change is not done again
+    (memo.py, the page record).
 
     With `pages_first` (the preview), the pages go live first, beside the previous search
     index, `pages_first(paths)` is called with the paths of the files that changed, and then the search index is made and swapped in, unless
@@ -105,7 +106,7 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
     progress = progress or Progress(io.StringIO())
     check_output_folder(out_dir, site_dir)
     cache = None
-    if use_cache and today is None:
+    if use_cache and today is None and pages_first is None:  # the preview builds on every save
         progress.stage("comparing with the last build")
         cache = BuildCache(site_dir, out_dir, {"drafts": drafts, "base_url": base_url})
         previous = cache.previous()
@@ -184,7 +185,7 @@ def _search_folder(site: Site, site_dir: Path, out_dir: Path, memo: Memo | None,
         written = index.write_all(files(), audit)
         _stop_on(audit, problems)
         index.commit()
-    return written
+    return written + index.kept
 
 
 def _search_files(site: Site, memo: Memo | None, staging: StagedOutput, site_dir: Path,
