@@ -65,7 +65,8 @@ class Preview:
             outcome = commands.build(self.site_dir, self.out_dir, drafts=True, use_cache=True,
                                      pages_first=self._pages_live, superseded=self.saved.is_set,
                                      held=self.held, jobs=jobs)
-        except Superseded:
+        except Superseded:  # its pages went live: the model held is no longer theirs
+            self.last = None
             return
         except ContentError as exc:
             self.failure = [mask_personal_data(str(p)) for p in exc.problems]

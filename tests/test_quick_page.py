@@ -111,3 +111,16 @@ def test_a_temporary_file_renamed_over_the_report_still_gets_a_quick_page(previe
     path.write_text(path.read_text("utf-8") + "\n补记一句。\n", "utf-8")
     preview.rebuild([str(path.with_name("longtan.md.tmp")), str(path)])
     assert preview.quick is not None and "补记一句" in preview.seen[0]
+
+
+def test_after_a_build_overtaken_by_a_save_the_next_save_waits_for_the_whole_build(preview):
+    """An overtaken build's pages went live without its model being kept: a quick page made
+    from the older model could show its neighbours as they were."""
+    preview.saved.set()  # a save came in while this build ran
+    save(preview, "title: 龙潭村:", "title: 龙潭村新机制:")
+    assert preview.last is None
+    preview.saved.clear()
+    save(preview, "龙潭村坚持调解优先。", "龙潭村坚持调解优先，每月评议一次。")
+    assert preview.quick is None and "每月评议一次" in _read(preview.out_dir / PAGE)
+    save(preview, "每月评议一次。", "每周评议一次。")
+    assert preview.quick is not None

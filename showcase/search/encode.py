@@ -42,5 +42,10 @@ def encode(value: int) -> str:
 
 def script(name: str, payload) -> bytes:
     """A file of the index: `showcaseSearch.receive("name", payload);`."""
-    body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return wrapped(name, json.dumps(payload, ensure_ascii=False, sort_keys=True,
+                                    separators=(",", ":")))
+
+
+def wrapped(name: str, body: str) -> bytes:
+    """A file of the index around its payload, already written as JSON."""
     return unmask_stars(f'{CALLBACK}("{name}",{body});\n').encode("utf-8")

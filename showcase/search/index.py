@@ -16,14 +16,18 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import math
+from array import array
 from collections.abc import Iterator
+
+import numpy as np
 
 from ..memo import Memo, digestible
 from ..model import Site
 from ..parallel import in_order
 from .documents import SearchDocument, search_documents
-from .encode import encode_number, script
+from .encode import encode_number, script, wrapped
 from .keys import DocumentKeys, document_record, document_text, with_phrases
 from .lexicon import PhraseFinder, phrase_keys
 from .normalize import fold_map, fold_table
@@ -47,34 +51,59 @@ def fnv1a(text: str) -> int:
     return value
 
 
-def _shards(tables: Iterator[KeyTable]) -> tuple[list[tuple[str, bytes]], int]:
-    """Key shards and postings files; keys are spread over shards by their hash."""
-    inline, own = {}, []
-    for table in tables:
-        owned = []  # (key, place, postings) of the keys getting a file
-        for key, place, count in table:
-            if count * 2 > table.documents:
-                owned.append((key, place, table.dense(place)))
-                continue
-            entries = table.entries_of(place)
-            if len(entries) <= OWN_FILE_BYTES:
-                inline[key] = [entries.decode(), table.hints_of(place).decode()]
-            else:
-                owned.append((key, place, entries.decode()))
-        tops = table.tops([place for _, place, _ in owned])
-        own += [(key, [*table.counts(place), top], postings)
-                for (key, place, postings), top in zip(owned, tops)]
-    size = sum(len(k.encode()) + len(v[0]) + len(v[1]) + 8 for k, v in inline.items())
-    count = max(1, math.ceil(size / SHARD_BYTES))
-    shards: list[dict] = [{} for _ in range(count)]
-    for key, value in inline.items():
-        shards[fnv1a(key) % count][key] = value
-    files = []
-    for number, (key, summary, value) in enumerate(sorted(own)):
-        shards[fnv1a(key) % count][key] = [number, *summary]
-        files.append((f"search/p/{number}.js", script(f"p/{number}", value)))
-    files += [(f"search/k/{n}.js", script(f"k/{n}", shard)) for n, shard in enumerate(shards)]
-    return files, count
+class _KeyShards:
+    """The key shards and the postings files of common keys. Each key's part of its shard is
+    kept as JSON text in one buffer as the tables come, not as Python lists and strings (a site
+    of 10,000 reports has hundreds of thousands of keys), and the files are made one at a time
+    as they are written. Keys are spread over shards by their hash."""
+
+    def __init__(self, tables: Iterator[KeyTable]):
+        self.names: list[str] = []
+        self.values, self.ends = bytearray(), array("q")
+        size, own = 0, []  # own: (key, counts and best documents, postings) of keys with a file
+        for table in tables:
+            owned = []
+            for key, place, count in table:
+                if count * 2 > table.documents:
+                    owned.append((key, place, table.dense(place)))
+                    continue
+                entries = table.entries_of(place)
+                if len(entries) <= OWN_FILE_BYTES:
+                    hints = table.hints_of(place)
+                    self._add(key, b'["%s","%s"]' % (entries, hints))
+                    size += len(key.encode()) + len(entries) + len(hints) + 8
+                else:
+                    owned.append((key, place, entries.decode()))
+            tops = table.tops([place for _, place, _ in owned])
+            own += [(key, [*table.counts(place), top], postings)
+                    for (key, place, postings), top in zip(owned, tops)]
+        self.count = max(1, math.ceil(size / SHARD_BYTES))
+        own.sort()
+        for number, (key, summary, _) in enumerate(own):
+            self._add(key, json.dumps([number, *summary], separators=(",", ":")).encode())
+        self.own = own
+
+    def _add(self, key: str, value: bytes) -> None:
+        self.names.append(key)
+        self.values += value
+        self.ends.append(len(self.values))
+
+    def files(self) -> Iterator[tuple[str, bytes]]:
+        """The postings files, then the shards (each key's members sorted, as json.dumps's
+        sort_keys would)."""
+        for number, (_, _, postings) in enumerate(self.own):
+            yield f"search/p/{number}.js", script(f"p/{number}", postings)
+        self.own = []
+        names, values, ends = self.names, self.values, self.ends
+        shard_of = np.array([fnv1a(name) % self.count for name in names], dtype=np.int64)
+        by_name = np.array(sorted(range(len(names)), key=names.__getitem__), dtype=np.int64)
+        order = by_name[np.argsort(shard_of[by_name], kind="stable")]
+        bounds = np.searchsorted(shard_of[order], np.arange(self.count + 1)).tolist()
+        for shard in range(self.count):
+            members = [json.dumps(names[n], ensure_ascii=False) + ":" +
+                       values[ends[n - 1] if n else 0:ends[n]].decode()
+                       for n in order[bounds[shard]:bounds[shard + 1]].tolist()]
+            yield f"search/k/{shard}.js", wrapped(f"k/{shard}", "{" + ",".join(members) + "}")
 
 
 class _Phrases:
@@ -217,12 +246,13 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None,
             yield from _document_files_of(number, document, digest, memo, reuse)
     tables = postings.tables(records.vocabulary.keys)
     del postings  # the gathered pairs go once the last table is made, not with this generator
-    shard_files, shard_count = _shards(tables)
+    shards = _KeyShards(tables)
     fold_files, fold_pages = _fold_pages()
-    yield from shard_files + fold_files
+    yield from shards.files()
+    yield from fold_files
     yield "search/m.js", script("m", {
         "documents": len(documents), "reports": sum(d.kind == "report" for d in documents),
-        "shards": shard_count, "fold": "".join(encode_number(n) for n in fold_pages)})
+        "shards": shards.count, "fold": "".join(encode_number(n) for n in fold_pages)})
     yield "search/f.js", script("f", _facet_table(documents, site))
 
 
