@@ -19,12 +19,11 @@ import jinja2
 
 from .cache import digest_files, engine_digest
 from .memo import digestible
-from .model import HonourList, Household, Page, Region, Report, Site, Term
+from .model import HonourList, Household, Page, Report, Site, Term
 
 
-WHOLE = (Report, Household, HonourList, Region)
-"""Parts of the model that hold no term or page: digested whole, in one pickling (C), not
-field by field (a report's HTML and text were most of the digests' time)."""
+DIGESTED = (Report, Household, HonourList)
+"""Parts of the model that carry their own digest, made with them (model.content_digest)."""
 
 
 LONG = 32
@@ -114,12 +113,8 @@ class PageDigests:
                                 value.reports if whole else ()), deep)
         if isinstance(value, Page):
             return self._value((value.url, value.template), deep)
-        if isinstance(value, WHOLE):
-            known = self.known.get((id(value), None))
-            if known is None:
-                known = hashlib.blake2b(digestible(value), digest_size=20).digest()
-                self.known[(id(value), None)] = known
-            return known
+        if isinstance(value, DIGESTED):
+            return value.digest
         if dataclasses.is_dataclass(value):
             known = self.known.get((id(value), None)) or self.known.get((id(value), deep))
             if known is None:

@@ -5,12 +5,35 @@ renderer receives it whole and can render any one page alone.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
+import pickle
 from dataclasses import dataclass, field
 from typing import Any
 
 from .config import SiteConfig
 from .markup import TocEntry
+
+def content_digest(value) -> bytes:
+    """A digest of what a report, household or honour list holds, made once when it is made and
+    kept with it (also in the memo): the page record compares every page by what it shows
+    (dependencies.py), and pickling each report's text and HTML again in every build cost
+    seconds at thousands of reports. Pickled with protocol 0, as memo.digestible says why."""
+    fields = [getattr(value, f.name) for f in dataclasses.fields(value) if f.name != "digest"]
+    return hashlib.blake2b(pickle.dumps((type(value).__name__, fields), protocol=0),
+                           digest_size=20).digest()
+
+
+class _Digested:
+    """A frozen dataclass with its `digest` (content_digest) set as it is made, so that
+    `dataclasses.replace` gives a copy with its own."""
+
+    def __post_init__(self):
+        object.__setattr__(self, "digest", content_digest(self))
+
+
+DIGEST = field(default=b"", init=False, repr=False, compare=False)
 
 COUNTY_DEPTH = 3
 """Province 1, city 2, county 3: the level the home page counts as 'counties covered'."""
@@ -67,7 +90,7 @@ class RegionTree:
 
 
 @dataclass(frozen=True)
-class Report:
+class Report(_Digested):
     """An experience report, typical case, plan, summary or news item (one Markdown file)."""
 
     source: str
@@ -88,6 +111,7 @@ class Report:
     draft: bool = False
     toc: tuple[TocEntry, ...] = ()
     reading_minutes: int = 1
+    digest: bytes = DIGEST
 
     @property
     def url(self) -> str:
@@ -95,7 +119,7 @@ class Report:
 
 
 @dataclass(frozen=True)
-class Household:
+class Household(_Digested):
     """A model household (示范户) as one honour list names it."""
 
     id: str
@@ -111,6 +135,7 @@ class Household:
     story_text: str = ""
     photo: str = ""
     id_derived: bool = True
+    digest: bytes = DIGEST
 
     @property
     def url(self) -> str:
@@ -118,7 +143,7 @@ class Household:
 
 
 @dataclass(frozen=True)
-class HonourList:
+class HonourList(_Digested):
     """A list of households on whom one title was conferred (名单), one YAML file."""
 
     slug: str
@@ -130,6 +155,7 @@ class HonourList:
     date: dt.date | None
     households: tuple[Household, ...]
     document: str = ""
+    digest: bytes = DIGEST
 
     @property
     def url(self) -> str:

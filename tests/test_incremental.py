@@ -18,7 +18,7 @@ from conftest import REPO, SITES, snapshot
 from showcase import commands, dependencies, memo, parallel, render, validate
 from showcase.markup import Rendered
 from showcase.memo import Held
-from showcase.model import Term
+from showcase.model import Household, Report, Term
 
 
 @pytest.fixture
@@ -333,3 +333,20 @@ def test_a_long_list_digested_once_still_counts_the_terms_it_holds(monkeypatch):
     digests._value(first, frozenset())
     shallow = digests._value(again, frozenset())
     assert digests._value(again, frozenset({("tags", "maoduntiaojie")})) != shallow
+
+
+def test_a_reports_digest_follows_its_content_through_copies_and_the_memo():
+    """Reports, households and honour lists carry the digest the page record compares, made
+    with them: a copy with a change has its own, an equal one the same, a kept one its own."""
+    report = Report(source="content/a.md", slug="a", title="平安家庭", unit="综治办",
+                    date=dt.date(2024, 1, 1), region="湖南省", category="典型推介",
+                    body_html="<p>调解</p>", text="调解")
+    again = Report(source="content/a.md", slug="a", title="平安家庭", unit="综治办",
+                   date=dt.date(2024, 1, 1), region="湖南省", category="典型推介",
+                   body_html="<p>调解</p>", text="调解")
+    assert report.digest and again.digest == report.digest
+    assert dataclasses.replace(report, body_html="<p>调解室</p>").digest != report.digest
+    assert pickle.loads(pickle.dumps(report)).digest == report.digest
+    household = Household(id="zhang", name="张家", region="湖南省", list_slug="l", source="x.yaml",
+                          line=3)
+    assert dataclasses.replace(household, id="zhang-2").digest != household.digest
