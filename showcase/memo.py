@@ -52,6 +52,11 @@ def _among(database: sqlite3.Connection, query: str, keys: list[str]) -> list:
     return rows
 
 
+def _remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 def _today() -> int:
     return int(time.time() // 86400)
 
@@ -110,16 +115,28 @@ class Memo:
             if self._connection is not None:
                 _inherited.append(self._connection)
             self.folder.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(self.path, timeout=60, isolation_level=None,
-                                         check_same_thread=False)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=OFF")  # a cache: lost on a crash at worst
-            connection.execute("CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, "
-                               "value BLOB, used INTEGER)")
-            connection.execute("CREATE TABLE IF NOT EXISTS vocabulary "
-                               "(number INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL)")
+            connection = self._connect()
+            if "engine" not in {row[1] for row in connection.execute("PRAGMA table_info(memo)")}:
+                connection.close()  # a database of an earlier format: started anew
+                _remove_database(self.path)
+                connection = self._connect()
+            connection.execute("INSERT OR IGNORE INTO engines VALUES (?)", (self.engine.decode(),))
             self._connection, self._pid = connection, os.getpid()
         return self._connection
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, timeout=60, isolation_level=None,
+                                     check_same_thread=False)
+        connection.execute("PRAGMA auto_vacuum=INCREMENTAL")  # set before the first table
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=OFF")  # a cache: lost on a crash at worst
+        # the value last: reading the other columns never walks a long value's pages
+        connection.execute("CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, "
+                           "engine TEXT, used INTEGER, value BLOB)")
+        connection.execute("CREATE TABLE IF NOT EXISTS engines (digest TEXT PRIMARY KEY)")
+        connection.execute("CREATE TABLE IF NOT EXISTS vocabulary "
+                           "(number INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL)")
+        return connection
 
     def _run(self, work: Callable[[sqlite3.Connection], T], failed: T) -> T:
         try:
@@ -199,7 +216,8 @@ class Memo:
         (pickling left a UTF-8 copy of each of its non-ASCII strings cached inside them, half
         again their memory for as long as they live)."""
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        self._query("INSERT OR REPLACE INTO memo VALUES (?, ?, ?)", (key, data, _today()))
+        self._query("INSERT OR REPLACE INTO memo VALUES (?, ?, ?, ?)",
+                    (key, self.engine.decode(), _today(), data))
         stored = pickle.loads(data)
         self._hold(key, stored)
         return stored
@@ -210,14 +228,24 @@ class Memo:
         if self.held is not None:
             self.held.turn()
         shutil.rmtree(self.folder / "memo", ignore_errors=True)  # the earlier store, a file each
-        if not self.damaged and self._prune_due():
-            self._query("DELETE FROM memo WHERE used < ?", (_today() - KEEP_UNUSED_DAYS,))
+        if not self.damaged:
+            self._forget_other_engines()
+            if self._prune_due():
+                self._query("DELETE FROM memo WHERE used < ?", (_today() - KEEP_UNUSED_DAYS,))
         if self._connection is not None and self._pid == os.getpid():
             self._connection.close()
         self._connection = None
         if self.damaged:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            _remove_database(self.path)
+
+    def _forget_other_engines(self) -> None:
+        """Results of another version of showcase (or of its libraries) can never be used
+        again: after an upgrade they go at once, and the space they took is given back."""
+        engine = self.engine.decode()
+        if self._query("SELECT digest FROM engines WHERE digest != ?", (engine,)):
+            self._query("DELETE FROM memo WHERE engine != ?", (engine,))
+            self._query("DELETE FROM engines WHERE digest != ?", (engine,))
+            self._query("PRAGMA incremental_vacuum")
 
     def _prune_due(self) -> bool:
         """Whether a day has passed since the last pruning (the stamp is then renewed)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -14,6 +15,14 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SITES = Path(__file__).resolve().parent / "sites"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fixture_sites_without_caches():
+    """Tests that build a fixture site where it lies leave its .cache/ there (git ignores it):
+    each run starts without them, as on a fresh clone, so no run depends on an earlier one."""
+    for cache in [*SITES.glob("*/.cache"), REPO / ".cache"]:
+        shutil.rmtree(cache, ignore_errors=True)
 
 
 def run_build(*args: str | Path) -> subprocess.CompletedProcess:

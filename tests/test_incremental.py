@@ -178,8 +178,8 @@ def test_a_changed_template_setting_region_or_list_shows_everywhere_it_belongs(
 
 
 def test_results_kept_by_another_engine_are_never_used(site, out_dir_pair, monkeypatch):
-    """Every kept conversion is poisoned; the same engine would use them (which proves the
-    poison reaches the page), another engine (an upgrade) never does."""
+    """Every kept conversion is poisoned; the same engine uses them (which proves the poison
+    reaches the page), another engine (an upgrade) never does, and forgets them."""
     out, tmp_path = out_dir_pair
     build(site, out)
     poisoned = 0
@@ -191,18 +191,34 @@ def test_results_kept_by_another_engine_are_never_used(site, out_dir_pair, monke
                 database.execute("UPDATE memo SET value = ? WHERE key = ?", (poison, key))
                 poisoned += 1
     assert poisoned
-    shutil.rmtree(site / ".cache" / "output")
-    (site / "site.yaml").write_text((site / "site.yaml").read_text("utf-8") + "\n", "utf-8")
+
+    def build_again():
+        shutil.rmtree(site / ".cache" / "output")
+        (site / "site.yaml").write_text((site / "site.yaml").read_text("utf-8") + "\n", "utf-8")
+        build(site, out)
+
+    build_again()
+    assert "毒" in search_text(out)
     monkeypatch.setattr(memo, "engine_digest", lambda: "another engine")
     monkeypatch.setattr(dependencies, "engine_digest", lambda: "another engine")
-    build(site, out)
+    build_again()
     assert "毒" not in search_text(out)
     assert_as_fresh(site, out, tmp_path)
-    monkeypatch.undo()
-    shutil.rmtree(site / ".cache" / "output")
-    (site / "site.yaml").write_text((site / "site.yaml").read_text("utf-8") + "\n", "utf-8")
+    with sqlite3.connect(site / ".cache" / memo.DATABASE) as database:
+        engines = database.execute("SELECT DISTINCT engine FROM memo").fetchall()
+    assert engines == [("another engine",)], "the earlier engine's results were forgotten"
+
+
+def test_a_cache_of_an_earlier_format_is_started_anew(site, out_dir_pair):
+    out, tmp_path = out_dir_pair
+    shutil.rmtree(site / ".cache", ignore_errors=True)
+    (site / ".cache").mkdir()
+    with sqlite3.connect(site / ".cache" / memo.DATABASE) as database:
+        database.execute("CREATE TABLE memo (key TEXT PRIMARY KEY, value BLOB, used INTEGER)")
     build(site, out)
-    assert "毒" in search_text(out)
+    assert_as_fresh(site, out, tmp_path)
+    with sqlite3.connect(site / ".cache" / memo.DATABASE) as database:
+        assert database.execute("SELECT count(*) FROM memo WHERE engine != ''").fetchone()[0]
 
 
 @pytest.mark.parametrize("damage", ["deleted", "truncated", "garbage"])
