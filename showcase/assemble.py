@@ -7,7 +7,7 @@ import itertools
 from collections import Counter
 from dataclasses import replace
 
-from .model import COUNTY_DEPTH, Household, Page, Report, Site, Term
+from .model import COUNTY_DEPTH, HonourList, Household, Page, Report, Site, Term
 from .pagination import paginate
 from .slugs import unique_slugs
 from .validate import Content
@@ -189,10 +189,8 @@ def _pages(site: Site) -> list[Page]:
     pages.append(Page("honours/", "honours.html", {}))
     list_of = {hl.slug: hl for hl in site.honour_lists}
     for honour_list in site.honour_lists:
-        pages.append(Page(honour_list.url, "honour_list.html", {
-            "honour_list": honour_list,
-            "groups": _group_by_region(site, honour_list.households),
-            "common_region": _common_region([h.region for h in honour_list.households])}))
+        pages.append(Page(honour_list.url, "honour_list.html",
+                          honour_list_context(site, honour_list)))
         for household in honour_list.households:
             pages.append(Page(household.url, "household.html", {
                 "household": household, "honour_list": honour_list,
@@ -206,6 +204,13 @@ def _pages(site: Site) -> list[Page]:
     pages.append(Page("sitemap.xml", "sitemap.xml", {}))
     pages.append(Page("robots.txt", "robots.txt", {}))
     return pages
+
+
+def honour_list_context(site: Site, honour_list: HonourList) -> dict:
+    """What an honour list's page shows (also made alone by the preview: quick.py)."""
+    return {"honour_list": honour_list,
+            "groups": _group_by_region(site, honour_list.households),
+            "common_region": _common_region([h.region for h in honour_list.households])}
 
 
 def _region_pages(site: Site) -> list[Page]:

@@ -1,8 +1,9 @@
-"""The preview's first answer to a saved report: its own page, made from the last build's model
-with only that one file read, checked and converted again, and served before the whole (cached)
-build runs. On a site of thousands of reports the whole build takes seconds; this takes a few
-milliseconds. What other pages show of the report (lists, the feed, the search index) follows
-with the whole build, which also makes this page again and finds it the same."""
+"""The preview's first answer to a save: the saved report's page, or the saved honour list's
+page and the pages of its households that changed, made from the last build's model with only
+that one file read, checked and converted again, and served before the whole (cached) build
+runs. On a site of thousands of reports the whole build takes seconds; this takes a fraction
+of one. What other pages show of the file (lists, region pages, the feed, the search index)
+follows with the whole build, which also makes these pages again and finds them the same."""
 from __future__ import annotations
 
 import functools
@@ -10,11 +11,13 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .assemble import honour_list_context
 from .assets import Assets
 from .audit import OutputAudit
 from .errors import Problems
-from .load import read_text, template_folders
-from .model import Page, Report, Site
+from .honours import read_honour_list
+from .load import SourceText, read_text, template_folders
+from .model import HonourList, Page, Report, Site
 from .privacy import masked, personal_data_in
 from .render import make_environment, render_page
 from .reports import read_report, render_report
@@ -22,6 +25,11 @@ from .reports import read_report, render_report
 PLACE_FIELDS = ("slug", "date", "category", "tags", "region", "draft")
 """What decides a report page's neighbours, related reports, breadcrumb and terms: when a save
 changes one of them, the page waits for the whole build, which places the report anew."""
+LIST_FIELDS = ("title", "honour", "year", "awarded_by", "date", "document")
+"""An honour list's own details, which each of its households' pages shows."""
+SHOWN_BY = {"report.html": "report", "honour_list.html": "honour_list",
+            "household.html": "household"}
+"""The pages made from one file, by template: what in their context the file gives."""
 
 
 @dataclass
@@ -35,60 +43,100 @@ class LastBuild:
     environment: object = field(default=None, repr=False)
 
     @functools.cached_property
-    def pages_by_source(self) -> dict[str, Page]:
-        """Each report's page, by the report's file (relative to the site)."""
-        return {page.context["report"].source: page for page in self.site.pages
-                if page.template == "report.html"}
+    def pages_by_source(self) -> dict[str, list[Page]]:
+        """The pages each report or honour list file gives (relative to the site)."""
+        pages: dict[str, list[Page]] = {}
+        for page in self.site.pages:
+            if page.template in SHOWN_BY:
+                pages.setdefault(page.context[SHOWN_BY[page.template]].source, []).append(page)
+        return pages
 
 
-def report_page(last: LastBuild, file: Path) -> tuple[str, bytes] | None:
-    """Write the saved report `file`'s page into the output as the whole build would make it,
-    and return its path there and its bytes; None, with nothing written, when the page cannot be made alone:
-    a new or unreadable report, any problem the file now has (the whole build reports it),
-    or a change of its place among the others (PLACE_FIELDS)."""
+def quick_pages(last: LastBuild, file: Path) -> list[tuple[str, bytes]] | None:
+    """Write the pages of the saved `file` into the output as the whole build would make them,
+    and return their paths there and bytes; None, with nothing written, when they cannot be
+    made alone: a new or unreadable file, any problem the file now has (the whole build reports
+    it), or a change that moves what it holds among the rest (PLACE_FIELDS; a household added,
+    removed, renamed or moved)."""
     root = last.site_dir.resolve()
     try:
         path = file.resolve().relative_to(root).as_posix()
     except ValueError:
         return None
-    page = last.pages_by_source.get(path)
-    if page is None:
+    pages = last.pages_by_source.get(path)
+    if not pages:
         return None
-    report = _read_again(last, root, file, page.context["report"])
-    if report is None:
-        return None
-    page = replace(page, context={**page.context, "report": report})
-    if last.environment is None:
-        last.environment = make_environment(template_folders(root))
-    try:
-        _, data, _ = render_page(last.environment, page, last.site, last.assets)
-    except Exception:  # a template's fault: the whole build reports it
-        return None
-    audit = OutputAudit(last.site.config.allowed_numbers(), "output")
-    audit.check(page.output_path, data)
-    if audit.problems:
-        return None
-    _replace_file(last.out_dir / page.output_path, data)
-    return page.output_path, data
-
-
-def _read_again(last: LastBuild, root: Path, file: Path, old: Report) -> Report | None:
-    """The report read, guarded, checked and converted as validate does; None on any error or
-    when its place among the others changed."""
-    config, problems = last.site.config, Problems()
+    problems = Problems()
     source = read_text(root, file, problems)
     if source is None:
         return None
+    config = last.site.config
     source = masked(source, personal_data_in(source, config.privacy, config.allowed_numbers(),
                                              problems))
-    checked = read_report(source, config, last.site.regions, problems)
+    made = _report_page(last, source, pages[0], problems) if pages[0].template == "report.html" \
+        else _honour_list_pages(last, source, pages, problems)
+    return None if made is None or problems.errors else _rendered(last, root, made)
+
+
+def _report_page(last: LastBuild, source: SourceText, page: Page,
+                 problems: Problems) -> list[Page] | None:
+    """The report's page with the report read again, as validate does."""
+    old: Report = page.context["report"]
+    checked = read_report(source, last.site.config, last.site.regions, problems)
     if checked is None or problems.errors or \
             any(_same_kind(checked.fields[name], getattr(old, name)) != getattr(old, name)
                 for name in PLACE_FIELDS):
         return None
     url_of = {report.source: report.url for report in last.site.reports}
     report = render_report(checked, url_of, last.assets, problems)
-    return None if problems.errors else report
+    return [replace(page, context={**page.context, "report": report})]
+
+
+def _honour_list_pages(last: LastBuild, source: SourceText, pages: list[Page],
+                       problems: Problems) -> list[Page] | None:
+    """The list's page and those of its households that changed (all of them when the list's
+    own details did), the list read again as validate does; the same households, in the same
+    places and order, or none."""
+    old: HonourList = pages[0].context["honour_list"]
+    new = read_honour_list(source, last.site.regions, last.assets, problems)
+    if new is None or problems.errors or _who_where(new) != _who_where(old):
+        return None
+    details_changed = any(getattr(new, name) != getattr(old, name) for name in LIST_FIELDS)
+    was = {household.id: household for household in old.households}
+    now = {household.id: household for household in new.households}
+    made = [replace(pages[0], context=honour_list_context(last.site, new))]
+    for page in pages[1:]:
+        household = now[page.context["household"].id]
+        if details_changed or household.digest != was[household.id].digest:
+            made.append(replace(page, context={**page.context, "household": household,
+                                               "honour_list": new}))
+    return made
+
+
+def _who_where(honour_list: HonourList) -> list[tuple[str, str, str]]:
+    """Each household's address, name and place: what pages other than the list's show."""
+    return [(h.id, h.name, h.region) for h in honour_list.households]
+
+
+def _rendered(last: LastBuild, root: Path, pages: list[Page]) -> list[tuple[str, bytes]] | None:
+    """Render and audit every page, then write them all; None, with nothing written, if one
+    fails (a template's fault, personal data in the output: the whole build reports it)."""
+    if last.environment is None:
+        last.environment = make_environment(template_folders(root))
+    audit = OutputAudit(last.site.config.allowed_numbers(), "output")
+    files = []
+    for page in pages:
+        try:
+            _, data, _ = render_page(last.environment, page, last.site, last.assets)
+        except Exception:
+            return None
+        audit.check(page.output_path, data)
+        files.append((page.output_path, data))
+    if audit.problems:
+        return None
+    for path, data in files:
+        _replace_file(last.out_dir / path, data)
+    return files
 
 
 def _same_kind(value, like):

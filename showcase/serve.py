@@ -18,7 +18,7 @@ from . import commands
 from .errors import ContentError, ShowcaseError, Superseded
 from .memo import Held
 from .privacy import mask_personal_data
-from .quick import LastBuild, report_page
+from .quick import LastBuild, quick_pages
 
 WATCHED = ("site.yaml", "content", "data", "templates", "static")
 SETTLE_SECONDS = 0.05
@@ -39,8 +39,8 @@ class Preview:
         """The results of the last build, kept in memory for the next."""
         self.last: LastBuild | None = None
         """The last successful build's model, for quick pages (quick.py)."""
-        self.quick: tuple[str, bytes] | None = None
-        """The page made quickly for the save being built, and its bytes."""
+        self.quick: list[tuple[str, bytes]] | None = None
+        """The pages made quickly for the save being built, and their bytes."""
         self._saved_paths: set[str] = set()
         self._saved_lock = threading.Lock()
 
@@ -56,9 +56,10 @@ class Preview:
         return paths
 
     def rebuild(self, saved: list[str] = (), jobs: int = 1) -> None:
-        """Build again after `saved` changed; a single saved report's page is served first.
+        """Build again after `saved` changed; a single saved report's or honour list's pages
+        are served first.
         With `jobs` > 1 only while no other thread runs (the workers are forked)."""
-        self.quick = self._quick_page(saved)
+        self.quick = self._quick_pages(saved)
         if self.quick is not None:
             self.reload()
         try:
@@ -86,16 +87,15 @@ class Preview:
         print("\n".join(self.failure), flush=True)
         self.reload()  # to the problems page
 
-    def _quick_page(self, saved: list[str]) -> tuple[str, bytes] | None:
-        """One report saved, with the last build shown: its page, written at once. (An editor
-        that saves through a temporary file renamed over the report leaves that file's name
-        among the saved paths: one that is gone and is not a report is left out.)"""
-        reports = (".md", ".markdown")
-        saved = [path for path in saved if path.endswith(reports) or os.path.exists(path)]
-        if len(saved) != 1 or not saved[0].endswith(reports) or self.failure or \
-                self.last is None:
+    def _quick_pages(self, saved: list[str]) -> list[tuple[str, bytes]] | None:
+        """One report or honour list saved, with the last build shown: its pages, written at
+        once. (An editor that saves through a temporary file renamed over the file leaves that
+        file's name among the saved paths: one that is gone and is not content is left out.)"""
+        content = (".md", ".markdown", ".yaml", ".yml")
+        saved = [path for path in saved if path.endswith(content) or os.path.exists(path)]
+        if len(saved) != 1 or self.failure or self.last is None:
             return None
-        return report_page(self.last, Path(saved[0]))
+        return quick_pages(self.last, Path(saved[0]))
 
     def _pages_live(self, changed: list[str]) -> None:
         """The whole build's pages are live: the browsers reload when it changed a file (the

@@ -124,3 +124,42 @@ def test_after_a_build_overtaken_by_a_save_the_next_save_waits_for_the_whole_bui
     assert preview.quick is None and "每月评议一次" in _read(preview.out_dir / PAGE)
     save(preview, "每月评议一次。", "每周评议一次。")
     assert preview.quick is not None
+
+
+LIST = "data/households/2024-xupu-pingan.yaml"
+ZHANG = "households/2024-xupu-pingan-zhangjianguo-jiating/index.html"
+AYIGULI = "households/2024-xupu-pingan-ayiguli-maimaiti-jiating/index.html"
+
+
+def test_a_saved_honour_list_shows_its_changed_households_at_the_first_reload(preview, tmp_path):
+    preview.reload = lambda: preview.seen.append(_read(preview.out_dir / ZHANG))
+    save(preview, "张建国一家三代同堂", "张建国一家四代同堂", LIST)
+    assert [path for path, _ in preview.quick] == ["honours/2024-xupu-pingan/index.html", ZHANG]
+    assert "四代同堂" in preview.seen[0]
+    assert_as_fresh(preview, tmp_path)
+
+
+def test_a_list_whose_details_change_makes_every_household_page_again(preview, tmp_path):
+    save(preview, "document: 溆平安办〔2024〕12号", "document: 溆平安办〔2024〕13号", LIST)
+    assert sorted(path for path, _ in preview.quick) == sorted(
+        ["honours/2024-xupu-pingan/index.html", ZHANG, AYIGULI])
+    assert_as_fresh(preview, tmp_path)
+
+
+@pytest.mark.parametrize("old, new", [
+    ("name: 张建国家庭", "name: 张建民家庭"),
+    ("region: 湖南省/怀化市/溆浦县/桥江镇/幸福社区", "region: 湖南省/怀化市/溆浦县/桥江镇/龙潭村"),
+    ("    members: 5\n", "    members: 5\n  - name: 李四家庭\n    region: 湖南省/怀化市/溆浦县/桥江镇/龙潭村\n"),
+], ids=["renamed", "moved", "added"])
+def test_a_household_renamed_moved_or_added_waits_for_the_whole_build(preview, tmp_path,
+                                                                       old, new):
+    save(preview, old, new, LIST)
+    assert preview.quick is None
+    assert_as_fresh(preview, tmp_path)
+
+
+def test_a_list_with_personal_data_makes_no_quick_page(preview):
+    before = _read(preview.out_dir / ZHANG)
+    save(preview, "张建国一家三代同堂", "张建国一家三代同堂，电话13812345678", LIST)
+    assert preview.quick is None and preview.failure
+    assert _read(preview.out_dir / ZHANG) == before
