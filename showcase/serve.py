@@ -57,8 +57,8 @@ class Preview:
 
     def rebuild(self, saved: list[str] = (), jobs: int = 1) -> None:
         """Build again after `saved` changed; a single saved report's or honour list's pages
-        are served first.
-        With `jobs` > 1 only while no other thread runs (the workers are forked)."""
+        are served first. With `jobs` > 1 only while no other thread runs (the workers are
+        forked)."""
         self.quick = self._quick_pages(saved)
         if self.quick is not None:
             self.reload()
