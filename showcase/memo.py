@@ -95,8 +95,6 @@ class Memo:
         self.folder = site_dir / CACHE_FOLDER
         self.path = self.folder / DATABASE
         self.engine = engine_digest().encode()
-        self.misses = 0
-        """Results asked for and not found: how much of this build is made anew."""
         self.damaged = False
         self.held_pid = os.getpid()
         self._connection: sqlite3.Connection | None = None
@@ -191,7 +189,6 @@ class Memo:
             try:
                 values[number] = pickle.loads(data)
             except Exception:  # missing, half-written or from an older Python: made again
-                self.misses += 1
                 continue
             if used != _today():
                 stale.append((_today(), key))

@@ -14,7 +14,6 @@ from .honours import read_honour_list
 from .load import SiteSources, SourceText
 from .memo import Memo, digestible, remembered, remembered_each
 from .model import HonourList, RegionTree, Report
-from .parallel import FORK_AT_LEAST, in_order
 from .privacy import guard_file_name, masked, personal_data_in
 from .regions import REGIONS_FILE, parse_regions
 from .reports import ReportSource, is_published, read_report, render_report
@@ -57,17 +56,10 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
     _refuse_duplicates([(r.fields["slug"], r.source, r.lines.get("slug", 1)) for r in published],
                        problems, "slug", "reports/{}/", "set a different 'slug:' in one of them")
     url_of = {r.source: f"reports/{r.fields['slug']}/" for r in published}
-
-    def rendered(report: ReportSource) -> tuple[Report, list]:
-        found = Problems()
-        return render_report(report, url_of, assets, found, memo), found.items
-
-    # the Markdown in workers too when this build makes much anew (a first or --no-cache build)
-    much_anew = memo is None or memo.misses >= FORK_AT_LEAST
-    reports = []
-    for report, found in in_order(rendered, published, jobs if much_anew else 1):
-        reports.append(report)
-        problems.extend(found)
+    linked = _digest(sorted(url_of.items()), assets)  # what links and pictures are found in
+    reports = remembered_each(memo, "rendered report", published, lambda r: (r, linked),
+                              lambda r, found: render_report(r, url_of, assets, found, memo),
+                              problems, jobs)
     places = _digest(regions, assets)
     lists = remembered_each(memo, "honour list", list(sources.honour_lists),
                             lambda s: (s, places),

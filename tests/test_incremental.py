@@ -15,7 +15,7 @@ import types
 import pytest
 
 from conftest import REPO, SITES, snapshot
-from showcase import commands, dependencies, memo, parallel, render, validate
+from showcase import commands, dependencies, memo, parallel, render
 from showcase.markup import Rendered
 from showcase.memo import Held
 from showcase.model import Household, Report, Term
@@ -178,7 +178,7 @@ def test_a_changed_template_setting_region_or_list_shows_everywhere_it_belongs(
 
 
 def test_results_kept_by_another_engine_are_never_used(site, out_dir_pair, monkeypatch):
-    """Every kept conversion is poisoned; the same engine uses them (which proves the poison
+    """Every kept conversion and report is poisoned; the same engine uses them (which proves the poison
     reaches the page), another engine (an upgrade) never does, and forgets them."""
     out, tmp_path = out_dir_pair
     build(site, out)
@@ -186,9 +186,11 @@ def test_results_kept_by_another_engine_are_never_used(site, out_dir_pair, monke
     with sqlite3.connect(site / ".cache" / memo.DATABASE) as database:
         for key, data in database.execute("SELECT key, value FROM memo").fetchall():
             value = pickle.loads(data)
-            if isinstance(value, tuple) and isinstance(value[0], Rendered):
-                poison = pickle.dumps((Rendered("<p>毒</p>", (), "毒", 1), value[1]))
-                database.execute("UPDATE memo SET value = ? WHERE key = ?", (poison, key))
+            if isinstance(value, tuple) and isinstance(value[0], (Rendered, Report)):
+                poison = Rendered("<p>毒</p>", (), "毒", 1) if isinstance(value[0], Rendered) \
+                    else dataclasses.replace(value[0], body_html="<p>毒</p>", text="毒")
+                database.execute("UPDATE memo SET value = ? WHERE key = ?",
+                                 (pickle.dumps((poison, value[1])), key))
                 poisoned += 1
     assert poisoned
 
@@ -271,7 +273,6 @@ def test_checks_markdown_and_keys_in_workers_give_what_one_process_gives(site, o
     out, tmp_path = out_dir_pair
     alone = commands.build(site, tmp_path / "alone", jobs=1)
     monkeypatch.setattr(parallel, "FORK_AT_LEAST", 1)
-    monkeypatch.setattr(validate, "FORK_AT_LEAST", 1)
     forked = commands.build(site, tmp_path / "forked", jobs=2)
     assert snapshot(tmp_path / "forked") == snapshot(tmp_path / "alone")
     assert forked.warnings == alone.warnings
