@@ -43,11 +43,15 @@ _inherited: list[sqlite3.Connection] = []
 (closing one could write back the parent's log)."""
 
 
+BATCH = 500
+"""Keys asked for in one statement (SQLite caps a statement's parameters)."""
+
+
 def _among(database: sqlite3.Connection, query: str, keys: list[str]) -> list:
-    """`query ... IN (keys)`, 500 keys a statement (SQLite caps a statement's parameters)."""
+    """`query ... IN (keys)`, BATCH keys a statement."""
     rows = []
-    for start in range(0, len(keys), 500):
-        part = keys[start:start + 500]
+    for start in range(0, len(keys), BATCH):
+        part = keys[start:start + BATCH]
         rows += database.execute(f"{query} IN ({','.join('?' * len(part))})", part).fetchall()
     return rows
 
@@ -175,24 +179,26 @@ class Memo:
         return self.get_each([key])[0]
 
     def get_each(self, keys: list[str]) -> list[Any | None]:
-        """The stored result of each key, or None (see `get`), asked in a few queries."""
+        """The stored result of each key, or None (see `get`), asked BATCH keys a query (the
+        stored bytes of one batch at a time are held, beside the results)."""
         held = self._held()
         values = [held.get(key) for key in keys] if held is not None else [None] * len(keys)
-        asked = [key for key, value in zip(keys, values) if value is None]
-        found = {key: (data, used) for key, data, used in self._run(lambda database: _among(
-            database, "SELECT key, value, used FROM memo WHERE key", asked), [])}
+        asked = [number for number, value in enumerate(values) if value is None]
         stale = []
-        for number, key in enumerate(keys):
-            if values[number] is not None:
-                continue
-            data, used = found.get(key, (None, None))
-            try:
-                values[number] = pickle.loads(data)
-            except Exception:  # missing, half-written or from an older Python: made again
-                continue
-            if used != _today():
-                stale.append((_today(), key))
-            self._hold(key, values[number])
+        for start in range(0, len(asked), BATCH):
+            numbers = asked[start:start + BATCH]
+            found = {key: (data, used) for key, data, used in self._query(
+                f"SELECT key, value, used FROM memo WHERE key IN ({','.join('?' * len(numbers))})",
+                tuple(keys[number] for number in numbers))}
+            for number in numbers:
+                data, used = found.pop(keys[number], (None, None))
+                try:
+                    values[number] = pickle.loads(data)
+                except Exception:  # missing, half-written or from an older Python: made again
+                    continue
+                if used != _today():
+                    stale.append((_today(), keys[number]))
+                self._hold(keys[number], values[number])
         if stale:
             self._run(lambda database: database.executemany(
                 "UPDATE memo SET used = ? WHERE key = ?", stale), None)
