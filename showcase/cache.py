@@ -99,8 +99,9 @@ def manifest(out_dir: Path) -> str:
 
 
 def write_whole(path: Path, data: bytes) -> None:
-    """Write a cache file so that no reader ever sees half of it (a site folder that cannot be
-    written to just keeps nothing: the next build does the work again)."""
+    """Write a file so that no reader ever sees half of it (a cache file, a preview's quick
+    page); a folder that cannot be written to just keeps nothing: the next build does the work
+    again."""
     partial = path.with_name(f"{path.name}.{os.getpid()}.new")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -102,8 +102,8 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
     With `pages_first` (the preview), the pages go live first, beside the previous search
     index, `pages_first(paths)` is called with the paths of the files that changed, and then
     the search index is made and swapped in, unless `superseded()` says a newer build is
-    wanted first (Superseded is raised). With `held`,
-    the memo's results are kept in memory for the next build (memo.Held)."""
+    wanted first (Superseded is raised). With `held`, the memo's results are kept in memory
+    for the next build (memo.Held)."""
     progress = progress or Progress(io.StringIO())
     check_output_folder(out_dir, site_dir)
     cache = None

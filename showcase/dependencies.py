@@ -27,6 +27,7 @@ DIGESTED = (Report, Household, HonourList)
 
 
 LONG = 32
+"""Lists at least this long are digested once by identity (`PageDigests.long`)."""
 
 
 class Recording(jinja2.Environment):

@@ -15,6 +15,7 @@ import pickle
 import shutil
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
@@ -47,13 +48,15 @@ BATCH = 500
 """Keys asked for in one statement (SQLite caps a statement's parameters)."""
 
 
+def _batches(items: list) -> Iterator[list]:
+    for start in range(0, len(items), BATCH):
+        yield items[start:start + BATCH]
+
+
 def _among(database: sqlite3.Connection, query: str, keys: list[str]) -> list:
     """`query ... IN (keys)`, BATCH keys a statement."""
-    rows = []
-    for start in range(0, len(keys), BATCH):
-        part = keys[start:start + BATCH]
-        rows += database.execute(f"{query} IN ({','.join('?' * len(part))})", part).fetchall()
-    return rows
+    return [row for part in _batches(keys) for row in
+            database.execute(f"{query} IN ({','.join('?' * len(part))})", part).fetchall()]
 
 
 def _remove_database(path: Path) -> None:
@@ -98,14 +101,14 @@ class Memo:
         self.held = held
         self.folder = site_dir / CACHE_FOLDER
         self.path = self.folder / DATABASE
-        self.engine = engine_digest().encode()
+        self.engine = engine_digest()
         self.damaged = False
         self.held_pid = os.getpid()
         self._connection: sqlite3.Connection | None = None
         self._pid = 0
 
     def key(self, kind: str, *parts: bytes) -> str:
-        digest = hashlib.blake2b(self.engine + kind.encode(), digest_size=20)
+        digest = hashlib.blake2b((self.engine + kind).encode(), digest_size=20)
         for part in parts:
             digest.update(len(part).to_bytes(8, "little"))
             digest.update(part)
@@ -122,7 +125,7 @@ class Memo:
                 connection.close()  # a database of an earlier format: started anew
                 _remove_database(self.path)
                 connection = self._connect()
-            connection.execute("INSERT OR IGNORE INTO engines VALUES (?)", (self.engine.decode(),))
+            connection.execute("INSERT OR IGNORE INTO engines VALUES (?)", (self.engine,))
             self._connection, self._pid = connection, os.getpid()
         return self._connection
 
@@ -183,13 +186,11 @@ class Memo:
         stored bytes of one batch at a time are held, beside the results)."""
         held = self._held()
         values = [held.get(key) for key in keys] if held is not None else [None] * len(keys)
-        asked = [number for number, value in enumerate(values) if value is None]
         stale = []
-        for start in range(0, len(asked), BATCH):
-            numbers = asked[start:start + BATCH]
-            found = {key: (data, used) for key, data, used in self._query(
-                f"SELECT key, value, used FROM memo WHERE key IN ({','.join('?' * len(numbers))})",
-                tuple(keys[number] for number in numbers))}
+        for numbers in _batches([number for number, value in enumerate(values) if value is None]):
+            asked = [keys[number] for number in numbers]
+            found = {key: (data, used) for key, data, used in self._run(lambda database: _among(
+                database, "SELECT key, value, used FROM memo WHERE key", asked), [])}
             for number in numbers:
                 data, used = found.pop(keys[number], (None, None))
                 try:
@@ -220,7 +221,7 @@ class Memo:
         again their memory for as long as they live)."""
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         self._query("INSERT OR REPLACE INTO memo VALUES (?, ?, ?, ?)",
-                    (key, self.engine.decode(), _today(), data))
+                    (key, self.engine, _today(), data))
         stored = pickle.loads(data)
         self._hold(key, stored)
         return stored
@@ -244,10 +245,9 @@ class Memo:
     def _forget_other_engines(self) -> None:
         """Results of another version of showcase (or of its libraries) can never be used
         again: after an upgrade they go at once, and the space they took is given back."""
-        engine = self.engine.decode()
-        if self._query("SELECT digest FROM engines WHERE digest != ?", (engine,)):
-            self._query("DELETE FROM memo WHERE engine != ?", (engine,))
-            self._query("DELETE FROM engines WHERE digest != ?", (engine,))
+        if self._query("SELECT digest FROM engines WHERE digest != ?", (self.engine,)):
+            self._query("DELETE FROM memo WHERE engine != ?", (self.engine,))
+            self._query("DELETE FROM engines WHERE digest != ?", (self.engine,))
             self._query("PRAGMA incremental_vacuum")
 
     def _prune_due(self) -> bool:

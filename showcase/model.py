@@ -15,12 +15,14 @@ from typing import Any
 from .config import SiteConfig
 from .markup import TocEntry
 
+
 def content_digest(value) -> bytes:
     """A digest of what a report, household or honour list holds, made once when it is made and
     kept with it (also in the memo): the page record compares every page by what it shows
     (dependencies.py), and pickling each report's text and HTML for that in every build cost
-    seconds at thousands of reports. Texts are digested as UTF-8, households by their own
-    digests, the rest pickled with protocol 0 (memo.digestible says why)."""
+    seconds at thousands of reports. Texts are digested as UTF-8, the parts that carry a
+    digest of their own (a list's households) by it, the rest pickled with protocol 0
+    (memo.digestible says why)."""
     digest = hashlib.blake2b(type(value).__name__.encode(), digest_size=20)
     rest = []
     for field_ in dataclasses.fields(value):
@@ -28,8 +30,9 @@ def content_digest(value) -> bytes:
         if isinstance(item, str):
             data = item.encode()
             digest.update(b"%s:%d:" % (field_.name.encode(), len(data)) + data)
-        elif field_.name == "households":
-            digest.update(b"".join(household.digest for household in item))
+        elif isinstance(item, tuple) and item and all(isinstance(part, _Digested)
+                                                       for part in item):
+            digest.update(b"".join(part.digest for part in item))
         elif field_.name != "digest":
             rest.append((field_.name, item))
     digest.update(pickle.dumps(rest, protocol=0))

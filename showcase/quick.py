@@ -7,13 +7,13 @@ follows with the whole build, which also makes these pages again and finds them 
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .assemble import honour_list_context
 from .assets import Assets
 from .audit import OutputAudit
+from .cache import write_whole
 from .errors import Problems
 from .honours import read_honour_list
 from .load import SourceText, read_text, template_folders
@@ -135,21 +135,10 @@ def _rendered(last: LastBuild, root: Path, pages: list[Page]) -> list[tuple[str,
     if audit.problems:
         return None
     for path, data in files:
-        _replace_file(last.out_dir / path, data)
+        write_whole(last.out_dir / path, data)
     return files
 
 
 def _same_kind(value, like):
     """A front-matter value as the model holds it (lists become tuples)."""
     return tuple(value) if isinstance(like, tuple) else value
-
-
-def _replace_file(target: Path, data: bytes) -> None:
-    """Replace the file at once: a page requested meanwhile is the old one or the new one."""
-    temporary = target.with_name(f".quick-{target.name}")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise

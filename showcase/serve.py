@@ -95,7 +95,10 @@ class Preview:
         saved = [path for path in saved if path.endswith(content) or os.path.exists(path)]
         if len(saved) != 1 or self.failure or self.last is None:
             return None
-        return quick_pages(self.last, Path(saved[0]))
+        try:
+            return quick_pages(self.last, Path(saved[0]))
+        except Exception:  # never stops the preview: the whole build that follows tells
+            return None
 
     def _pages_live(self, changed: list[str]) -> None:
         """The whole build's pages are live: the browsers reload when it changed a file (the

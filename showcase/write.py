@@ -75,7 +75,7 @@ class StagedOutput:
         self.kept = 0
         """Pages kept from the previous output without being made again (`keep`)."""
         self.changed: list[str] = []
-        """The files written or copied other than the previous output had them."""
+        """The files this process wrote or copied other than the previous output had them."""
 
     def __enter__(self) -> "StagedOutput":
         try:
