@@ -14,7 +14,7 @@ from showcase.commands import _prepare
 from showcase.search.documents import search_documents
 from showcase.search.keys import DocumentKeys, document_record, document_text, with_phrases
 from showcase.search.lexicon import PhraseFinder, phrase_keys
-from showcase.search.postings import Postings, encoded
+from showcase.search.postings import KeyTable, Postings, encoded
 from showcase.search.vocabulary import Vocabulary
 
 
@@ -41,15 +41,15 @@ def _table(holders: dict[int, int], documents: int):
         record = DocumentKeys.of(length=10, keys=keys, frequencies=[0],
                                  flags=[holders.get(number, 1)], hints=[0])
         postings.add(vocabulary.numbered(record), report=True)
-    return next(table for table in postings.tables(vocabulary.keys)
-                if any(key == "家" for key, _, _ in table))
+    home = vocabulary.numbers["家"]
+    tables = (KeyTable(pairs, documents, 0) for pairs in postings.sorted_pairs(len(vocabulary.keys)))
+    return next((table, place) for table in tables for key, place, _ in table if key == home)
 
 
 def test_a_key_in_most_documents_is_one_value_character_per_document():
     numbers = [0, 1, 5, 40, 41, 1500, 1999]
     holders = {n: n % 7 + 1 for n in numbers}
-    table = _table(holders, 2000)
-    place = next(place for key, place, _ in table if key == "家")
+    table, place = _table(holders, 2000)
     dense = table.dense(place)
     assert dense[0] == "=" and len(dense) == 2001
     assert [i for i, c in enumerate(dense[1:]) if c != "A"] == numbers

@@ -14,11 +14,9 @@ A query loads the shards and postings of its keys and, for the results it shows,
 and at most a block each: never a whole report."""
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
-import json
-import math
-from array import array
 from collections.abc import Iterator
 
 import numpy as np
@@ -27,83 +25,18 @@ from ..memo import Memo, digestible
 from ..model import Site
 from ..parallel import in_order
 from .documents import SearchDocument, search_documents
-from .encode import encode_number, script, wrapped
+from .encode import encode_number, script
 from .keys import DocumentKeys, document_record, document_text, with_phrases
 from .lexicon import PhraseFinder, phrase_keys
 from .normalize import fold_map, fold_table
-from .postings import KeyTable, Postings
+from .postings import KeyTable, Pairs, Postings
+from .shards import IndexFiles, KeyParts, index_files
+from .state import Documents, IndexState, StateWriter
 from .vocabulary import NumberedKeys, Vocabulary
 
 ASKED_TOGETHER = 256
 """Documents whose kept records are asked of the memo in one go (not all: they would all be
 held at once, beside the postings gathered from them)."""
-SHARD_BYTES = 2048
-OWN_FILE_BYTES = 512
-"""Postings longer than this get a file of their own (without block hints), so a rare key
-never waits on a common one."""
-
-
-def fnv1a(text: str) -> int:
-    """32-bit FNV-1a over code points, computed the same way in static/js/search/load.js."""
-    value = 0x811C9DC5
-    for char in text:
-        value = ((value ^ ord(char)) * 0x01000193) & 0xFFFFFFFF
-    return value
-
-
-class _KeyShards:
-    """The key shards and the postings files of common keys. Each key's part of its shard is
-    kept as JSON text in one buffer as the tables come, not as Python lists and strings (a site
-    of 10,000 reports has hundreds of thousands of keys), and the files are made one at a time
-    as they are written. Keys are spread over shards by their hash."""
-
-    def __init__(self, tables: Iterator[KeyTable]):
-        self.names: list[str] = []
-        self.values, self.ends = bytearray(), array("q")
-        size, own = 0, []  # own: (key, counts and best documents, postings) of keys with a file
-        for table in tables:
-            owned = []
-            for key, place, count in table:
-                if count * 2 > table.documents:
-                    owned.append((key, place, table.dense(place)))
-                    continue
-                entries = table.entries_of(place)
-                if len(entries) <= OWN_FILE_BYTES:
-                    hints = table.hints_of(place)
-                    self._add(key, b'["%s","%s"]' % (entries, hints))
-                    size += len(key.encode()) + len(entries) + len(hints) + 8
-                else:
-                    owned.append((key, place, entries.decode()))
-            tops = table.tops([place for _, place, _ in owned])
-            own += [(key, [*table.counts(place), top], postings)
-                    for (key, place, postings), top in zip(owned, tops)]
-        self.count = max(1, math.ceil(size / SHARD_BYTES))
-        own.sort()
-        for number, (key, summary, _) in enumerate(own):
-            self._add(key, json.dumps([number, *summary], separators=(",", ":")).encode())
-        self.own = own
-
-    def _add(self, key: str, value: bytes) -> None:
-        self.names.append(key)
-        self.values += value
-        self.ends.append(len(self.values))
-
-    def files(self) -> Iterator[tuple[str, bytes]]:
-        """The postings files, then the shards (each key's members sorted, as json.dumps's
-        sort_keys would)."""
-        for number, (_, _, postings) in enumerate(self.own):
-            yield f"search/p/{number}.js", script(f"p/{number}", postings)
-        self.own = []
-        names, values, ends = self.names, self.values, self.ends
-        shard_of = np.array([fnv1a(name) % self.count for name in names], dtype=np.int64)
-        by_name = np.array(sorted(range(len(names)), key=names.__getitem__), dtype=np.int64)
-        order = by_name[np.argsort(shard_of[by_name], kind="stable")]
-        bounds = np.searchsorted(shard_of[order], np.arange(self.count + 1)).tolist()
-        for shard in range(self.count):
-            members = [json.dumps(names[n], ensure_ascii=False) + ":" +
-                       values[ends[n - 1] if n else 0:ends[n]].decode()
-                       for n in order[bounds[shard]:bounds[shard + 1]].tolist()]
-            yield f"search/k/{shard}.js", wrapped(f"k/{shard}", "{" + ",".join(members) + "}")
 
 
 class _Phrases:
@@ -134,15 +67,18 @@ class _Records:
     """The documents' records in one build: kept ones from the memo (mended when the phrase
     list changed since), found ones numbered (vocabulary.py) and kept."""
 
-    def __init__(self, memo: Memo | None, phrases: _Phrases, digests: list[bytes]):
+    def __init__(self, memo: Memo | None, phrases: _Phrases, digests: list[bytes],
+                 wanted: list[int]):
+        """`wanted`: the numbers of the documents whose records will be asked for, in order."""
         self.memo, self.phrases, self.vocabulary = memo, phrases, Vocabulary(memo)
-        self.digests = digests
+        self.digests, self.wanted = digests, wanted
         self.window: dict[int, object] = {}
-        """Kept records of the documents from the one asked for on, asked for together."""
+        """Kept records of the documents wanted from the one asked for on, asked together."""
 
     def _kept(self, number: int):
         if number not in self.window:
-            numbers = range(number, min(number + ASKED_TOGETHER, len(self.digests)))
+            at = bisect.bisect_left(self.wanted, number)
+            numbers = self.wanted[at:at + ASKED_TOGETHER]
             self.window = dict(zip(numbers, self.memo.get_each(
                 [self.memo.key("search", self.digests[n]) for n in numbers])))
         return self.window.pop(number)
@@ -226,44 +162,84 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None,
                        workers: int = 1) -> Iterator[tuple[str, bytes]]:
     """Every file of search/ except the page itself, as (output path, bytes), each document's
     head and blocks as soon as it is read, the postings when all are. A document's keys found
-    by an earlier build with the same phrases come from `memo`; its head and blocks are not
-    made when `reuse.keep(path, digest)` keeps them from the previous output (each made one is
-    told to `reuse.note`). With `workers` > 1, the keys of documents the memo lacks are found
-    in that many forked processes."""
+    by an earlier build with the same phrases come from `memo`, and beside it the last build's
+    index (state.py), changed only where documents changed; a file is not made when
+    `reuse.keep(path, digest)` keeps it from the previous output (each made one is told to
+    `reuse.note`). With `workers` > 1, the keys of documents the memo lacks are found in that
+    many forked processes."""
     documents = search_documents(site)
     digests = [_digest(d) if memo is not None else b"" for d in documents]
-    records = _Records(memo, _Phrases(phrase_keys(documents, memo), memo), digests)
-    postings = Postings()
-    missing = [] if workers < 2 else _missing(digests, memo)
-    ahead = in_order(lambda number: document_record(documents[number], records.phrases.finder),
+    report_flags = [d.kind == "report" for d in documents]
+    phrases = _Phrases(phrase_keys(documents, memo), memo)
+    earlier = IndexState.load(memo, phrases.digest, report_flags) if memo is not None else None
+    wanted = earlier.changed(digests) if earlier is not None else list(range(len(documents)))
+    records = _Records(memo, phrases, digests, wanted)
+    postings, changed = Postings(), {}
+    missing = [] if workers < 2 else _missing(wanted, digests, memo)
+    ahead = in_order(lambda number: document_record(documents[number], phrases.finder),
                      missing, workers)
     with contextlib.closing(ahead):
         found = _Found(missing, (records.found(digests[n], documents[n], record)
                                  for n, record in zip(missing, ahead)))
+        now_wanted = iter(wanted + [len(documents)])
+        next_wanted = next(now_wanted)
         for number, (document, digest) in enumerate(zip(documents, digests)):
-            record = found.get(number) or records.of(number, document)
-            postings.add(record, document.kind == "report")
+            if number == next_wanted:
+                record = found.get(number) or records.of(number, document)
+                if earlier is None:
+                    postings.add(record, report_flags[number])
+                else:
+                    changed[number] = record
+                next_wanted = next(now_wanted)
             yield from _document_files_of(number, document, digest, memo, reuse)
-    tables = postings.tables(records.vocabulary.keys)
-    del postings  # the gathered pairs go once the last table is made, not with this generator
-    shards = _KeyShards(tables)
-    fold_files, fold_pages = _fold_pages()
-    yield from shards.files()
-    yield from fold_files
-    yield "search/m.js", script("m", {
-        "documents": len(documents), "reports": sum(d.kind == "report" for d in documents),
-        "shards": shards.count, "fold": "".join(encode_number(n) for n in fold_pages)})
-    yield "search/f.js", script("f", _facet_table(documents, site))
+    names = records.vocabulary.keys
+    writer = StateWriter(memo) if memo is not None and records.vocabulary.kept else None
+    try:
+        if earlier is None:
+            lengths = postings.lengths
+            parts = KeyParts.of(_written(postings.sorted_pairs(len(names)), writer, len(documents),
+                                         sum(report_flags)), names)
+            del postings  # the gathered pairs go once the parts are made
+            remade = np.zeros(0, dtype=np.int32)
+        else:
+            pairs, lengths, remade, parts = earlier.patched(changed, names)
+            if writer is not None:
+                writer.add(pairs)
+            del pairs
+        made: list[IndexFiles] = []
+        yield from index_files(parts, names, earlier and earlier.files, remade, reuse, made)
+        fold_files, fold_pages = _fold_pages()
+        yield from fold_files
+        yield "search/m.js", script("m", {
+            "documents": len(documents), "reports": sum(report_flags),
+            "shards": made[0].shards, "fold": "".join(encode_number(n) for n in fold_pages)})
+        yield "search/f.js", script("f", _facet_table(documents, site))
+        if writer is not None:
+            writer.finish(Documents(digests, report_flags, lengths), phrases.digest, parts,
+                          made[0])
+            writer = None
+    finally:
+        if writer is not None:
+            writer.abandon()
 
 
-def _missing(digests: list[bytes], memo: Memo | None) -> list[int]:
-    """The numbers of the documents whose keys the memo lacks (found in workers, ahead of the
-    build's own loop)."""
+def _written(ranges: Iterator[Pairs], writer: StateWriter | None, documents: int,
+             reports: int) -> Iterator[KeyTable]:
+    """The postings of each range of pairs, the pairs kept in the new state as they come."""
+    for pairs in ranges:
+        if writer is not None:
+            writer.add(pairs)
+        yield KeyTable(pairs, documents, reports)
+
+
+def _missing(wanted: list[int], digests: list[bytes], memo: Memo | None) -> list[int]:
+    """The numbers of the documents `wanted` whose keys the memo lacks (found in workers, ahead
+    of the build's own loop)."""
     if memo is None:
-        return list(range(len(digests)))
-    keys = [memo.key("search", digest) for digest in digests]
+        return wanted
+    keys = [memo.key("search", digests[number]) for number in wanted]
     stored = memo.stored(keys)
-    return [number for number, key in enumerate(keys) if key not in stored]
+    return [number for number, key in zip(wanted, keys) if key not in stored]
 
 
 def _document_files_of(number: int, document: SearchDocument, digest: bytes, memo: Memo | None,

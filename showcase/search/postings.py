@@ -6,8 +6,10 @@ They are assembled from the documents' records (keys.py) with array operations o
 touch one by one in Python. Numbers are written in the digit-free alphabet of encode.py."""
 from __future__ import annotations
 
+import dataclasses
 from array import array
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -68,9 +70,46 @@ PART = 1 << 19
 arrays stay small (tens of megabytes) whatever the site's size."""
 
 
+@dataclass(frozen=True)
+class Pairs:
+    """(key, document) pairs sorted by key and then by document, with what each document holds
+    of the key: its frequency in the body (uint16), the fields holding it (uint8), the first
+    block holding it (uint16), and the value character those make with the length norm
+    (`values_of`, uint8)."""
+
+    key_ids: np.ndarray
+    numbers: np.ndarray
+    frequencies: np.ndarray
+    flags: np.ndarray
+    hints: np.ndarray
+    values: np.ndarray
+
+    def take(self, index: np.ndarray) -> "Pairs":
+        return Pairs(*(getattr(self, f.name)[index] for f in dataclasses.fields(self)))
+
+    def __len__(self) -> int:
+        return len(self.key_ids)
+
+
+def norms(lengths: list[int], report_flags: list[bool]) -> np.ndarray:
+    """Each document's length norm: its body's length against the average of its kind."""
+    average = {kind: max(1.0, sum(n for n, r in zip(lengths, report_flags) if r == kind)
+                         / max(1, report_flags.count(kind)))
+               for kind in (True, False)}
+    return np.array([K1 * (1 - B + B * n / average[r]) for n, r in zip(lengths, report_flags)])
+
+
+def values_of(frequencies: np.ndarray, flags: np.ndarray, norm: np.ndarray) -> np.ndarray:
+    """Value characters: the saturated frequency in sevenths (`norm`: each pair's document's),
+    and the fields holding the key above it."""
+    frequency = frequencies.astype(np.float64)
+    sevenths = np.ceil(frequency * 7 / (frequency + norm)).astype(np.uint8)
+    return sevenths | flags.astype(np.uint8) << 3
+
+
 class Postings:
     """Every key's postings, gathered compactly from the documents' numbered records in
-    document order (reports first), then assembled a range of keys at a time by `tables`."""
+    document order (reports first), then sorted a range of keys at a time by `sorted_pairs`."""
 
     def __init__(self):
         self.key_ids, self.frequencies = array("i"), array("H")
@@ -88,29 +127,24 @@ class Postings:
         self.lengths.append(record.length)
         self.report_flags.append(report)
 
-    def tables(self, keys: list[str | None]) -> Iterator["KeyTable"]:
-        """The postings of every key (`keys`: each key by its number), encoded, a range of
-        keys at a time."""
-        documents, reports = len(self.lengths), sum(self.report_flags)
-        average = {kind: max(1.0, sum(n for n, r in zip(self.lengths, self.report_flags)
-                                      if r == kind) / max(1, self.report_flags.count(kind)))
-                   for kind in (True, False)}
-        norm = np.array([K1 * (1 - B + B * n / average[r])
-                         for n, r in zip(self.lengths, self.report_flags)])
+    def sorted_pairs(self, key_count: int) -> Iterator[Pairs]:
+        """Every pair (`key_count`: one more than the highest key number), a range of keys at
+        a time."""
+        norm = norms(self.lengths, self.report_flags)
         document_starts = np.cumsum([0] + self.sizes[:-1])
         key_ids = np.frombuffer(self.key_ids, dtype=np.int32)
         frequencies = np.frombuffer(self.frequencies, dtype=np.uint16)
         flags = np.frombuffer(self.flags, dtype=np.uint8)
         hints = np.frombuffer(self.hints, dtype=np.uint16)
-        bounds = np.cumsum(np.bincount(key_ids, minlength=len(keys)))
+        bounds = np.cumsum(np.bincount(key_ids, minlength=key_count))
         ranges, low = [], 0  # of key numbers, each holding about PART pairs
-        while low < len(keys):
+        while low < key_count:
             before = int(bounds[low - 1]) if low else 0
             high = max(low + 1, int(np.searchsorted(bounds, before + PART, side="right")))
             if bounds[high - 1] > before:  # else numbers of keys no document holds now
                 ranges.append((low, high))
             low = high
-        range_of_key = np.zeros(len(keys), dtype=np.min_scalar_type(len(ranges)))
+        range_of_key = np.zeros(key_count, dtype=np.min_scalar_type(len(ranges)))
         for number, (low, high) in enumerate(ranges):
             range_of_key[low:high] = number
         range_of_pair = range_of_key[key_ids]
@@ -119,51 +153,54 @@ class Postings:
             offsets = key_ids[chosen] - low  # sorted as 16-bit numbers where they fit: faster
             offsets = offsets.astype(np.uint16) if high - low <= 1 << 16 else offsets
             chosen = chosen[np.argsort(offsets, kind="stable")]  # documents stay in order
-            numbers = np.searchsorted(document_starts, chosen, side="right") - 1
-            frequency = frequencies[chosen].astype(np.float64)
-            sevenths = np.ceil(frequency * 7 / (frequency + norm[numbers])).astype(np.int64)
-            values = sevenths | flags[chosen].astype(np.int64) << 3
-            yield KeyTable(keys, key_ids[chosen], numbers, values, hints[chosen], documents, reports)
+            numbers = (np.searchsorted(document_starts, chosen, side="right") - 1).astype(np.int32)
+            yield Pairs(key_ids[chosen], numbers, frequencies[chosen], flags[chosen],
+                        hints[chosen], values_of(frequencies[chosen], flags[chosen], norm[numbers]))
 
 
 class KeyTable:
     """The assembled postings, sorted by key and then by document: each key's entries (the gap
-    from the previous document and a value character), block hints, counts and best documents."""
+    from the previous document and a value character), block hints, counts and best documents.
+    A key in most documents (`is_dense`) is written one character a document (`dense`): its
+    entries and hints are not made."""
 
-    def __init__(self, keys: list[str], key_ids: np.ndarray, numbers: np.ndarray,
-                 values: np.ndarray, hints: np.ndarray, documents: int, reports: int):
-        self.keys, self.documents, self.reports = keys, documents, reports
-        self.numbers, self.values, self.hints = numbers, values, hints
+    def __init__(self, pairs: Pairs, documents: int, reports: int):
+        self.documents, self.reports = documents, reports
+        key_ids, numbers = pairs.key_ids, pairs.numbers.astype(np.int64)
+        self.numbers, self.values, self.hints = numbers, pairs.values.astype(np.int64), pairs.hints
         starts = np.flatnonzero(np.diff(key_ids, prepend=-1))
         self.starts = np.append(starts, len(key_ids))
         self.key_order = key_ids[starts]
+        sizes = np.diff(self.starts)
+        self.dense_keys = sizes * 2 > documents
+        sparse = np.repeat(~self.dense_keys, sizes)
         previous = np.empty_like(numbers)
         previous[1:] = numbers[:-1]
         previous[starts] = -1
-        self.entries, entry_ends = encoded(numbers - previous - 1, values)
-        self.hint_text, hint_ends = encoded(hints)
+        self.entries, entry_ends = encoded((numbers - previous - 1)[sparse], self.values[sparse])
+        self.hint_text, hint_ends = encoded(self.hints[sparse])
         self.report_counts = np.add.reduceat(numbers < reports, starts) if len(starts) else starts
-        # as Python numbers: read once for every key, where a numpy scalar costs ten times more
+        # each key's part of the entries and hints (the dense keys' empty), as Python numbers:
+        # read once for every key, where a numpy scalar costs ten times more
+        through = np.cumsum(np.where(self.dense_keys, 0, sizes))  # sparse pairs up to each key
+        self.entry_end = np.concatenate([[0], entry_ends])[np.append(0, through)].tolist()
+        self.hint_end = np.concatenate([[0], hint_ends])[np.append(0, through)].tolist()
         self.first = self.starts.tolist()
-        self.entry_end, self.hint_end = entry_ends.tolist(), hint_ends.tolist()
 
     def __iter__(self):
-        """Each key with its place in the table and its number of documents."""
+        """Each key's number with its place in the table and its number of documents."""
         first = self.first
         for place, key_id in enumerate(self.key_order.tolist()):
-            yield self.keys[key_id], place, first[place + 1] - first[place]
+            yield key_id, place, first[place + 1] - first[place]
 
-    def _span(self, ends: list[int], place: int) -> tuple[int, int]:
-        first, last = self.first[place], self.first[place + 1]
-        return (ends[first - 1] if first else 0), ends[last - 1]
+    def is_dense(self, place: int) -> bool:
+        return bool(self.dense_keys[place])
 
     def entries_of(self, place: int) -> bytes:
-        start, end = self._span(self.entry_end, place)
-        return self.entries[start:end]
+        return self.entries[self.entry_end[place]:self.entry_end[place + 1]]
 
     def hints_of(self, place: int) -> bytes:
-        start, end = self._span(self.hint_end, place)
-        return self.hint_text[start:end]
+        return self.hint_text[self.hint_end[place]:self.hint_end[place + 1]]
 
     def counts(self, place: int) -> list[int]:
         """How many reports and households hold the key."""

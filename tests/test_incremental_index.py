@@ -1,0 +1,146 @@
+"""The search index of a build with the cache is the last build's changed where documents
+changed (search/state.py): through a run of edits it is byte for byte the index a build without
+the cache makes, only the edited documents are read again, and the index files that hold none of
+their keys are left as they were. Anything the state cannot follow means the whole work."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from conftest import REPO, snapshot
+from showcase import commands
+from showcase.search import shards, state
+
+STORY = "data/households/2024-xupu-pingan.yaml"
+
+
+@pytest.fixture
+def sample(tmp_path):
+    """A copy of the repository's sample site."""
+    copy = tmp_path / "site"
+    copy.mkdir()
+    shutil.copy(REPO / "site.yaml", copy / "site.yaml")
+    for folder in ("content", "data"):
+        shutil.copytree(REPO / folder, copy / folder)
+    return copy
+
+
+@pytest.fixture
+def patched(monkeypatch):
+    """For each build that changed the last index rather than making it anew, the numbers of
+    the documents it read again."""
+    calls = []
+    original = state.IndexState.patched
+
+    def spy(self, records, names):
+        calls.append(sorted(records))
+        return original(self, records, names)
+
+    monkeypatch.setattr(state.IndexState, "patched", spy)
+    return calls
+
+
+def reports(site):
+    return sorted((site / "content" / "reports").rglob("*.md"))
+
+
+def add_to(path, text):
+    path.write_text(path.read_text("utf-8") + text, "utf-8")
+
+
+def replace_in(path, old, new):
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def search_files(out):
+    return {path: data for path, data in snapshot(out).items() if path.startswith("search/")}
+
+
+def times(out):
+    return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns
+            for p in (out / "search").rglob("*.js")}
+
+
+def assert_index_as_fresh(site, out, tmp_path):
+    fresh = tmp_path / "fresh"
+    shutil.rmtree(fresh, ignore_errors=True)
+    commands.build(site, fresh, jobs=1)
+    assert search_files(out) == search_files(fresh)
+
+
+def build(site, out):
+    commands.build(site, out, use_cache=True, jobs=1)
+
+
+@pytest.mark.parametrize("small", [False, True], ids=["as-built", "small-files"])
+def test_a_run_of_edits_changes_the_index_only_where_documents_changed(
+        sample, tmp_path, monkeypatch, patched, small):
+    """With small files, most keys have files of their own and shards are many, so edits move
+    keys between shards, between their own file and inline, and change the shard count."""
+    if small:
+        monkeypatch.setattr(shards, "SHARD_BYTES", 200)
+        monkeypatch.setattr(shards, "OWN_FILE_BYTES", 12)
+    out = tmp_path / "out"
+    first, second = reports(sample)[:2]
+    steps = [
+        (1, lambda: add_to(first, "\n\n鹭鸶湾设立夜渡守护岗。\n")),  # new keys
+        (1, lambda: replace_in(first, "夜渡守护岗", "摆渡安全哨")),  # keys gone
+        (2, lambda: (add_to(first, "\n\n" + "鹭鸶湾渡口夜渡有人守护。" * 40 + "\n"),
+                     add_to(second, "\n\n夜间巡逻队增至三支。\n"))),  # the average length moves
+        (1, lambda: replace_in(sample / STORY, "担任楼栋长已有六年", "担任楼栋长已有七年")),
+        (1, lambda: replace_in(first, "鹭鸶湾渡口夜渡有人守护。" * 40, "")),
+    ]
+    build(sample, out)
+    assert patched == []  # the first build makes the index from the start
+    for number, (count, step) in enumerate(steps):
+        before = times(out)
+        step()
+        build(sample, out)
+        assert len(patched) == number + 1 and len(patched[-1]) == count, \
+            "only the edited documents were read again"
+        after = times(out)
+        if not small:  # (small shards all move whenever their count changes)
+            assert sum(after[path] == before.get(path) for path in after) > len(after) / 2
+        assert_index_as_fresh(sample, out, tmp_path)
+
+
+def test_a_report_added_or_removed_means_the_index_made_anew(sample, tmp_path, patched):
+    out = tmp_path / "out"
+    build(sample, out)
+    newest = reports(sample)[0]
+    added = newest.with_name("zz-new.md")
+    added.write_text(newest.read_text("utf-8").replace("title:", "title: 新增", 1), "utf-8")
+    build(sample, out)
+    assert_index_as_fresh(sample, out, tmp_path)
+    added.unlink()
+    build(sample, out)
+    assert_index_as_fresh(sample, out, tmp_path)
+    assert patched == []
+
+
+@pytest.mark.parametrize("damage", ["meta", "pairs", "parts", "another-memo", "gone"])
+def test_a_damaged_or_foreign_index_state_means_the_whole_work(sample, tmp_path, patched,
+                                                                damage):
+    out = tmp_path / "out"
+    build(sample, out)
+    folder = sample / ".cache" / state.FOLDER
+    if damage == "meta":
+        (folder / "meta.json").write_text("{", "utf-8")
+    elif damage in ("pairs", "parts"):
+        path = folder / ("pairs.hints" if damage == "pairs" else "parts.values")
+        path.write_bytes(path.read_bytes()[:-7])
+    elif damage == "another-memo":  # the memo gone, its key numbers with it
+        (sample / ".cache" / "memo.sqlite3").unlink()
+    else:
+        shutil.rmtree(folder)
+    add_to(reports(sample)[0], "\n\n鹭鸶湾设立夜渡守护岗。\n")
+    build(sample, out)
+    assert patched == []
+    assert_index_as_fresh(sample, out, tmp_path)
+    add_to(reports(sample)[0], "\n\n鹭鸶湾增设摆渡安全哨。\n")
+    build(sample, out)  # the state made anew is used again
+    assert len(patched) == 1
+    assert_index_as_fresh(sample, out, tmp_path)
