@@ -42,7 +42,7 @@ def _table(holders: dict[int, int], documents: int):
                                  flags=[holders.get(number, 1)], hints=[0])
         postings.add(vocabulary.numbered(record), report=True)
     home = vocabulary.numbers["家"]
-    tables = (KeyTable(pairs, documents, 0) for pairs in postings.sorted_pairs(len(vocabulary.keys)))
+    tables = (KeyTable(pairs, documents, documents) for pairs in postings.sorted_pairs(len(vocabulary.keys)))
     return next((table, place) for table in tables for key, place, _ in table if key == home)
 
 
