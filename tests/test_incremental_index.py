@@ -33,9 +33,9 @@ def patched(monkeypatch):
     calls = []
     original = state.IndexState.patched
 
-    def spy(self, records, names):
+    def spy(self, records, *rest):
         calls.append(sorted(records))
-        return original(self, records, names)
+        return original(self, records, *rest)
 
     monkeypatch.setattr(state.IndexState, "patched", spy)
     return calls

@@ -202,10 +202,7 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None,
             del postings  # the gathered pairs go once the parts are made
             remade = np.zeros(0, dtype=np.int32)
         else:
-            pairs, lengths, remade, parts = earlier.patched(changed, names)
-            if writer is not None:
-                writer.add(pairs)
-            del pairs
+            lengths, remade, parts = earlier.patched(changed, names, writer)
         made: list[IndexFiles] = []
         yield from index_files(parts, names, earlier and earlier.files, remade, reuse, made)
         fold_files, fold_pages = _fold_pages()

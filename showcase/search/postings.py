@@ -42,6 +42,37 @@ _RANKS = np.unique(-_SCORES, return_inverse=True)[1].reshape(_SCORES.shape)
 _RANK_COUNT = int(_RANKS.max()) + 1
 
 
+def rank(number: int, value: int, reports: int) -> int:
+    """A document's place among the scores for a key (0: the best), from its value."""
+    return int(_RANKS[int(number < reports), value])
+
+
+_DIGITS = {char: digit for digit, char in enumerate(ALPHABET)}
+
+
+def decoded_top(text: str) -> list[tuple[int, int]]:
+    """The documents of a key's best (as `KeyTable.tops` writes them) with their values."""
+    best, at, number = [], 0, -1
+
+    def read() -> int:
+        nonlocal at
+        value, scale = 0, 1
+        while True:
+            digit = _DIGITS[text[at]]
+            at += 1
+            value += (digit & 31) * scale
+            if digit < 32:
+                return value
+            scale <<= 5
+
+    while at < len(text):
+        number += read() + 1
+        best.append((number, _DIGITS[text[at]]))
+        at += 1
+        read()  # its block hint
+    return best
+
+
 def encoded(numbers: np.ndarray, tails: np.ndarray | None = None) -> tuple[bytes, np.ndarray]:
     """Numbers written one after another (each followed by its tail character, if given), and
     where each ends. Digits of five bits, the lowest first; digits 32-63 say one more follows."""

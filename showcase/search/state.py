@@ -15,12 +15,12 @@ import json
 import os
 import secrets
 import shutil
-from pathlib import Path
+from collections.abc import Iterator
 
 import numpy as np
 
 from ..memo import Memo
-from .postings import PART, KeyTable, Pairs, norms, values_of
+from .postings import _ALPHABET, PART, TOP, KeyTable, Pairs, decoded_top, norms, rank, values_of
 from .shards import IndexFiles, KeyParts
 from .vocabulary import NumberedKeys
 
@@ -60,6 +60,23 @@ class StateWriter:
         for name, file in self.files.items():
             getattr(pairs, name).astype(PAIR_TYPES[name], copy=False).tofile(file)
         self.pairs += len(pairs)
+
+    def add_spliced(self, old: Pairs, values: np.ndarray, removed_at: np.ndarray,
+                    at: np.ndarray, new: Pairs) -> None:
+        """The `old` pairs with their new `values`, less those `removed_at`, with the `new`
+        pairs put in `at` their places (before the old pair there), a part at a time."""
+        for start in range(0, max(len(old), 1), PART):
+            end = min(start + PART, len(old))
+            gone = removed_at[np.searchsorted(removed_at, start):
+                              np.searchsorted(removed_at, end)] - start
+            first = np.searchsorted(at, start)
+            last = len(at) if end == len(old) else np.searchsorted(at, end)
+            places = at[first:last] - start
+            places -= np.searchsorted(gone, places)  # less the removed before each
+            part = dataclasses.replace(old, values=values).take(slice(start, end))
+            self.add(Pairs(*(np.insert(np.delete(getattr(part, f.name), gone), places,
+                                       getattr(new, f.name)[first:last])
+                             for f in dataclasses.fields(Pairs))))
 
     def finish(self, documents: Documents, phrases: str, parts: KeyParts,
                files: IndexFiles) -> None:
@@ -109,7 +126,7 @@ class IndexState:
             if (meta["phrases"] != phrases or meta["report_flags"] != report_flags
                     or memo.get(memo.key("search state")) != meta["token"]):
                 return None
-            pairs = Pairs(**{name: np.fromfile(folder / f"pairs.{name}", dtype=kind)
+            pairs = Pairs(**{name: np.memmap(folder / f"pairs.{name}", dtype=kind, mode="r")
                              for name, kind in PAIR_TYPES.items()})
             parts = {name: np.fromfile(folder / f"parts.{name}", dtype=kind)
                      for name, kind in PART_TYPES.items()}
@@ -134,10 +151,11 @@ class IndexState:
         return [number for number, (before, now) in enumerate(zip(self.documents.digests,
                                                                     digests)) if before != now]
 
-    def patched(self, records: dict[int, NumberedKeys], names: list[str]
-                ) -> tuple[Pairs, list[int], np.ndarray, KeyParts]:
-        """The pairs with the documents of `records` changed to them, the documents' lengths,
-        the numbers of the keys whose parts had to be made again, and every key's part."""
+    def patched(self, records: dict[int, NumberedKeys], names: list[str],
+                writer: "StateWriter | None") -> tuple[list[int], np.ndarray, KeyParts]:
+        """The index with the documents of `records` changed to them: the documents' lengths,
+        the numbers of the keys whose parts changed, and every key's part. The new pairs go
+        to `writer` as they are spliced, never all held."""
         documents = self.documents
         lengths = list(documents.lengths)
         for number, record in records.items():
@@ -146,29 +164,163 @@ class IndexState:
         norm = norms(lengths, documents.report_flags)
         gone = np.zeros(len(lengths), dtype=bool)
         gone[list(records)] = True
-        removed = gone[self.pairs.numbers]
-        remade = [self.pairs.key_ids[removed]]
-        pairs = self.pairs.take(np.flatnonzero(~removed))
-        new = _pairs_of(records, norm)
-        remade.append(new.key_ids)
-        low = np.searchsorted(pairs.key_ids, new.key_ids, side="left")
-        high = np.searchsorted(pairs.key_ids, new.key_ids, side="right")
-        numbers = pairs.numbers
-        at = [start + int(np.searchsorted(numbers[start:end], number)) for start, end, number in
-              zip(low.tolist(), high.tolist(), new.numbers.tolist())]
-        pairs = Pairs(*(np.insert(getattr(pairs, f.name), at, getattr(new, f.name))
-                        for f in dataclasses.fields(pairs)))
+        old = self.pairs
+        removed = gone[old.numbers]
+        removed_at = np.flatnonzero(removed)
+        values, flipped = old.values, removed_at[:0]
         if not np.array_equal(old_norm[~gone], norm[~gone]):  # the average length moved
-            values = np.empty_like(pairs.values)
-            for start in range(0, len(pairs), PART):
-                part = slice(start, start + PART)
-                values[part] = values_of(pairs.frequencies[part], pairs.flags[part],
-                                         norm[pairs.numbers[part]])
-            remade.append(pairs.key_ids[values != pairs.values])
-            pairs = dataclasses.replace(pairs, values=values)
-        remade = np.unique(np.concatenate(remade))
-        tables = _tables(pairs, remade, len(lengths), sum(documents.report_flags))
-        return pairs, lengths, remade, self.parts.replaced(remade, KeyParts.of(tables, names))
+            values = np.concatenate([values_of(old.frequencies[part], old.flags[part],
+                                               norm[old.numbers[part]])
+                                     for part in _slices(len(old))] or [old.values[:0]])
+            flipped = np.flatnonzero((values != old.values) & ~removed)
+        new = _pairs_of(records, norm)
+        if writer is not None:
+            writer.add_spliced(old, values, removed_at, _positions(old, new), new)
+        remade = np.unique(np.concatenate([old.key_ids[removed_at], old.key_ids[flipped],
+                                           new.key_ids]))
+        change = _Change(old, values, removed, removed_at, flipped, new, len(lengths),
+                         sum(documents.report_flags))
+        return lengths, remade, self.parts.replaced(remade, change.parts(remade, self.parts,
+                                                                         names))
+
+
+def _slices(length: int) -> list[slice]:
+    """A long array in parts of PART items (the temporaries of each stay small)."""
+    return [slice(start, start + PART) for start in range(0, length, PART)]
+
+
+def _positions(pairs: Pairs, new: Pairs) -> np.ndarray:
+    """Where each of the `new` pairs goes among `pairs` (both sorted by key and document)."""
+    low = np.searchsorted(pairs.key_ids, new.key_ids, side="left")
+    high = np.searchsorted(pairs.key_ids, new.key_ids, side="right")
+    numbers = pairs.numbers
+    return np.array([start + int(np.searchsorted(numbers[start:end], number)) for start, end, number
+                     in zip(low.tolist(), high.tolist(), new.numbers.tolist())], dtype=np.int64)
+
+
+class _Change:
+    """The pairs of one patch, as the keys it reached need them: `old` pairs with their new
+    `values`, those `removed` (where: `removed_at`) and those whose value `flipped`, and the
+    `new` pairs."""
+
+    def __init__(self, old: Pairs, values: np.ndarray, removed: np.ndarray,
+                 removed_at: np.ndarray, flipped: np.ndarray, new: Pairs, documents: int,
+                 reports: int):
+        self.old, self.values, self.removed, self.new = old, values, removed, new
+        self.removed_at, self.flipped = removed_at, flipped
+        self.documents, self.reports = documents, reports
+
+    def parts(self, remade: np.ndarray, parts: KeyParts, names: list[str]) -> KeyParts:
+        """The parts of the keys `remade` now (held by some document). A key in most documents
+        before and after has its characters of the changed documents replaced and its counts
+        moved, and keeps its best documents unless a changed one is or would be among them;
+        any other key is made again from its pairs."""
+        old, new = self.old, self.new
+        low = np.searchsorted(old.key_ids, remade, side="left")
+        high = np.searchsorted(old.key_ids, remade, side="right")
+        held = (high - low) - np.bincount(np.searchsorted(remade, old.key_ids[self.removed_at]),
+                                          minlength=len(remade))
+        held += np.bincount(np.searchsorted(remade, new.key_ids), minlength=len(remade))
+        where = np.minimum(np.searchsorted(parts.key_ids, remade), max(len(parts) - 1, 0))
+        starts = np.concatenate([[0], parts.postings_ends])[where] if len(parts) else where
+        was_dense = np.zeros(len(remade), dtype=bool)
+        if len(parts):
+            postings = np.frombuffer(parts.postings, dtype=np.uint8)
+            was_dense = ((parts.key_ids[where] == remade) & (parts.sizes[where] == 0)
+                         & (parts.postings_ends[where] > starts))
+            was_dense[was_dense] = postings[starts[was_dense]] == ord("=")
+        dense = was_dense & (held * 2 > self.documents)
+        patched = _DensePatch(self, remade[dense], where[dense], parts)
+        again = np.union1d(remade[~dense & (held > 0)], patched.top_changed)
+        made = KeyParts.of(_tables(self._pairs_of_keys(again, low, high, remade),
+                                   self.documents, self.reports), names)
+        return made.replaced(np.zeros(0, dtype=np.int32), patched.parts())
+
+    def _pairs_of_keys(self, keys: np.ndarray, low: np.ndarray, high: np.ndarray,
+                       remade: np.ndarray) -> Pairs:
+        """Every pair now of the keys `keys` (some of `remade`, whose ranges among the old
+        pairs are `low` to `high`), sorted."""
+        at = np.searchsorted(remade, keys)
+        index = np.concatenate([np.arange(start, end) for start, end in
+                                zip(low[at].tolist(), high[at].tolist())] or [np.zeros(0, int)])
+        index = index[~self.removed[index]]
+        kept = Pairs(*(getattr(self.old, f.name)[index] for f in dataclasses.fields(Pairs)
+                       if f.name != "values"), self.values[index])
+        new = self.new.take(np.flatnonzero(np.isin(self.new.key_ids, keys)))
+        places = _positions(kept, new)
+        return Pairs(*(np.insert(getattr(kept, f.name), places, getattr(new, f.name))
+                       for f in dataclasses.fields(Pairs)))
+
+
+class _DensePatch:
+    """Keys in most documents before and after a change (one character a document): each
+    changed document's character replaced and the counts moved. Their best documents stay
+    unless a changed document is or would be among them: those keys are `top_changed`, to be
+    made again from their pairs."""
+
+    def __init__(self, change: _Change, keys: np.ndarray, where: np.ndarray, parts: KeyParts):
+        self.keys, self.hashes = keys, parts.hashes[where]
+        old, new, width = change.old, change.new, change.documents + 1
+        # each changed (key, document) as it is now (-1: gone), the removed first so that a
+        # pair removed and put back ends as it is now
+        removed, flipped = change.removed_at, change.flipped
+        key_ids = np.concatenate([old.key_ids[removed], old.key_ids[flipped], new.key_ids])
+        numbers = np.concatenate([old.numbers[removed], old.numbers[flipped],
+                                  new.numbers]).astype(np.int64)
+        values = np.concatenate([np.full(len(removed), -1), change.values[flipped],
+                                 new.values]).astype(np.int64)
+        counted = np.concatenate([np.full(len(removed), -1), np.zeros(len(flipped), np.int64),
+                                  np.ones(len(new), np.int64)])  # how each moves the counts
+        mine = np.isin(key_ids, keys)
+        key_ids, numbers, values, counted = (a[mine] for a in (key_ids, numbers, values,
+                                                                counted))
+        which = np.searchsorted(keys, key_ids)
+        texts = np.frombuffer(b"".join(parts.postings_of(w).encode() for w in where.tolist()),
+                              dtype=np.uint8).copy()
+        texts[which * width + 1 + numbers] = np.where(values < 0, ord("A"),
+                                                      _ALPHABET[np.maximum(values, 0)])
+        self.texts, self.width = texts.tobytes(), width
+        is_report = numbers < change.reports
+        moved = [np.bincount(which[is_report == kind], weights=counted[is_report == kind],
+                             minlength=len(keys)).astype(np.int64).tolist()
+                 for kind in (True, False)]
+        self.summaries, top_changed = [], []
+        order = np.argsort(which, kind="stable")
+        bounds = np.searchsorted(which[order], np.arange(len(keys) + 1)).tolist()
+        for number, index in enumerate(where.tolist()):
+            reports, households, top = json.loads(parts.value(index))
+            mine = order[bounds[number]:bounds[number + 1]]
+            if _top_stays(top, numbers[mine].tolist(), values[mine].tolist(), change.reports):
+                self.summaries.append([reports + moved[0][number],
+                                       households + moved[1][number], top])
+            else:
+                top_changed.append(number)
+        self.top_changed = keys[top_changed]
+        self.kept = np.setdiff1d(np.arange(len(keys)), top_changed)
+
+    def parts(self) -> KeyParts:
+        kept, width = self.kept.tolist(), self.width
+        values = [json.dumps(self.summaries[n], separators=(",", ":")).encode()
+                  for n in range(len(self.summaries))]
+        postings = [self.texts[n * width:(n + 1) * width] for n in kept]
+        return KeyParts(self.keys[self.kept], self.hashes[self.kept],
+                        np.zeros(len(kept), dtype=np.int64), b"".join(values),
+                        np.cumsum([len(v) for v in values], dtype=np.int64),
+                        b"".join(postings), np.cumsum([len(p) for p in postings],
+                                                      dtype=np.int64))
+
+
+def _top_stays(top: str, numbers: list[int], values: list[int], reports: int) -> bool:
+    """Whether a key's best documents (`top`, as written) are still its best after the
+    documents `numbers` changed to `values` (-1: no longer holding the key): none of them was
+    among the best, none now beats the worst of the best, and the best were TOP."""
+    best = decoded_top(top)
+    if len(best) < TOP:
+        return False
+    held = {number for number, _ in best}
+    worst = max((rank(number, value, reports), number) for number, value in best)
+    return not any(number in held or (value >= 0 and (rank(number, value, reports), number)
+                                      < worst) for number, value in zip(numbers, values))
 
 
 def _whole(meta: dict, pairs: Pairs, parts: dict, documents: int, digests: bytes, files: bytes,
@@ -203,20 +355,12 @@ def _pairs_of(records: dict[int, NumberedKeys], norm: np.ndarray) -> Pairs:
                                             norm[joined["numbers"]]))
 
 
-def _tables(pairs: Pairs, key_ids: np.ndarray, documents: int, reports: int):
-    """The postings of the keys `key_ids`, a few at a time (about PART pairs)."""
-    low = np.searchsorted(pairs.key_ids, key_ids, side="left")
-    high = np.searchsorted(pairs.key_ids, key_ids, side="right")
-    held = high > low
-    low, high = low[held], high[held]
-    first = 0
-    sizes = (high - low).tolist()
-    while first < len(low):
-        last, total = first, 0
-        while last < len(low) and (total == 0 or total + sizes[last] <= PART):
-            total += sizes[last]
-            last += 1
-        index = np.concatenate([np.arange(a, b) for a, b in zip(low[first:last].tolist(),
-                                                                high[first:last].tolist())])
-        yield KeyTable(pairs.take(index), documents, reports)
-        first = last
+def _tables(pairs: Pairs, documents: int, reports: int) -> Iterator[KeyTable]:
+    """The postings of every key of `pairs`, a range of keys at a time (about PART pairs)."""
+    start = 0
+    while start < len(pairs):
+        end = min(start + PART, len(pairs))
+        if end < len(pairs):  # on to the end of the last key's pairs
+            end = int(np.searchsorted(pairs.key_ids, pairs.key_ids[end - 1], side="right"))
+        yield KeyTable(pairs.take(slice(start, end)), documents, reports)
+        start = end
