@@ -80,8 +80,9 @@ def test_keys_mended_for_a_new_phrase_list_are_the_keys_found_with_it():
     finding them anew with the new list gives: short and long phrases, repeated characters,
     phrases in the fields only, in the body only, and gone."""
     _, _, site, _ = _prepare(REPO, drafts=False, base_url=None, today=None)
-    documents = search_documents(site)
-    first = phrase_keys(documents)
+    searchables = search_documents(site)
+    documents = [searchable.document for searchable in searchables]
+    first = phrase_keys(searchables)
     gone = set(first[::3])
     second = sorted((set(first) - gone) | {"哈哈哈", "平安家庭示范户", "溆浦县桥江镇", "留守儿童关爱",
                                            "创建工作", "示范户名单"})

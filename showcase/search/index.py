@@ -21,10 +21,10 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..memo import Memo, digestible
+from ..memo import Memo
 from ..model import Site
 from ..parallel import in_order
-from .documents import SearchDocument, search_documents
+from .documents import Searchable, SearchDocument, search_documents
 from .encode import encode_number, script
 from .keys import DocumentKeys, document_record, document_text, with_phrases
 from .lexicon import PhraseFinder, phrase_keys
@@ -58,11 +58,6 @@ class _Phrases:
         return self.earlier[digest]
 
 
-def _digest(document: SearchDocument) -> bytes:
-    """What a document's kept keys and files are filed under in the memo."""
-    return hashlib.blake2b(digestible(document), digest_size=20).digest()
-
-
 class _Records:
     """The documents' records in one build: kept ones from the memo (mended when the phrase
     list changed since), found ones numbered (vocabulary.py) and kept."""
@@ -83,7 +78,7 @@ class _Records:
                 [self.memo.key("search", self.digests[n]) for n in numbers])))
         return self.window.pop(number)
 
-    def of(self, number: int, document: SearchDocument) -> NumberedKeys:
+    def of(self, number: int, searchable: Searchable) -> NumberedKeys:
         """Document `number`'s record: kept from an earlier build when it read the same, else
         found."""
         memo, phrases, digest = self.memo, self.phrases, self.digests[number]
@@ -101,7 +96,8 @@ class _Records:
                 if self.vocabulary.kept:
                     memo.put(memo.key("search", digest), (phrases.digest, mended))
                 return mended
-        return self.found(digest, document, document_record(document, phrases.finder))
+        return self.found(digest, searchable.document,
+                          document_record(searchable.document, phrases.finder))
 
     def found(self, digest: bytes, document: SearchDocument,
               record: DocumentKeys) -> NumberedKeys:
@@ -125,7 +121,7 @@ def _document_files(number: int, document: SearchDocument) -> list[tuple[str, by
     return files
 
 
-def _facet_table(documents: list[SearchDocument], site: Site) -> dict:
+def _facet_table(documents: list[Searchable], site: Site) -> dict:
     """Per document: category, honour, year and region numbers, for filters and their chips."""
     region_paths = sorted({p for d in documents for p in _with_ancestors(d.region)},
                           key=site.regions.position)
@@ -168,30 +164,33 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None,
     `reuse.note`). With `workers` > 1, the keys of documents the memo lacks are found in that
     many forked processes."""
     documents = search_documents(site)
-    digests = [_digest(d) if memo is not None else b"" for d in documents]
+    digests = [d.digest for d in documents]
     report_flags = [d.kind == "report" for d in documents]
     phrases = _Phrases(phrase_keys(documents, memo), memo)
     earlier = IndexState.load(memo, phrases.digest, report_flags) if memo is not None else None
     wanted = earlier.changed(digests) if earlier is not None else list(range(len(documents)))
     records = _Records(memo, phrases, digests, wanted)
-    postings, changed = Postings(), {}
+    postings, changed, blocks = Postings(), {}, []
     missing = [] if workers < 2 else _missing(wanted, digests, memo)
-    ahead = in_order(lambda number: document_record(documents[number], phrases.finder),
+    ahead = in_order(lambda number: document_record(documents[number].document, phrases.finder),
                      missing, workers)
     with contextlib.closing(ahead):
-        found = _Found(missing, (records.found(digests[n], documents[n], record)
+        found = _Found(missing, (records.found(digests[n], documents[n].document, record)
                                  for n, record in zip(missing, ahead)))
         now_wanted = iter(wanted + [len(documents)])
         next_wanted = next(now_wanted)
-        for number, (document, digest) in enumerate(zip(documents, digests)):
+        for number, searchable in enumerate(documents):
             if number == next_wanted:
-                record = found.get(number) or records.of(number, document)
+                record = found.get(number) or records.of(number, searchable)
                 if earlier is None:
                     postings.add(record, report_flags[number])
                 else:
                     changed[number] = record
                 next_wanted = next(now_wanted)
-            yield from _document_files_of(number, document, digest, memo, reuse)
+                blocks.append(len(searchable.document.blocks))
+            else:  # the same document as the last build's
+                blocks.append(earlier.documents.blocks[number])
+            yield from _document_files_of(number, searchable, blocks[-1], memo, reuse)
     names = records.vocabulary.keys
     writer = StateWriter(memo) if memo is not None and records.vocabulary.kept else None
     try:
@@ -212,8 +211,8 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None,
             "shards": made[0].shards, "fold": "".join(encode_number(n) for n in fold_pages)})
         yield "search/f.js", script("f", _facet_table(documents, site))
         if writer is not None:
-            writer.finish(Documents(digests, report_flags, lengths), phrases.digest, parts,
-                          made[0])
+            writer.finish(Documents(digests, report_flags, lengths, blocks), phrases.digest,
+                          parts, made[0])
             writer = None
     finally:
         if writer is not None:
@@ -239,17 +238,18 @@ def _missing(wanted: list[int], digests: list[bytes], memo: Memo | None) -> list
     return [number for number, key in zip(wanted, keys) if key not in stored]
 
 
-def _document_files_of(number: int, document: SearchDocument, digest: bytes, memo: Memo | None,
+def _document_files_of(number: int, searchable: Searchable, blocks: int, memo: Memo | None,
                        reuse) -> Iterator[tuple[str, bytes]]:
-    """A document's head and blocks, less those kept from the previous output as they are."""
+    """A document's head and `blocks` blocks, less those kept from the previous output as they
+    are (the document is made only when one is not)."""
     if reuse is None:
-        yield from _document_files(number, document)
+        yield from _document_files(number, searchable.document)
         return
-    made_from = memo.key("search files", digest, str(number).encode())
+    made_from = memo.key("search files", searchable.digest, str(number).encode())
     paths = [f"search/h/{number}.js"] + [f"search/x/{number}-{block}.js"
-                                         for block in range(len(document.blocks))]
+                                         for block in range(blocks)]
     missing = {path for path in paths if not reuse.keep(path, made_from)}
-    for path, data in _document_files(number, document) if missing else ():
+    for path, data in _document_files(number, searchable.document) if missing else ():
         if path in missing:
             reuse.note(path, made_from)
             yield path, data

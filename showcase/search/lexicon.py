@@ -11,7 +11,7 @@ from collections import Counter
 
 from ..memo import Memo, kept
 from ..slugs import SUFFIXES
-from .documents import SearchDocument
+from .documents import Searchable
 from .normalize import HAN_CLASS, HAN_PAIR, fold
 
 SHORT = (3, 4)
@@ -28,30 +28,32 @@ def _runs(text: str) -> list[str]:
     return _HAN_RUN.findall(fold(text))
 
 
-def phrase_keys(documents: list[SearchDocument], memo: Memo | None = None) -> list[str]:
+def phrase_keys(documents: list[Searchable], memo: Memo | None = None) -> list[str]:
     """Phrases of three or more Han characters to file whole (the runs frequent in the sample,
     when an earlier build had the same sample, from `memo`)."""
     vocabulary = set()
     for document in documents:
-        for value in document.fields["meta"] + document.fields["region"]:
+        for value in document.meta + document.region_names:
             vocabulary.update(r for r in _runs(value) if len(r) == len(fold(value).strip()))
-        for name in document.fields["region"]:
+        for name in document.region_names:
             proper = next((name[:-len(s)] for s in SUFFIXES if name.endswith(s)), "")
             vocabulary.update(r for r in _runs(proper) if len(r) == len(proper))
     reports = [d for d in documents if d.kind == "report"]
     step = max(1, len(reports) // SAMPLE_REPORTS)
-    sample = [document.blocks for document in reports[::step]]
-    frequent = kept(memo, "phrases", sample, lambda: _frequent_runs(sample, memo))
+    sample = reports[::step]
+    frequent = kept(memo, "phrases", [d.digest for d in sample],
+                    lambda: _frequent_runs(sample, memo))
     return sorted(vocabulary | set(frequent))
 
 
-def _frequent_runs(sample: list[list[str]], memo: Memo | None) -> list[str]:
+def _frequent_runs(sample: list[Searchable], memo: Memo | None) -> list[str]:
     """The runs of three and four characters in a tenth of the sampled reports' bodies (each
     report's runs from `memo` when an earlier build read it: one edited report of the sample
     is read again, not all of them)."""
     counts: Counter = Counter()
-    for blocks in sample:
-        counts.update(kept(memo, "sampled runs", blocks, lambda blocks=blocks: _grams(blocks)))
+    for report in sample:
+        counts.update(kept(memo, "sampled runs", report.digest,
+                           lambda report=report: _grams(report.document.blocks)))
     wanted = max(3, MIN_SHARE * len(sample))
     return [g for g, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
             if n >= wanted][:MAX_PHRASES]

@@ -35,11 +35,12 @@ PART_TYPES = {"key_ids": np.int32, "hashes": np.uint32, "sizes": np.int64,
 @dataclasses.dataclass
 class Documents:
     """The documents an index was made of: each one's digest (what its record was filed under),
-    kind and body length."""
+    kind, body length and number of blocks."""
 
     digests: list[bytes]
     report_flags: list[bool]
     lengths: list[int]
+    blocks: list[int]
 
 
 class StateWriter:
@@ -92,6 +93,7 @@ class StateWriter:
         token = secrets.token_hex(16)
         meta = {"token": token, "phrases": phrases, "pairs": self.pairs,
                 "report_flags": documents.report_flags, "lengths": documents.lengths,
+                "blocks": documents.blocks,
                 "shards": files.shards}
         (self.folder / "meta.json").write_text(json.dumps(meta), "utf-8")
         retired = self.final.with_name(f"{FOLDER}.old-{os.getpid()}")
@@ -141,7 +143,7 @@ class IndexState:
             return None
         file_digests = [files[n:n + 16] for n in range(0, len(files), 16)]
         return cls(Documents([digests[n:n + 20] for n in range(0, len(digests), 20)],
-                             report_flags, meta["lengths"]),
+                             report_flags, meta["lengths"], meta["blocks"]),
                    pairs, KeyParts(**parts),
                    IndexFiles(meta["shards"], file_digests[:meta["shards"]], own,
                               file_digests[meta["shards"]:]))
@@ -334,6 +336,7 @@ def _whole(meta: dict, pairs: Pairs, parts: dict, documents: int, digests: bytes
             and int(parts["value_ends"][-1] if keys else 0) == len(parts["values"])
             and int(parts["postings_ends"][-1] if keys else 0) == len(parts["postings"])
             and len(digests) == 20 * documents and len(meta["lengths"]) == documents
+            and len(meta["blocks"]) == documents
             and len(files) == 16 * (meta["shards"] + len(own)))
 
 
