@@ -86,16 +86,21 @@ def _version(name: str) -> str:
 
 def manifest(out_dir: Path) -> str:
     """A digest of the output folder as it stands: every file's path, size and time."""
-    digest = hashlib.blake2b(digest_size=20)
-    paths = []
-    for folder, folders, names in os.walk(out_dir):
-        folders[:] = [f for f in folders if not f.startswith(".")]  # a search/ being replaced
-        paths += [os.path.join(folder, name) for name in names]
-    start = len(str(out_dir)) + 1
-    for path in sorted(paths):
-        stat = os.stat(path)
-        digest.update(f"{path[start:]}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
+    files = []
+
+    def walk(folder: str, prefix: str) -> None:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    if not entry.name.startswith("."):  # a search/ being replaced
+                        walk(entry.path, prefix + entry.name + "/")
+                else:
+                    stat = entry.stat()
+                    files.append(f"{prefix}{entry.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n")
+
+    walk(str(out_dir), "")
+    files.sort()
+    return hashlib.blake2b("".join(files).encode(), digest_size=20).hexdigest()
 
 
 def write_whole(path: Path, data: bytes) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -155,7 +154,7 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
         staging.copy(content.assets.files)
         staging.commit()
     if use_cache:
-        record.save(lambda path: os.path.join(out_dir, path))
+        record.save(lambda path: f"{out_dir}/{path}")
     if pages_first is not None:
         pages_first(staging.changed)
         written += _search_folder(site, site_dir, out_dir, memo, audit, problems, progress,

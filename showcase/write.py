@@ -112,11 +112,11 @@ class StagedOutput:
 
     def staged(self, path: str) -> str:
         """Where `path` (from the site's root) stands in the staging folder."""
-        return os.path.join(self.staging, path.removeprefix(self.prefix))
+        return f"{self.staging}/{path.removeprefix(self.prefix)}"
 
     def _previous(self, path: str) -> str:
         """Where `path` stands in the previous output."""
-        return os.path.join(self.out_dir, path.removeprefix(self.prefix))
+        return f"{self.out_dir}/{path.removeprefix(self.prefix)}"
 
     def write(self, path: str, data: bytes) -> None:
         self.write_over(path, self._target(path), data)
