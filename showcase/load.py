@@ -113,10 +113,12 @@ def _files_under(folder: Path, root: Path, problems: Problems,
     visited: set[Path] = set()
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
         here = Path(dirpath)
-        if here.resolve() in visited:  # a link back up the tree: walked already
+        real = here.resolve()
+        if real in visited:  # a link back up the tree: walked already
             dirnames[:] = []
             continue
-        visited.add(here.resolve())
+        visited.add(real)
+        inside = real == root or root in real.parents
         kept = []
         for name in sorted(dirnames):
             if not name.startswith(".") and _allowed(here / name, root, problems):
@@ -127,7 +129,9 @@ def _files_under(folder: Path, root: Path, problems: Problems,
             if name.startswith(".") or suffix in exclude or \
                     (suffixes is not None and suffix not in suffixes):
                 continue
-            if _allowed(here / name, root, problems):
+            # a file that is not a link, in a folder inside the site, is inside it
+            if (inside and not os.path.islink(os.path.join(dirpath, name))) or \
+                    _allowed(here / name, root, problems):
                 found.append(here / name)
     return found
 

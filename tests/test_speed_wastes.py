@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import sys
 import threading
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
@@ -16,6 +17,7 @@ from showcase.assemble import RELATED_COUNT, build_site, related_reports
 from showcase.errors import Problems
 from showcase.load import SiteSources, SourceText
 from showcase.markup import render_markdown
+from showcase.memo import digestible
 from showcase.validate import validate
 
 
@@ -223,3 +225,16 @@ def test_the_generated_sites_hold_the_cases_that_matter():
     assert any(0 < len(reference_related(sparse, r)) < RELATED_COUNT for r in sparse.reports)
     dates = Counter(r.date for r in site.reports)
     assert max(dates.values()) > 40
+
+
+def test_digesting_a_text_leaves_no_copy_of_it_behind_and_tells_texts_apart():
+    """A report's text digested for a memo key keeps its size (a binary pickle would leave a
+    UTF-8 copy cached inside it for the rest of the build), and different texts, or a text
+    and its bytes, never digest alike."""
+    text = "".join(["溆浦县桥江镇平安家庭"] * 200)
+    size = sys.getsizeof(text)
+    source = SourceText("content/reports/a.md", text)
+    assert digestible((source, {"mode": "mask"})) != digestible(
+        (SourceText("content/reports/a.md", text + "。"), {"mode": "mask"}))
+    assert digestible((text,)) != digestible((text.encode(),))
+    assert sys.getsizeof(text) == size
