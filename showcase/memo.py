@@ -259,7 +259,9 @@ class Memo:
         if self._query("SELECT digest FROM engines WHERE digest != ?", (self.engine,)):
             self._query("DELETE FROM memo WHERE engine != ?", (self.engine,))
             self._query("DELETE FROM engines WHERE digest != ?", (self.engine,))
-            self._query("PRAGMA incremental_vacuum")
+            # run to its end (a statement stepped once gives back one page)
+            self._run(lambda database: database.executescript("PRAGMA incremental_vacuum;"),
+                      None)
 
     def _prune_due(self) -> bool:
         """Whether a day has passed since the last pruning (the stamp is then renewed)."""

@@ -3,6 +3,7 @@ everything the build has read (forking shares it), so only each item's number an
 travel between processes."""
 from __future__ import annotations
 
+import collections
 import multiprocessing
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -11,13 +12,19 @@ T = TypeVar("T")
 
 FORK_AT_LEAST = 200
 """Fewer items than this are done in the build's own process: not worth a worker's start."""
+CHUNK = 8
+"""Items a worker is given at once."""
+AHEAD = 4
+"""Chunks per worker given out ahead of the one taken: the results wait in memory until they
+are taken, so a consumer slower than the workers (one storing each result) never holds more
+than these (a search record is a few hundred kilobytes; all of them, gigabytes)."""
 
 _task: Callable[[Any], Any] | None = None
 """The function the workers about to be forked run (set only while they are forked)."""
 
 
-def _run(item: Any) -> Any:
-    return _task(item)
+def _run(items: list) -> list:
+    return [_task(item) for item in items]
 
 
 def in_order(function: Callable[[Any], T], items: list, workers: int) -> Iterator[T]:
@@ -34,4 +41,10 @@ def in_order(function: Callable[[Any], T], items: list, workers: int) -> Iterato
     finally:
         _task = None  # the workers have it
     with pool:
-        yield from pool.imap(_run, items, chunksize=8)
+        waiting: collections.deque = collections.deque()
+        for start in range(0, len(items), CHUNK):
+            waiting.append(pool.apply_async(_run, (items[start:start + CHUNK],)))
+            if len(waiting) > AHEAD * workers:
+                yield from waiting.popleft().get()
+        while waiting:
+            yield from waiting.popleft().get()

@@ -208,7 +208,9 @@ def test_results_kept_by_another_engine_are_never_used(site, out_dir_pair, monke
     assert_as_fresh(site, out, tmp_path)
     with sqlite3.connect(site / ".cache" / memo.DATABASE) as database:
         engines = database.execute("SELECT DISTINCT engine FROM memo").fetchall()
+        free = database.execute("PRAGMA freelist_count").fetchone()[0]
     assert engines == [("another engine",)], "the earlier engine's results were forgotten"
+    assert free == 0, "and the space they took was given back"
 
 
 def test_a_cache_of_an_earlier_format_is_started_anew(site, out_dir_pair):

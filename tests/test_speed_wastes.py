@@ -4,9 +4,11 @@ the reports grouped by tags rather than by comparing every pair."""
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import random
 import sys
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -17,6 +19,7 @@ from showcase.assemble import RELATED_COUNT, build_site, related_reports
 from showcase.errors import Problems
 from showcase.load import SiteSources, SourceText
 from showcase.markup import render_markdown
+from showcase import parallel
 from showcase.memo import digestible
 from showcase.validate import validate
 
@@ -238,3 +241,21 @@ def test_digesting_a_text_leaves_no_copy_of_it_behind_and_tells_texts_apart():
         (SourceText("content/reports/a.md", text + "。"), {"mode": "mask"}))
     assert digestible((text,)) != digestible((text.encode(),))
     assert sys.getsizeof(text) == size
+
+
+def test_workers_never_run_far_ahead_of_a_slow_consumer():
+    """Results wait in memory until they are taken (a search record is a few hundred kilobytes):
+    however slow the consumer, the workers are never given more than a few chunks ahead."""
+    done = multiprocessing.get_context("fork").Value("i", 0)
+
+    def square(number):
+        with done.get_lock():
+            done.value += 1
+        return number * number
+
+    ahead = []
+    for taken, result in enumerate(parallel.in_order(square, list(range(2000)), 2)):
+        assert result == taken * taken
+        ahead.append(done.value - taken)
+        time.sleep(0.0005)
+    assert max(ahead) <= (parallel.AHEAD * 2 + 2) * parallel.CHUNK

@@ -172,6 +172,8 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None,
     records = _Records(memo, phrases, digests, wanted)
     postings, changed, blocks = Postings(), {}, []
     missing = [] if workers < 2 else _missing(wanted, digests, memo)
+    for number in missing:  # made here, before the workers fork: they share them
+        documents[number].document
     ahead = in_order(lambda number: document_record(documents[number].document, phrases.finder),
                      missing, workers)
     with contextlib.closing(ahead):
