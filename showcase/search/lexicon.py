@@ -32,12 +32,13 @@ def phrase_keys(documents: list[Searchable], memo: Memo | None = None) -> list[s
     """Phrases of three or more Han characters to file whole (the runs frequent in the sample,
     when an earlier build had the same sample, from `memo`)."""
     vocabulary = set()
-    for document in documents:
-        for value in document.meta + document.region_names:
-            vocabulary.update(r for r in _runs(value) if len(r) == len(fold(value).strip()))
-        for name in document.region_names:
-            proper = next((name[:-len(s)] for s in SUFFIXES if name.endswith(s)), "")
-            vocabulary.update(r for r in _runs(proper) if len(r) == len(proper))
+    values = {value for document in documents for value in document.meta}
+    names = {name for document in documents for name in document.region_names}
+    for value in values | names:
+        vocabulary.update(r for r in _runs(value) if len(r) == len(fold(value).strip()))
+    for name in names:
+        proper = next((name[:-len(s)] for s in SUFFIXES if name.endswith(s)), "")
+        vocabulary.update(r for r in _runs(proper) if len(r) == len(proper))
     reports = [d for d in documents if d.kind == "report"]
     step = max(1, len(reports) // SAMPLE_REPORTS)
     sample = reports[::step]
