@@ -13,6 +13,7 @@ import hashlib
 import io
 import os
 import pickle
+import secrets
 import shutil
 import sqlite3
 import time
@@ -150,6 +151,8 @@ class Memo:
         connection.execute("CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, "
                            "engine TEXT, used INTEGER, value BLOB)")
         connection.execute("CREATE TABLE IF NOT EXISTS engines (digest TEXT PRIMARY KEY)")
+        connection.execute("CREATE TABLE IF NOT EXISTS identity (one INTEGER PRIMARY KEY, "
+                           "name TEXT)")
         connection.execute("CREATE TABLE IF NOT EXISTS vocabulary "
                            "(number INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL)")
         return connection
@@ -166,6 +169,15 @@ class Memo:
 
     def _query(self, sql: str, arguments: tuple = ()) -> list:
         return self._run(lambda database: database.execute(sql, arguments).fetchall(), [])
+
+    def identity(self) -> str | None:
+        """A name this database was given when it was made (what else is kept beside it,
+        numbered by its vocabulary, names it); None when it cannot be read."""
+        def work(database: sqlite3.Connection) -> str:
+            database.execute("INSERT OR IGNORE INTO identity VALUES (0, ?)",
+                             (secrets.token_hex(16),))
+            return database.execute("SELECT name FROM identity").fetchone()[0]
+        return self._run(work, None)
 
     def numbers(self) -> dict[str, int]:
         """The number of every key numbered by earlier builds (see search/vocabulary.py)."""

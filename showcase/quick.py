@@ -1,26 +1,30 @@
 """The preview's first answer to a save: the saved report's page, or the saved honour list's
 page and the pages of its households that changed, made from the last build's model with only
 that one file read, checked and converted again, and served before the whole (cached) build
-runs. On a site of thousands of reports the whole build takes seconds; this takes a fraction
-of one. What other pages show of the file (lists, region pages, the feed, the search index)
-follows with the whole build, which also makes these pages again and finds them the same."""
+runs; then the search files that change with it (`quick_search`). On a site of thousands of
+reports the whole build takes many seconds; the page takes a fraction of one. What other pages
+show of the file (lists, region pages, the feed) follows with the whole build, which also makes
+these files again and finds them the same."""
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .assemble import honour_list_context
 from .assets import Assets
 from .audit import OutputAudit
-from .cache import write_whole
+from .cache import OutputRecord, write_whole
 from .errors import Problems
 from .honours import read_honour_list
 from .load import SourceText, read_text, template_folders
+from .memo import Memo
 from .model import HonourList, Page, Report, Site
 from .privacy import masked, personal_data_in
 from .render import make_environment, render_page
 from .reports import read_report, render_report
+from .search.index import build_search_files
 
 PLACE_FIELDS = ("slug", "date", "category", "tags", "region", "draft")
 """What decides a report page's neighbours, related reports, breadcrumb and terms: when a save
@@ -30,6 +34,15 @@ LIST_FIELDS = ("title", "honour", "year", "awarded_by", "date", "document")
 SHOWN_BY = {"report.html": "report", "honour_list.html": "honour_list",
             "household.html": "household"}
 """The pages made from one file, by template: what in their context the file gives."""
+
+
+@dataclass(frozen=True)
+class Quick:
+    """The pages made at once for a save, and the last build's model with the saved file's
+    new content (what the search index is made from)."""
+
+    files: list[tuple[str, bytes]]
+    site: Site
 
 
 @dataclass
@@ -52,12 +65,11 @@ class LastBuild:
         return pages
 
 
-def quick_pages(last: LastBuild, file: Path) -> list[tuple[str, bytes]] | None:
-    """Write the pages of the saved `file` into the output as the whole build would make them,
-    and return their paths there and bytes; None, with nothing written, when they cannot be
-    made alone: a new or unreadable file, any problem the file now has (the whole build reports
-    it), or a change that moves what it holds among the rest (PLACE_FIELDS; a household added,
-    removed, renamed or moved)."""
+def quick_pages(last: LastBuild, file: Path) -> Quick | None:
+    """Write the pages of the saved `file` into the output as the whole build would make them;
+    None, with nothing written, when they cannot be made alone: a new or unreadable file, any
+    problem the file now has (the whole build reports it), or a change that moves what it holds
+    among the rest (PLACE_FIELDS; a household added, removed, renamed or moved)."""
     root = last.site_dir.resolve()
     try:
         path = file.resolve().relative_to(root).as_posix()
@@ -75,7 +87,66 @@ def quick_pages(last: LastBuild, file: Path) -> list[tuple[str, bytes]] | None:
                                              problems))
     made = _report_page(last, source, pages[0], problems) if pages[0].template == "report.html" \
         else _honour_list_pages(last, source, pages, problems)
-    return None if made is None or problems.errors else _rendered(last, root, made)
+    if made is None or problems.errors:
+        return None
+    files = _rendered(last, root, made)
+    return None if files is None else Quick(files, _with(last.site, made[0].context))
+
+
+def _with(site: Site, context: dict) -> Site:
+    """The site with the report or honour list of a page made again in its place."""
+    if "report" in context and "honour_list" not in context:
+        new = context["report"]
+        return replace(site, reports=tuple(new if r.source == new.source else r
+                                           for r in site.reports))
+    new = context["honour_list"]
+    return replace(site, honour_lists=tuple(new if hl.source == new.source else hl
+                                            for hl in site.honour_lists))
+
+
+def quick_search(last: LastBuild, site: Site) -> bool:
+    """Write the search files that change with the saved file into the output, each in place
+    as a whole (temporary name, then renamed); whether they were. The index is made as the
+    whole build makes it, from the last build's kept index (search/state.py), so it takes a
+    second or two where the whole build takes many; none is written if one would hold
+    personal data. A file the saved one no longer needs (a block fewer) stays until the whole
+    build, which makes the folder anew."""
+    memo = Memo(last.site_dir)
+    try:
+        reuse = _InPlace(OutputRecord(last.site_dir, last.out_dir, "search"), last.out_dir)
+        files = list(build_search_files(site, memo, reuse))
+    finally:
+        memo.close()
+    audit = OutputAudit(site.config.allowed_numbers(), "output")
+    for path, data in files:
+        audit.check(path, data)
+    if audit.problems:
+        return False
+    for path, data in files:
+        write_whole(last.out_dir / path, data)
+    return True
+
+
+class _InPlace:
+    """The previous output as the whole build's search index sees it (commands._Reuse), for
+    files written over in place: a file is kept where it is when it was made from the same and
+    nobody has touched it."""
+
+    def __init__(self, record: OutputRecord, out_dir: Path):
+        self.record, self.out_dir = record, out_dir
+
+    def keep(self, path: str, digest: str) -> bool:
+        kept = self.record.kept(path, lambda _: digest)
+        if kept is None:
+            return False
+        try:
+            stat = os.stat(self.out_dir / path)
+        except OSError:
+            return False
+        return (stat.st_size, stat.st_mtime_ns) == kept
+
+    def note(self, path: str, digest: str) -> None:
+        """(The whole build that follows keeps its own record.)"""
 
 
 def _report_page(last: LastBuild, source: SourceText, page: Page,

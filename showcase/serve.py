@@ -18,7 +18,7 @@ from . import commands
 from .errors import ContentError, ShowcaseError, Superseded
 from .memo import Held
 from .privacy import mask_personal_data
-from .quick import LastBuild, quick_pages
+from .quick import LastBuild, Quick, quick_pages, quick_search
 
 WATCHED = ("site.yaml", "content", "data", "templates", "static")
 SETTLE_SECONDS = 0.05
@@ -59,9 +59,11 @@ class Preview:
         """Build again after `saved` changed; a single saved report's or honour list's pages
         are served first. With `jobs` > 1 only while no other thread runs (the workers are
         forked)."""
-        self.quick = self._quick_pages(saved)
-        if self.quick is not None:
+        quick = self._quick_pages(saved)
+        self.quick = None if quick is None else quick.files
+        if quick is not None:
             self.reload()
+            self._quick_search(quick.site)
         try:
             outcome = commands.build(self.site_dir, self.out_dir, drafts=True, use_cache=True,
                                      pages_first=self._pages_live, superseded=self.saved.is_set,
@@ -87,7 +89,7 @@ class Preview:
         print("\n".join(self.failure), flush=True)
         self.reload()  # to the problems page
 
-    def _quick_pages(self, saved: list[str]) -> list[tuple[str, bytes]] | None:
+    def _quick_pages(self, saved: list[str]) -> Quick | None:
         """One report or honour list saved, with the last build shown: its pages, written at
         once. (An editor that saves through a temporary file renamed over the file leaves that
         file's name among the saved paths: one that is gone and is not content is left out.)"""
@@ -99,6 +101,13 @@ class Preview:
             return quick_pages(self.last, Path(saved[0]))
         except Exception:  # never stops the preview: the whole build that follows tells
             return None
+
+    def _quick_search(self, site) -> None:
+        """The search files that change with the quick pages, before the whole build."""
+        try:
+            quick_search(self.last, site)
+        except Exception:  # never stops the preview: the whole build makes them anyway
+            pass
 
     def _pages_live(self, changed: list[str]) -> None:
         """The whole build's pages are live: the browsers reload when it changed a file (the

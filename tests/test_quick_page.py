@@ -58,6 +58,31 @@ def test_a_saved_report_is_live_at_the_first_reload_and_the_build_agrees(preview
     assert any("调解室" in p.read_text("utf-8") for p in (preview.out_dir / "search").rglob("*.js"))
 
 
+def test_the_saved_reports_search_files_are_written_before_the_whole_build(preview, tmp_path,
+                                                                           monkeypatch):
+    """The search index follows the quick page at once: when the whole build starts, every
+    search file is already the one it then makes (a file the report no longer needs may stay
+    until it)."""
+    at_start = {}
+    whole_build = commands.build
+
+    def build(*args, **options):
+        at_start.update(_search_files(preview.out_dir))
+        return whole_build(*args, **options)
+
+    monkeypatch.setattr(commands, "build", build)
+    save(preview, "龙潭村坚持调解优先。", "龙潭村坚持调解优先。\n\n村里新设了家庭矛盾调解室。")
+    assert preview.quick is not None
+    assert any("调解室" in data.decode("utf-8") for data in at_start.values())
+    after = _search_files(preview.out_dir)
+    assert {path: at_start.get(path) for path in after} == after
+    assert_as_fresh(preview, tmp_path)
+
+
+def _search_files(out_dir):
+    return {path: data for path, data in snapshot(out_dir).items() if path.startswith("search/")}
+
+
 def test_a_title_change_reloads_again_for_the_lists_that_show_it(preview, tmp_path):
     save(preview, "title: 龙潭村:", "title: 龙潭村新机制:")
     assert preview.quick is not None

@@ -7,13 +7,12 @@ one edited report. Anything else (a document added, removed or moved, another ph
 new memo) is a build from the start.
 
 The pairs' key numbers are the memo's (vocabulary.py), so the state is valid only beside the
-memo it was made with: a token kept in both says so."""
+memo database it was made with, and with the same engine (both are written in it)."""
 from __future__ import annotations
 
 import dataclasses
 import json
 import os
-import secrets
 import shutil
 from collections.abc import Iterator
 
@@ -90,8 +89,8 @@ class StateWriter:
         np.array(files.own, dtype=np.int32).tofile(self.folder / "own")
         (self.folder / "digests").write_bytes(b"".join(documents.digests))
         (self.folder / "files").write_bytes(b"".join(files.shard_digests + files.own_digests))
-        token = secrets.token_hex(16)
-        meta = {"token": token, "phrases": phrases, "pairs": self.pairs,
+        meta = {"memo": self.memo.identity(), "engine": self.memo.engine, "phrases": phrases,
+                "pairs": self.pairs,
                 "report_flags": documents.report_flags, "lengths": documents.lengths,
                 "blocks": documents.blocks,
                 "shards": files.shards}
@@ -103,7 +102,6 @@ class StateWriter:
             pass  # none yet
         os.rename(self.folder, self.final)
         shutil.rmtree(retired, ignore_errors=True)
-        self.memo.put(self.memo.key("search state"), token)
 
     def abandon(self) -> None:
         for file in self.files.values():
@@ -126,7 +124,8 @@ class IndexState:
         try:
             meta = json.loads((folder / "meta.json").read_text("utf-8"))
             if (meta["phrases"] != phrases or meta["report_flags"] != report_flags
-                    or memo.get(memo.key("search state")) != meta["token"]):
+                    or meta["engine"] != memo.engine or meta["memo"] is None
+                    or meta["memo"] != memo.identity()):
                 return None
             pairs = Pairs(**{name: np.memmap(folder / f"pairs.{name}", dtype=kind, mode="r")
                              for name, kind in PAIR_TYPES.items()})
