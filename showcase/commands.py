@@ -134,6 +134,7 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
                      _render(sources, content, site, max(1, jobs - 1)))
         pages = _counted(pages, progress)
         if pages_first is not None:
+            pages = _unless(superseded, pages)
             written = staging.write_all(pages, audit)
             staging.carry("search")
         elif jobs > 1:  # the search index in a process of its own, beside the rendering
@@ -234,6 +235,15 @@ def _noted(pages: Iterator[Rendered], record: OutputRecord,
     for page, data, reads in pages:
         record.note(page.output_path, digests.of(page, reads), reads)
         yield page.output_path, data
+
+
+def _unless(superseded: Callable[[], bool], pages: Iterator) -> Iterator:
+    """The preview's pages, stopped (Superseded, before any goes live) when a newer save came
+    in: its quick page need not wait for pages that are out of date already."""
+    for page in pages:
+        if superseded():
+            raise Superseded("a newer save came in before the pages were done")
+        yield page
 
 
 def _counted(pages: Iterator, progress: Progress):

@@ -41,6 +41,8 @@ class Preview:
         """The last successful build's model, for quick pages (quick.py)."""
         self.quick: list[tuple[str, bytes]] | None = None
         """The pages made quickly for the save being built, and their bytes."""
+        self.live = False
+        """Whether the build under way has put its pages in place."""
         self._saved_paths: set[str] = set()
         self._saved_lock = threading.Lock()
 
@@ -62,14 +64,17 @@ class Preview:
         quick = self._quick_pages(saved)
         self.quick = None if quick is None else quick.files
         if quick is not None:
+            self.last.site = quick.site  # what the output now shows
             self.reload()
             self._quick_search(quick.site)
+        self.live = False
         try:
             outcome = commands.build(self.site_dir, self.out_dir, drafts=True, use_cache=True,
                                      pages_first=self._pages_live, superseded=self.saved.is_set,
                                      held=self.held, jobs=jobs)
-        except Superseded:  # its pages went live: the model held is no longer theirs
-            self.last = None
+        except Superseded:
+            if self.live:  # its pages went live: the model held is no longer theirs
+                self.last = None
             return
         except ContentError as exc:
             self.failure = [mask_personal_data(str(p)) for p in exc.problems]
@@ -112,6 +117,7 @@ class Preview:
     def _pages_live(self, changed: list[str]) -> None:
         """The whole build's pages are live: the browsers reload when it changed a file (the
         quick page, made again the same, is not one) or it mends a failed build."""
+        self.live = True
         if self.failure or changed:
             self.failure = []
             self.reload()

@@ -140,17 +140,39 @@ def test_a_temporary_file_renamed_over_the_report_still_gets_a_quick_page(previe
     assert preview.quick is not None and "补记一句" in preview.seen[0]
 
 
+def _save_comes_in_at_reload(preview, number):
+    """A save comes in when the browsers are told to reload for the `number`th time."""
+    def reload():
+        preview.seen.append(_read(preview.out_dir / PAGE))
+        if len(preview.seen) == number:
+            preview.saved.set()
+    preview.reload = reload
+
+
 def test_after_a_build_overtaken_by_a_save_the_next_save_waits_for_the_whole_build(preview):
     """An overtaken build's pages went live without its model being kept: a quick page made
     from the older model could show its neighbours as they were."""
-    preview.saved.set()  # a save came in while this build ran
+    _save_comes_in_at_reload(preview, 2)  # the whole build's pages are live: its index is not
     save(preview, "title: 龙潭村:", "title: 龙潭村新机制:")
-    assert preview.last is None
+    assert len(preview.seen) == 2 and preview.last is None
     preview.saved.clear()
     save(preview, "龙潭村坚持调解优先。", "龙潭村坚持调解优先，每月评议一次。")
     assert preview.quick is None and "每月评议一次" in _read(preview.out_dir / PAGE)
     save(preview, "每月评议一次。", "每周评议一次。")
     assert preview.quick is not None
+
+
+def test_a_save_while_the_pages_are_made_stops_the_build_before_they_go_live(preview, tmp_path):
+    """The next save's quick page does not wait for pages already out of date; the model of the
+    last build stays, so that save gets its quick page."""
+    _save_comes_in_at_reload(preview, 1)  # at the quick page, before the whole build's pages
+    save(preview, "龙潭村坚持调解优先。", "龙潭村坚持调解优先，每月评议一次。")
+    assert len(preview.seen) == 1 and preview.last is not None
+    assert "每月评议一次" in _read(preview.out_dir / PAGE)
+    preview.saved.clear()
+    save(preview, "每月评议一次。", "每周评议一次。")
+    assert preview.quick is not None and "每周评议一次" in preview.seen[-1]
+    assert_as_fresh(preview, tmp_path)
 
 
 LIST = "data/households/2024-xupu-pingan.yaml"

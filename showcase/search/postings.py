@@ -24,7 +24,8 @@ household's), the meta fields: what static/js/search/rank.js adds to the text's 
 TOP = 32
 """A key with a file of its own also keeps its best documents in its shard, with their block
 hints: a search for one common word ranks those and never loads the whole list."""
-_ALPHABET = np.frombuffer(ALPHABET.encode(), dtype=np.uint8)
+ALPHABET_CODES = np.frombuffer(ALPHABET.encode(), dtype=np.uint8)
+"""The characters of the alphabet as bytes, by digit value."""
 
 
 def _score(value: int, report: bool) -> float:
@@ -90,9 +91,9 @@ def encoded(numbers: np.ndarray, tails: np.ndarray | None = None) -> tuple[bytes
         here = digits > place
         digit = (numbers[here] >> (5 * place)) & 31
         digit += 32 * (digits[here] - 1 > place)
-        out[starts[here] + place] = _ALPHABET[digit]
+        out[starts[here] + place] = ALPHABET_CODES[digit]
     if tails is not None:
-        out[starts + digits] = _ALPHABET[tails]
+        out[starts + digits] = ALPHABET_CODES[tails]
     return out.tobytes(), ends
 
 
@@ -243,7 +244,7 @@ class KeyTable:
         there), after "=": about half the size of its entries."""
         first, last = self.starts[place], self.starts[place + 1]
         out = np.full(self.documents, ord("A"), dtype=np.uint8)
-        out[self.numbers[first:last]] = _ALPHABET[self.values[first:last]]
+        out[self.numbers[first:last]] = ALPHABET_CODES[self.values[first:last]]
         return "=" + out.tobytes().decode()
 
     def tops(self, places: list[int]) -> list[str]:

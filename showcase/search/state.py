@@ -19,7 +19,8 @@ from collections.abc import Iterator
 import numpy as np
 
 from ..memo import Memo
-from .postings import _ALPHABET, PART, TOP, KeyTable, Pairs, decoded_top, norms, rank, values_of
+from .postings import (ALPHABET_CODES, PART, TOP, KeyTable, Pairs, decoded_top, norms, rank,
+                       values_of)
 from .shards import IndexFiles, KeyParts
 from .vocabulary import NumberedKeys
 
@@ -49,16 +50,23 @@ class StateWriter:
     def __init__(self, memo: Memo):
         self.memo = memo
         self.final = memo.folder / FOLDER
-        for leftover in memo.folder.glob(f"{FOLDER}.*-*"):  # of builds stopped midway
-            shutil.rmtree(leftover, ignore_errors=True)
         self.folder = memo.folder / f"{FOLDER}.new-{os.getpid()}"
-        self.folder.mkdir(parents=True)
-        self.files = {name: open(self.folder / f"pairs.{name}", "wb") for name in PAIR_TYPES}
+        self.files: dict = {}
         self.pairs = 0
+        try:
+            for leftover in memo.folder.glob(f"{FOLDER}.*-*"):  # of builds stopped midway
+                shutil.rmtree(leftover, ignore_errors=True)
+            self.folder.mkdir(parents=True)
+            self.files = {name: open(self.folder / f"pairs.{name}", "wb") for name in PAIR_TYPES}
+        except OSError:  # a site folder that cannot be written to keeps no state
+            self.abandon()
 
     def add(self, pairs: Pairs) -> None:
-        for name, file in self.files.items():
-            getattr(pairs, name).astype(PAIR_TYPES[name], copy=False).tofile(file)
+        try:
+            for name, file in self.files.items():
+                getattr(pairs, name).astype(PAIR_TYPES[name], copy=False).tofile(file)
+        except OSError:  # a full disk: no state, the next build does the whole work
+            self.abandon()
         self.pairs += len(pairs)
 
     def add_spliced(self, old: Pairs, values: np.ndarray, removed_at: np.ndarray,
@@ -80,6 +88,15 @@ class StateWriter:
 
     def finish(self, documents: Documents, phrases: str, parts: KeyParts,
                files: IndexFiles) -> None:
+        if not self.files:
+            return
+        try:
+            self._finish(documents, phrases, parts, files)
+        except OSError:
+            self.abandon()
+
+    def _finish(self, documents: Documents, phrases: str, parts: KeyParts,
+                files: IndexFiles) -> None:
         for file in self.files.values():
             file.close()
         for field in dataclasses.fields(parts):
@@ -106,11 +123,15 @@ class StateWriter:
     def abandon(self) -> None:
         for file in self.files.values():
             file.close()
+        self.files = {}
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
 @dataclasses.dataclass
 class IndexState:
+    """The last build's index: its documents, pairs (memory-mapped from the state's files),
+    each key's part and what its files were."""
+
     documents: Documents
     pairs: Pairs
     parts: KeyParts
@@ -279,7 +300,7 @@ class _DensePatch:
         texts = np.frombuffer(b"".join(parts.postings_of(w).encode() for w in where.tolist()),
                               dtype=np.uint8).copy()
         texts[which * width + 1 + numbers] = np.where(values < 0, ord("A"),
-                                                      _ALPHABET[np.maximum(values, 0)])
+                                                      ALPHABET_CODES[np.maximum(values, 0)])
         self.texts, self.width = texts.tobytes(), width
         is_report = numbers < change.reports
         moved = [np.bincount(which[is_report == kind], weights=counted[is_report == kind],
