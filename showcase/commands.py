@@ -25,7 +25,7 @@ from .progress import Progress
 from .render import Rendered, render_site
 from .search.index import build_search_files
 from .validate import validate
-from .write import StagedOutput, check_output_folder
+from .write import StagedOutput, check_output_folder, finish_interrupted
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,7 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
     for the next build (memo.Held)."""
     progress = progress or Progress(io.StringIO())
     check_output_folder(out_dir, site_dir)
+    finish_interrupted(out_dir)
     cache = None
     if use_cache and today is None and pages_first is None:  # the preview builds on every save
         progress.stage("comparing with the last build")

@@ -1,15 +1,14 @@
-"""Write stage: the one place that touches the output folder. The site is written file by file
-into a temporary folder beside it and swapped in whole, so a failed or killed build never leaves
-half a site."""
+"""Write stage: the one place that touches the output folder. The new and changed files are
+written one by one into a temporary folder beside it; only when the whole site is made and
+checked are they moved in (and the files it no longer has removed), so a failed build never
+leaves half a site, and one stopped while they are moved is finished by the next build."""
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import itertools
 import multiprocessing
 import os
 import shutil
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +18,6 @@ import rjsmin
 from .audit import OutputAudit
 from .errors import ShowcaseError, UsageError
 from .images import write_copy
-
-_AT_FDCWD = -100
-_RENAME_EXCHANGE = 2
 
 
 class OutputError(ShowcaseError):
@@ -58,18 +54,25 @@ class ChildOutcome:
 
 
 class StagedOutput:
-    """The new site, written file by file into a temporary folder beside `out_dir` as it is
-    made (nothing is held in memory), and swapped in whole by `commit`. Leaving the `with`
-    block any other way removes the folder: the previous output stays exactly as it was."""
+    """The new site, its new and changed files written one by one into a temporary folder
+    beside `out_dir` as they are made (nothing is held in memory), the files the same as in the
+    previous output left where they are (so they keep their modification time, and an rsync
+    deploy sends nothing for them). `commit` moves the new files in and removes those the site
+    no longer has; leaving the `with` block any other way removes the temporary folder: the
+    previous output stays exactly as it was."""
 
     def __init__(self, out_dir: Path, folder: str = ""):
-        """With `folder` ("search"), only that folder of the site is made anew and swapped in;
-        paths are still given from the site's root."""
+        """With `folder` ("search"), only that folder of the site is made anew; paths are still
+        given from the site's root."""
         self.prefix = f"{folder}/" if folder else ""
         out_dir = out_dir / folder if folder else out_dir
         self.out_dir = out_dir.resolve()
         self.staging = self.out_dir  # made in __enter__, under a name of its own
         self.claimed: dict[str, str] = {}
+        self.left: set[str] = set()
+        """The files of the previous output left as they are (claimed as the new site's)."""
+        self.spared: list[str] = []
+        """Folders of the previous output left whole, whatever this build claims (`carry`)."""
         self.folders: set[str] = set()
         self.unchanged = 0
         self.kept = 0
@@ -80,7 +83,7 @@ class StagedOutput:
     def __enter__(self) -> "StagedOutput":
         try:
             self.out_dir.parent.mkdir(parents=True, exist_ok=True)
-            _remove_leftovers(self.out_dir)
+            finish_interrupted(self.out_dir)
             self.staging = _unique(self.out_dir, "new")
             self.staging.mkdir()
         except OSError as exc:
@@ -88,7 +91,7 @@ class StagedOutput:
         return self
 
     def __exit__(self, kind, value, traceback) -> None:
-        if kind is not None:
+        if kind is not None and not (self.staging / GONE).is_file():  # (else: to be finished)
             shutil.rmtree(self.staging, ignore_errors=True)
         if isinstance(value, OSError):
             raise OutputError(f"cannot write the output to {self.out_dir}: {value}") from value
@@ -100,10 +103,9 @@ class StagedOutput:
             raise OutputError(f"two outputs claim the same path: {self.claimed[key]} and {path}")
         self.claimed[key] = path
 
-    def _target(self, path: str) -> str:
-        """Where `path` goes, claimed."""
-        self._claim(path)
-        target = self.staged(path)
+    def _staging_path(self, path: str) -> str:
+        """Where `path` is written in the staging folder (its folder made)."""
+        target = f"{self.staging}/{path.removeprefix(self.prefix)}"
         folder = os.path.dirname(target)
         if folder not in self.folders:
             os.makedirs(folder, exist_ok=True)
@@ -111,37 +113,45 @@ class StagedOutput:
         return target
 
     def staged(self, path: str) -> str:
-        """Where `path` (from the site's root) stands in the staging folder."""
-        return f"{self.staging}/{path.removeprefix(self.prefix)}"
+        """Where the file of `path` (from the site's root) stands until the commit: in the
+        previous output when it is left there, else in the staging folder."""
+        where = self.out_dir if path in self.left else self.staging
+        return f"{where}/{path.removeprefix(self.prefix)}"
 
     def _previous(self, path: str) -> str:
         """Where `path` stands in the previous output."""
         return f"{self.out_dir}/{path.removeprefix(self.prefix)}"
 
     def write(self, path: str, data: bytes) -> None:
-        self.write_over(path, self._target(path), data)
+        self._claim(path)
+        if not self._same(path, data):
+            self.changed.append(path)
+            with open(self._staging_path(path), "wb") as file:
+                file.write(data)
 
-    def _keep(self, path: str, target: str, data: bytes | None = None) -> bool:
-        """Link the previous output's file into the new site when it is the same (`data`, or,
-        without it, a file whose name already says what it holds), so an unchanged file keeps
-        its modification time and a deploy that compares them (rsync) sends nothing."""
+    def _same(self, path: str, data: bytes | None = None) -> bool:
+        """Leave the previous output's file as it is when it is the same (`data`, or, without
+        it, a file whose name already says what it holds)."""
         previous = self._previous(path)
         try:
-            if data is not None:
+            if data is None:
+                if not os.path.isfile(previous):
+                    return False
+            else:
                 if os.stat(previous).st_size != len(data):
                     return False
                 with open(previous, "rb") as file:
                     if file.read() != data:
                         return False
-            os.link(previous, target)
         except OSError:
             return False
+        self.left.add(path)
         self.unchanged += 1
         return True
 
     def keep(self, path: str, size: int | None = None, mtime_ns: int | None = None) -> bool:
-        """Link the previous output's file into the new site (when given, only if it still has
-        this size and time: nobody has touched it since it was written); whether it was."""
+        """Leave the previous output's file as it is (when given, only if it still has this
+        size and time: nobody has touched it since it was written); whether it was."""
         if size is not None:
             try:
                 stat = os.stat(self._previous(path))
@@ -149,8 +159,8 @@ class StagedOutput:
                 return False
             if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
                 return False
-        target = self._target(path)
-        if self._keep(path, target):
+        self._claim(path)
+        if self._same(path):
             self.kept += 1
             return True
         del self.claimed[path.lower()]  # to be written after all
@@ -189,8 +199,9 @@ class StagedOutput:
         child.join()
         if not isinstance(result, tuple):
             raise OutputError(f"writing the search index failed: {result}")
-        claimed, outcome.problems, unchanged = result
+        claimed, left, outcome.problems, unchanged = result
         self.unchanged += unchanged
+        self.left |= left
         for path in claimed.values():
             self._claim(path)
         outcome.files = len(claimed)
@@ -198,9 +209,9 @@ class StagedOutput:
     def _write_in_child(self, make_files, audit: OutputAudit, send) -> None:
         """In the forked process: write the files, send back their paths and the findings."""
         try:
-            self.claimed, self.unchanged = {}, 0
+            self.claimed, self.left, self.unchanged = {}, set(), 0
             self.write_all(make_files(), audit)
-            send.send((self.claimed, audit.problems, self.unchanged))
+            send.send((self.claimed, self.left, audit.problems, self.unchanged))
         except BaseException as exc:  # the parent raises it as the build's error
             send.send(f"{type(exc).__name__}: {exc}")
         finally:
@@ -210,80 +221,98 @@ class StagedOutput:
         """Copied files, resized where a width is given; the site's scripts without their
         comments and indentation, which readers would download on every page."""
         for path, source, width in files:
-            target = self._target(path)
             if path.startswith("static/") and path.endswith(".js") and width is None:
-                self.write_over(path, target, rjsmin.jsmin(source.read_text("utf-8")).encode())
-            elif not self._keep(path, target):  # the name holds the content hash (and width)
+                self.write(path, rjsmin.jsmin(source.read_text("utf-8")).encode())
+                continue
+            self._claim(path)
+            if not self._same(path):  # the name holds the content hash (and width)
                 self.changed.append(path)
                 if width is not None:
-                    write_copy(source, Path(target), width)
+                    write_copy(source, Path(self._staging_path(path)), width)
                 else:
-                    shutil.copyfile(source, target)
-
-    def write_over(self, path: str, target: str, data: bytes) -> None:
-        """Write to a target already claimed, unless the previous output holds the same."""
-        if not self._keep(path, target, data):
-            self.changed.append(path)
-            with open(target, "wb") as file:
-                file.write(data)
+                    shutil.copyfile(source, self._staging_path(path))
 
     def carry(self, folder: str) -> None:
-        """Move what the previous output holds in `folder` and the new site does not into the
-        new site: the preview's pages go live while their search index is still being made."""
-        previous = self.out_dir / folder
-        if not previous.is_dir():
-            return
-        (self.staging / folder).mkdir(parents=True, exist_ok=True)
-        for entry in os.scandir(previous):
-            path = f"{folder}/{entry.name}"
-            if path.lower() not in self.claimed:
-                os.rename(entry.path, self.staging / path)
+        """Leave the previous output's `folder` as it is, whatever this build makes: the
+        preview's pages go live while their search index is still being made."""
+        self.spared.append(f"{folder}/")
 
     def commit(self) -> None:
-        _swap(self.staging, self.out_dir)
+        """Move the new files in and remove those the new site does not have. The list of
+        those is written into the staging folder first: from then on the staging folder is
+        complete, and a build stopped while moving is finished by the next (finish_interrupted)."""
+        if not self.out_dir.is_dir():
+            self.staging.rename(self.out_dir)
+            return
+        mine = {path.removeprefix(self.prefix) for path in self.claimed.values()}
+        gone = [path for path in _files(self.out_dir)
+                if path not in mine and not path.startswith(tuple(self.spared))]
+        (self.staging / GONE).write_text("\n".join(gone), "utf-8")
+        _apply(self.staging, self.out_dir)
 
 
+GONE = ".gone"
+"""In a staging folder: the previous output's files the new site does not have. Written when the
+staging folder is complete."""
 _builds = itertools.count()
 
 
 def _unique(out_dir: Path, kind: str) -> Path:
-    """A name beside the output for a new or a retired site, never used before by this process
-    (the previous build's may still be being removed)."""
+    """A name beside the output for a new site, never used before by this process."""
     return out_dir.with_name(f".{out_dir.name}.{kind}-{os.getpid()}-{next(_builds)}")
 
 
-def _remove_leftovers(out_dir: Path) -> None:
-    """Temporary folders of builds that were killed before they could clean up."""
-    for leftover in out_dir.parent.glob(f".{out_dir.name}.*-*"):
-        if leftover.name.rsplit(".", 1)[-1].split("-")[0] in ("new", "old"):
+def finish_interrupted(out_dir: Path) -> None:
+    """Temporary folders of builds that were stopped: one stopped while moving its files in is
+    finished (the output is then its complete site, not half of one); the rest are removed.
+    Done first by every build, even one that then fails."""
+    for leftover in sorted(out_dir.parent.glob(f".{out_dir.name}.*-*")):
+        kind = leftover.name.rsplit(".", 1)[-1].split("-")[0]
+        if kind == "new" and (leftover / GONE).is_file() and out_dir.is_dir():
+            _apply(leftover, out_dir)
+        elif kind in ("new", "old"):
             shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _swap(staging: Path, out_dir: Path) -> None:
-    """Put the new site in place. Where the system can exchange two folders in one step
-    (Linux renameat2), a reader or a kill never sees a moment without a complete site."""
-    if not out_dir.exists():
-        staging.rename(out_dir)
-        return
-    if _exchange(staging, out_dir):
-        _remove_later(staging)  # now holds the previous site
-        return
-    retired = _unique(out_dir, "old")
-    out_dir.rename(retired)
-    staging.rename(out_dir)
-    _remove_later(retired)
+def _files(folder: Path) -> list[str]:
+    """Every file below `folder`, by its path from it."""
+    found = []
+
+    def walk(where: str, prefix: str) -> None:
+        with os.scandir(where) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    walk(entry.path, f"{prefix}{entry.name}/")
+                else:
+                    found.append(prefix + entry.name)
+
+    walk(str(folder), "")
+    return found
 
 
-def _remove_later(folder: Path) -> None:
-    """Remove the previous site while the new one is already in use (the preview's reload
-    does not wait for it); the program still waits for it before it ends."""
-    threading.Thread(target=shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True}).start()
-
-
-def _exchange(first: Path, second: Path) -> bool:
-    try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):
-        return False
-    return renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second),
-                     _RENAME_EXCHANGE) == 0
+def _apply(staging: Path, out_dir: Path) -> None:
+    """Remove the files listed gone, move every file of `staging` into `out_dir`, then remove
+    `staging` and the folders left empty."""
+    emptied = set()
+    for path in (staging / GONE).read_text("utf-8").splitlines():
+        try:
+            os.unlink(out_dir / path)
+        except FileNotFoundError:
+            pass  # removed before a kill
+        emptied.add(os.path.dirname(path))
+    for folder in sorted(emptied, key=len, reverse=True):  # the deepest first
+        while folder:
+            try:
+                os.rmdir(out_dir / folder)
+            except OSError:
+                break  # not empty
+            folder = os.path.dirname(folder)
+    for path in _files(staging):
+        if path != GONE:
+            target = out_dir / path
+            try:
+                os.replace(staging / path, target)
+            except FileNotFoundError:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging / path, target)
+    shutil.rmtree(staging, ignore_errors=True)

@@ -4,12 +4,15 @@ into an empty folder gives; with nothing changed at all, the build cache (the si
 skips the work, and any change, or a touched output, means the full build again."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 
 import pytest
 
 from conftest import SITES, run_build, snapshot
+from showcase import commands, write
+from showcase.errors import ContentError
 
 
 def times(folder):
@@ -100,3 +103,38 @@ def test_the_cache_key_holds_the_engine_and_the_options(site, tmp_path):
     (engine / "render.py").write_text("VERSION = 2\n", "utf-8")
     engine_digest.cache_clear()  # the engine is digested once in a process: a new one is another
     assert fingerprint(site, {"drafts": False}, engine) != first
+
+
+def test_a_build_stopped_while_moving_its_files_in_is_finished_by_the_next(site, tmp_path,
+                                                                          monkeypatch):
+    """The new files go into the output only once the whole site is made; a build stopped
+    among those moves (a kill, a full disk) left its complete staging folder, and the next
+    build first finishes it: never half a site for longer than that."""
+    out = tmp_path / "out"
+    commands.build(site, out, jobs=1)
+    report = site / "content/reports/longtan.md"
+    report.write_text(report.read_text("utf-8").replace("龙潭村坚持调解优先。",
+                                                        "龙潭村坚持调解优先，每月评议一次。"),
+                      "utf-8")
+    (site / "content/reports/xupu-pingan.md").unlink()
+    moves = []
+    replace = os.replace
+
+    def stopping(source, target):
+        if len(moves) == 3:
+            raise OSError(28, "No space left on device")
+        moves.append(target)
+        replace(source, target)
+
+    monkeypatch.setattr(write.os, "replace", stopping)
+    with pytest.raises(write.OutputError):
+        commands.build(site, out, jobs=1)
+    assert len(moves) == 3 and [p for p in tmp_path.iterdir() if p.name.startswith(".out.new")]
+    monkeypatch.setattr(write.os, "replace", replace)
+    fresh = tmp_path / "fresh"
+    commands.build(site, fresh, jobs=1)
+    (site / "content/reports/broken.md").write_text("---\ntitle: 缺少日期\n---\n正文。\n", "utf-8")
+    with pytest.raises(ContentError):  # the next build fails, but first finishes the last one
+        commands.build(site, out, jobs=1)
+    assert snapshot(out) == snapshot(fresh)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
