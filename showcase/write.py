@@ -152,19 +152,17 @@ class StagedOutput:
     def keep(self, path: str, size: int | None = None, mtime_ns: int | None = None) -> bool:
         """Leave the previous output's file as it is (when given, only if it still has this
         size and time: nobody has touched it since it was written); whether it was."""
-        if size is not None:
-            try:
-                stat = os.stat(self._previous(path))
-            except OSError:
-                return False
-            if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
-                return False
+        try:
+            stat = os.stat(self._previous(path))
+        except OSError:
+            return False
+        if size is not None and (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
+            return False
         self._claim(path)
-        if self._same(path):
-            self.kept += 1
-            return True
-        del self.claimed[path.lower()]  # to be written after all
-        return False
+        self.left.add(path)
+        self.unchanged += 1
+        self.kept += 1
+        return True
 
     def write_all(self, files: Iterable[tuple[str, bytes]], audit: OutputAudit) -> int:
         """Write each file as it comes, the audit reading it first; how many there were."""
