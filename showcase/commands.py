@@ -118,6 +118,8 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
     memo = Memo(site_dir, held) if use_cache else None
     sources, content, site, problems = _prepare(site_dir, drafts=drafts, base_url=base_url,
                                                 today=today, memo=memo, jobs=jobs)
+    if pages_first is not None and superseded():
+        raise Superseded("a newer save came in while the content was read")
     audit = OutputAudit(content.config.allowed_numbers(), out_dir.as_posix())
     # not the date: which reports it publishes reaches the pages through the model, and the
     # first build of each day would otherwise render every page again

@@ -23,6 +23,9 @@ from .quick import LastBuild, Quick, quick_pages, quick_search
 WATCHED = ("site.yaml", "content", "data", "templates", "static")
 SETTLE_SECONDS = 0.05
 """An editor saves a file in a few steps (write, rename): the build starts once they are done."""
+QUIET_SECONDS = 2.0
+"""After a quick page, the whole build waits this long for another save: an author saving on
+gets each save's quick page at once, and the other pages when they pause."""
 
 
 class Preview:
@@ -43,6 +46,7 @@ class Preview:
         """The pages made quickly for the save being built, and their bytes."""
         self.live = False
         """Whether the build under way has put its pages in place."""
+        self.quiet_seconds = QUIET_SECONDS
         self._saved_paths: set[str] = set()
         self._saved_lock = threading.Lock()
 
@@ -67,6 +71,8 @@ class Preview:
             self.last.site = quick.site  # what the output now shows
             self.reload()
             self._quick_search(quick.site)
+            if self.saved.wait(self.quiet_seconds):  # saving on: the next save's quick page
+                return  # need not wait for a whole build, which the next save runs anyway
         self.live = False
         try:
             outcome = commands.build(self.site_dir, self.out_dir, drafts=True, use_cache=True,

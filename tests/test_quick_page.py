@@ -3,12 +3,14 @@ runs, is exactly the page that build then makes, and never goes out when the sav
 or moves the report among the others (the whole build decides then)."""
 from __future__ import annotations
 
+import itertools
 import shutil
 
 import pytest
 
 from conftest import SITES, snapshot
 from showcase import commands
+from showcase.errors import Superseded
 from showcase.serve import Preview
 
 LONGTAN = "content/reports/longtan.md"
@@ -22,6 +24,7 @@ def preview(tmp_path):
     site = tmp_path / "site"
     shutil.copytree(SITES / "minimal", site)
     preview = Preview(site, tmp_path / "preview")
+    preview.quiet_seconds = 0  # the whole build at once after a quick page (unless told)
     preview.rebuild()
     assert not preview.failure
     preview.seen = []
@@ -162,14 +165,21 @@ def test_after_a_build_overtaken_by_a_save_the_next_save_waits_for_the_whole_bui
     assert preview.quick is not None
 
 
-def test_a_save_while_the_pages_are_made_stops_the_build_before_they_go_live(preview, tmp_path):
-    """The next save's quick page does not wait for pages already out of date; the model of the
+def test_an_author_saving_on_gets_each_quick_page_and_the_whole_build_when_she_pauses(
+        preview, tmp_path, monkeypatch):
+    """After a quick page the whole build waits a moment for another save; one that comes runs
+    it instead, so its quick page does not wait for pages already out of date. The model of the
     last build stays, so that save gets its quick page."""
-    _save_comes_in_at_reload(preview, 1)  # at the quick page, before the whole build's pages
+    preview.quiet_seconds = 30
+    _save_comes_in_at_reload(preview, 1)  # at the quick page, before the whole build
+    whole_builds = []
+    build = commands.build
+    monkeypatch.setattr(commands, "build", lambda *a, **o: whole_builds.append(1) or build(*a, **o))
     save(preview, "龙潭村坚持调解优先。", "龙潭村坚持调解优先，每月评议一次。")
-    assert len(preview.seen) == 1 and preview.last is not None
+    assert whole_builds == [] and len(preview.seen) == 1 and preview.last is not None
     assert "每月评议一次" in _read(preview.out_dir / PAGE)
     preview.saved.clear()
+    preview.quiet_seconds = 0
     save(preview, "每月评议一次。", "每周评议一次。")
     assert preview.quick is not None and "每周评议一次" in preview.seen[-1]
     assert_as_fresh(preview, tmp_path)
@@ -212,3 +222,23 @@ def test_a_list_with_personal_data_makes_no_quick_page(preview):
     save(preview, "张建国一家三代同堂", "张建国一家三代同堂，电话13812345678", LIST)
     assert preview.quick is None and preview.failure
     assert _read(preview.out_dir / ZHANG) == before
+
+
+def test_a_preview_build_overtaken_while_it_reads_or_renders_leaves_the_output_as_it_was(
+        tmp_path):
+    """A newer save stops the preview's whole build at the next page (or once the content is
+    read): nothing of it goes live, and the output is the previous one."""
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    out = tmp_path / "out"
+    commands.build(site, out, use_cache=True, jobs=1)
+    before = snapshot(out)
+    path = site / LONGTAN
+    path.write_text(path.read_text("utf-8").replace("龙潭村坚持调解优先。", "龙潭村坚持调解优先，每月评议。"),
+                    "utf-8")
+    for checks in (0, 3):  # at the check after reading, at the fourth page
+        asked = itertools.count()
+        with pytest.raises(Superseded):
+            commands.build(site, out, use_cache=True, jobs=1, pages_first=lambda changed: None,
+                           superseded=lambda: next(asked) >= checks)
+        assert snapshot(out) == before
