@@ -8,7 +8,6 @@ these files again and finds them the same."""
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -107,14 +106,14 @@ def _with(site: Site, context: dict) -> Site:
 def quick_search(last: LastBuild, site: Site) -> bool:
     """Write the search files that change with the saved file into the output, each in place
     as a whole (temporary name, then renamed); whether they were. The index is made as the
-    whole build makes it, from the last build's kept index (search/state.py), so it takes a
-    second or two where the whole build takes many; none is written if one would hold
-    personal data. A file the saved one no longer needs (a block fewer) stays until the whole
-    build, which makes the folder anew."""
+    whole build makes it, from the last build's kept index (search/state.py, which it leaves as
+    it is for the whole build), so it takes a second or a few where the whole build takes many;
+    none is written if one would hold personal data. A file the saved one no longer needs (a
+    block fewer) stays until the whole build, which makes the folder anew."""
     memo = Memo(last.site_dir)
     try:
-        reuse = _InPlace(OutputRecord(last.site_dir, last.out_dir, "search"), last.out_dir)
-        files = list(build_search_files(site, memo, reuse))
+        reuse = _InPlace(OutputRecord(last.site_dir, last.out_dir, "search"))
+        files = list(build_search_files(site, memo, reuse, keep_state=False))
     finally:
         memo.close()
     audit = OutputAudit(site.config.allowed_numbers(), "output")
@@ -129,21 +128,15 @@ def quick_search(last: LastBuild, site: Site) -> bool:
 
 class _InPlace:
     """The previous output as the whole build's search index sees it (commands._Reuse), for
-    files written over in place: a file is kept where it is when it was made from the same and
-    nobody has touched it."""
+    files written over in place: a file is kept where it is when the last whole build made it
+    from the same (the preview's folder is its own: nobody else writes there, and the whole
+    build that follows looks at every file)."""
 
-    def __init__(self, record: OutputRecord, out_dir: Path):
-        self.record, self.out_dir = record, out_dir
+    def __init__(self, record: OutputRecord):
+        self.record = record
 
     def keep(self, path: str, digest: str) -> bool:
-        kept = self.record.kept(path, lambda _: digest)
-        if kept is None:
-            return False
-        try:
-            stat = os.stat(self.out_dir / path)
-        except OSError:
-            return False
-        return (stat.st_size, stat.st_mtime_ns) == kept
+        return self.record.kept(path, lambda _: digest) is not None
 
     def note(self, path: str, digest: str) -> None:
         """(The whole build that follows keeps its own record.)"""

@@ -172,9 +172,10 @@ def test_an_author_saving_on_gets_each_quick_page_and_the_whole_build_when_she_p
     last build stays, so that save gets its quick page."""
     preview.quiet_seconds = 30
     _save_comes_in_at_reload(preview, 1)  # at the quick page, before the whole build
-    whole_builds = []
+    whole_builds = []  # the search files as each whole build starts
     build = commands.build
-    monkeypatch.setattr(commands, "build", lambda *a, **o: whole_builds.append(1) or build(*a, **o))
+    monkeypatch.setattr(commands, "build", lambda *a, **o: whole_builds.append(
+        _search_files(preview.out_dir)) or build(*a, **o))
     save(preview, "龙潭村坚持调解优先。", "龙潭村坚持调解优先，每月评议一次。")
     assert whole_builds == [] and len(preview.seen) == 1 and preview.last is not None
     assert "每月评议一次" in _read(preview.out_dir / PAGE)
@@ -182,6 +183,9 @@ def test_an_author_saving_on_gets_each_quick_page_and_the_whole_build_when_she_p
     preview.quiet_seconds = 0
     save(preview, "每月评议一次。", "每周评议一次。")
     assert preview.quick is not None and "每周评议一次" in preview.seen[-1]
+    # the second quick search, with no whole build since the first, made what the build makes
+    after = _search_files(preview.out_dir)
+    assert {path: whole_builds[0].get(path) for path in after} == after
     assert_as_fresh(preview, tmp_path)
 
 
