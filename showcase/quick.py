@@ -107,13 +107,14 @@ def quick_search(last: LastBuild, site: Site) -> bool:
     """Write the search files that change with the saved file into the output, each in place
     as a whole (temporary name, then renamed); whether they were. The index is made as the
     whole build makes it, from the last build's kept index (search/state.py, which it leaves as
-    it is for the whole build), so it takes a second or a few where the whole build takes many;
-    none is written if one would hold personal data. A file the saved one no longer needs (a
-    block fewer) stays until the whole build, which makes the folder anew."""
+    it is for the whole build), with only the changed documents' files looked at, so it takes a
+    second or a few where the whole build takes many; none is written if one would hold
+    personal data. A file the saved one no longer needs (a block fewer) stays until the whole
+    build, which makes the folder anew."""
     memo = Memo(last.site_dir)
     try:
         reuse = _InPlace(OutputRecord(last.site_dir, last.out_dir, "search"))
-        files = list(build_search_files(site, memo, reuse, keep_state=False))
+        files = list(build_search_files(site, memo, reuse, quick=True))
     finally:
         memo.close()
     audit = OutputAudit(site.config.allowed_numbers(), "output")

@@ -155,15 +155,16 @@ def _fold_pages() -> tuple[list[tuple[str, bytes]], list[int]]:
 
 
 def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers: int = 1,
-                       keep_state: bool = True) -> Iterator[tuple[str, bytes]]:
+                       quick: bool = False) -> Iterator[tuple[str, bytes]]:
     """Every file of search/ except the page itself, as (output path, bytes), each document's
     head and blocks as soon as it is read, the postings when all are. A document's keys found
     by an earlier build with the same phrases come from `memo`, and beside it the last build's
     index (state.py), changed only where documents changed; a file is not made when
     `reuse.keep(path, digest)` keeps it from the previous output (each made one is told to
     `reuse.note`). With `workers` > 1, the keys of documents the memo lacks are found in that
-    many forked processes. Without `keep_state`, the index made is not kept for the next
-    build (the preview's quick search: the whole build that follows keeps its own)."""
+    many forked processes. `quick` (the preview's search after a save, before its whole build):
+    the index made is not kept for the next build, and the files of documents the kept index
+    holds as they are are left alone (the whole build that follows looks at them all)."""
     documents = search_documents(site)
     digests = [d.digest for d in documents]
     report_flags = [d.kind == "report" for d in documents]
@@ -193,10 +194,12 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers
                 blocks.append(len(searchable.document.blocks))
             else:  # the same document as the last build's
                 blocks.append(earlier.documents.blocks[number])
+                if quick:
+                    continue
             yield from _document_files_of(number, searchable, blocks[-1], memo, reuse)
     names = records.vocabulary.keys
     writer = StateWriter(memo) if (memo is not None and records.vocabulary.kept
-                                   and keep_state) else None
+                                   and not quick) else None
     try:
         if earlier is None:
             lengths = postings.lengths
