@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .errors import Problem
 from .load import REPOSITORY
+from .write import files_below
 
 CACHE_FOLDER = ".cache"
 RECORD = "build.json"
@@ -85,20 +86,12 @@ def _version(name: str) -> str:
 
 
 def manifest(out_dir: Path) -> str:
-    """A digest of the output folder as it stands: every file's path, size and time."""
+    """A digest of the output folder as it stands: every file's path, size and time (a hidden
+    folder is a search/ being replaced)."""
     files = []
-
-    def walk(folder: str, prefix: str) -> None:
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.is_dir():
-                    if not entry.name.startswith("."):  # a search/ being replaced
-                        walk(entry.path, prefix + entry.name + "/")
-                else:
-                    stat = entry.stat()
-                    files.append(f"{prefix}{entry.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n")
-
-    walk(str(out_dir), "")
+    for path, entry in files_below(out_dir, hidden_folders=False):
+        stat = entry.stat()
+        files.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n")
     files.sort()
     return hashlib.blake2b("".join(files).encode(), digest_size=20).hexdigest()
 

@@ -9,7 +9,7 @@ import itertools
 import multiprocessing
 import os
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,9 +145,12 @@ class StagedOutput:
                         return False
         except OSError:
             return False
+        self._leave(path)
+        return True
+
+    def _leave(self, path: str) -> None:
         self.left.add(path)
         self.unchanged += 1
-        return True
 
     def keep(self, path: str, size: int | None = None, mtime_ns: int | None = None) -> bool:
         """Leave the previous output's file as it is (when given, only if it still has this
@@ -159,8 +162,7 @@ class StagedOutput:
         if size is not None and (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
             return False
         self._claim(path)
-        self.left.add(path)
-        self.unchanged += 1
+        self._leave(path)
         self.kept += 1
         return True
 
@@ -243,7 +245,7 @@ class StagedOutput:
             self.staging.rename(self.out_dir)
             return
         mine = {path.removeprefix(self.prefix) for path in self.claimed.values()}
-        gone = [path for path in _files(self.out_dir)
+        gone = [path for path, _ in files_below(self.out_dir)
                 if path not in mine and not path.startswith(tuple(self.spared))]
         (self.staging / GONE).write_text("\n".join(gone), "utf-8")
         _apply(self.staging, self.out_dir)
@@ -272,20 +274,18 @@ def finish_interrupted(out_dir: Path) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _files(folder: Path) -> list[str]:
-    """Every file below `folder`, by its path from it."""
-    found = []
-
-    def walk(where: str, prefix: str) -> None:
+def files_below(folder: Path, hidden_folders: bool = True) -> Iterator[tuple[str, os.DirEntry]]:
+    """Every file below `folder`, by its path from it, with its directory entry (folders whose
+    name starts with a dot left out unless `hidden_folders`)."""
+    def walk(where: str, prefix: str) -> Iterator[tuple[str, os.DirEntry]]:
         with os.scandir(where) as entries:
             for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    walk(entry.path, f"{prefix}{entry.name}/")
-                else:
-                    found.append(prefix + entry.name)
+                if not entry.is_dir(follow_symlinks=False):
+                    yield prefix + entry.name, entry
+                elif hidden_folders or not entry.name.startswith("."):
+                    yield from walk(entry.path, f"{prefix}{entry.name}/")
 
-    walk(str(folder), "")
-    return found
+    return walk(str(folder), "")
 
 
 def _apply(staging: Path, out_dir: Path) -> None:
@@ -305,7 +305,7 @@ def _apply(staging: Path, out_dir: Path) -> None:
             except OSError:
                 break  # not empty
             folder = os.path.dirname(folder)
-    for path in _files(staging):
+    for path, _ in list(files_below(staging)):
         if path != GONE:
             target = out_dir / path
             try:

@@ -7,7 +7,7 @@ import functools
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pypinyin import Style, lazy_pinyin
 
@@ -30,12 +30,10 @@ class SearchDocument:
     kind: str
     url: str
     date: str
-    region: str
     fields: dict[str, list[str]]
     blocks: list[str]
     opening: str
     pinyin: dict[str, list[str]]
-    facets: dict[str, str] = field(default_factory=dict)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -104,60 +102,52 @@ class Searchable:
 
 def _report_searchable(report: Report, site: Site) -> Searchable:
     names = [r.name for r in site.regions.ancestors(report.region)]
+    meta = [report.category, *report.tags, str(report.date.year)]
     digest = hashlib.blake2b(b"report" + report.digest + "\n".join(names).encode(),
                              digest_size=20).digest()
-    return Searchable("report", report.region, _report_meta(report), names,
+    return Searchable("report", report.region, meta, names,
                       {"category": report.category, "year": str(report.date.year)}, digest,
-                      functools.partial(_report_document, report, names))
+                      functools.partial(_report_document, report, meta, names))
 
 
-def _report_meta(report: Report) -> list[str]:
-    return [report.category, *report.tags, str(report.date.year)]
-
-
-def _report_document(report: Report, names: list[str]) -> SearchDocument:
+def _report_document(report: Report, meta: list[str], names: list[str]) -> SearchDocument:
     return SearchDocument(
         kind="report", url=report.url, date=report.date.isoformat(),
-        region=report.region,
         fields={"title": [report.title], "unit": [u for u in (report.unit, report.author) if u],
-                "region": names, "meta": _report_meta(report)},
+                "region": names, "meta": meta},
         blocks=split_blocks(report.text), opening=report.summary or summarise(report.text),
         pinyin={"pt": title_pinyin(report.title),
                 "pg": [t for n in names for t in name_pinyin(n)]},
-        facets={"category": report.category, "year": str(report.date.year)},
     )
 
 
 def _household_searchables(honours: HonourList, site: Site) -> list[Searchable]:
     listed = digestible((honours.date, honours.year, honours.awarded_by, honours.honour,
                          honours.title))
-    meta = [honours.honour, honours.title, str(honours.year)]
     facets = {"honour": honours.honour, "year": str(honours.year)}
     searchables = []
     for household in honours.households:
         names = [r.name for r in site.regions.ancestors(household.region)]
+        meta = [honours.honour, honours.title, str(honours.year), *household.tags]
         digest = hashlib.blake2b(b"household" + household.digest + listed +
                                  "\n".join(names).encode(), digest_size=20).digest()
         searchables.append(Searchable(
-            "household", household.region, meta + list(household.tags), names, facets, digest,
-            functools.partial(_household_document, household, honours, names)))
+            "household", household.region, meta, names, facets, digest,
+            functools.partial(_household_document, household, honours, meta, names)))
     return searchables
 
 
-def _household_document(household: Household, honours: HonourList,
+def _household_document(household: Household, honours: HonourList, meta: list[str],
                         names: list[str]) -> SearchDocument:
     people = [household.name] + ([household.head] if household.head else [])
     date = honours.date.isoformat() if honours.date else str(honours.year)
     return SearchDocument(
         kind="household", url=household.url, date=date,
-        region=household.region,
         fields={"title": people, "unit": [honours.awarded_by] if honours.awarded_by else [],
-                "region": names,
-                "meta": [honours.honour, honours.title, str(honours.year), *household.tags]},
+                "region": names, "meta": meta},
         blocks=[], opening=household.story_text,
         pinyin={"pt": [t for n in people for t in name_pinyin(n.removesuffix("家庭"))],
                 "pg": [t for n in names for t in name_pinyin(n)]},
-        facets={"honour": honours.honour, "year": str(honours.year)},
     )
 
 

@@ -181,16 +181,14 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers
     with contextlib.closing(ahead):
         found = _Found(missing, (records.found(digests[n], documents[n].document, record)
                                  for n, record in zip(missing, ahead)))
-        now_wanted = iter(wanted + [len(documents)])
-        next_wanted = next(now_wanted)
+        wanted_numbers = set(wanted)
         for number, searchable in enumerate(documents):
-            if number == next_wanted:
+            if number in wanted_numbers:
                 record = found.get(number) or records.of(number, searchable)
                 if earlier is None:
                     postings.add(record, report_flags[number])
                 else:
                     changed[number] = record
-                next_wanted = next(now_wanted)
                 blocks.append(len(searchable.document.blocks))
             else:  # the same document as the last build's
                 blocks.append(earlier.documents.blocks[number])

@@ -49,8 +49,9 @@ class KeyParts:
 
     @classmethod
     def of(cls, tables: Iterable[KeyTable], names: list[str]) -> "KeyParts":
-        """The parts of every key in `tables` (`names`: each key by its number)."""
-        made = _Made()
+        """The parts of every key in `tables` (in the order of the keys' numbers; `names`: each
+        key by its number)."""
+        made = PartsBuilder()
         for table in tables:
             owned = []
             for key_id, place, _ in table:
@@ -60,14 +61,14 @@ class KeyParts:
                 entries = table.entries_of(place)
                 if len(entries) <= OWN_FILE_BYTES:
                     value = b'["%s","%s"]' % (entries, table.hints_of(place))
-                    made.add(key_id, names[key_id], len(names[key_id].encode()) + len(value) + 1,
-                             value, b"")
+                    made.add(key_id, fnv1a(names[key_id]),
+                             len(names[key_id].encode()) + len(value) + 1, value, b"")
                 else:
                     owned.append((key_id, place, entries))
             tops = table.tops([place for _, place, _ in owned])
             for (key_id, place, postings), top in zip(owned, tops):
                 summary = json.dumps([*table.counts(place), top], separators=(",", ":"))
-                made.add(key_id, names[key_id], 0, summary.encode(), postings)
+                made.add(key_id, fnv1a(names[key_id]), 0, summary.encode(), postings)
         return made.parts()
 
     def __len__(self) -> int:
@@ -97,17 +98,17 @@ class KeyParts:
             *_gathered([p.postings for p in both], [p.postings_ends for p in both], source, index))
 
 
-class _Made:
-    """Parts as they are made, key by key."""
+class PartsBuilder:
+    """Parts as they are made, key by key, in the order of the keys' numbers."""
 
     def __init__(self):
         self.key_ids, self.hashes, self.sizes = [], [], []
         self.values, self.value_ends = bytearray(), []
         self.postings, self.postings_ends = bytearray(), []
 
-    def add(self, key_id: int, name: str, size: int, value: bytes, postings: bytes) -> None:
+    def add(self, key_id: int, hash_: int, size: int, value: bytes, postings: bytes) -> None:
         self.key_ids.append(key_id)
-        self.hashes.append(fnv1a(name))
+        self.hashes.append(hash_)
         self.sizes.append(size)
         self.values += value
         self.value_ends.append(len(self.values))
@@ -115,15 +116,11 @@ class _Made:
         self.postings_ends.append(len(self.postings))
 
     def parts(self) -> KeyParts:
-        order = np.argsort(np.array(self.key_ids, dtype=np.int32), kind="stable")
-        source = np.zeros(len(order), dtype=np.int8)
-        ends = [np.array(self.value_ends, dtype=np.int64)]
-        posting_ends = [np.array(self.postings_ends, dtype=np.int64)]
-        return KeyParts(np.array(self.key_ids, dtype=np.int32)[order],
-                        np.array(self.hashes, dtype=np.uint32)[order],
-                        np.array(self.sizes, dtype=np.int64)[order],
-                        *_gathered([bytes(self.values)], ends, source, order),
-                        *_gathered([bytes(self.postings)], posting_ends, source, order))
+        return KeyParts(np.array(self.key_ids, dtype=np.int32),
+                        np.array(self.hashes, dtype=np.uint32),
+                        np.array(self.sizes, dtype=np.int64),
+                        bytes(self.values), np.array(self.value_ends, dtype=np.int64),
+                        bytes(self.postings), np.array(self.postings_ends, dtype=np.int64))
 
 
 def _gathered(buffers: list[bytes], ends: list[np.ndarray], source: np.ndarray,

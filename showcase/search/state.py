@@ -21,7 +21,7 @@ import numpy as np
 from ..memo import Memo
 from .postings import (ALPHABET_CODES, PART, TOP, KeyTable, Pairs, decoded_top, norms, rank,
                        values_of)
-from .shards import IndexFiles, KeyParts
+from .shards import IndexFiles, KeyParts, PartsBuilder
 from .vocabulary import NumberedKeys
 
 FOLDER = "search"
@@ -321,15 +321,12 @@ class _DensePatch:
         self.kept = np.setdiff1d(np.arange(len(keys)), top_changed)
 
     def parts(self) -> KeyParts:
-        kept, width = self.kept.tolist(), self.width
-        values = [json.dumps(self.summaries[n], separators=(",", ":")).encode()
-                  for n in range(len(self.summaries))]
-        postings = [self.texts[n * width:(n + 1) * width] for n in kept]
-        return KeyParts(self.keys[self.kept], self.hashes[self.kept],
-                        np.zeros(len(kept), dtype=np.int64), b"".join(values),
-                        np.cumsum([len(v) for v in values], dtype=np.int64),
-                        b"".join(postings), np.cumsum([len(p) for p in postings],
-                                                      dtype=np.int64))
+        made, width = PartsBuilder(), self.width
+        for summary, n in zip(self.summaries, self.kept.tolist()):
+            made.add(int(self.keys[n]), int(self.hashes[n]), 0,
+                     json.dumps(summary, separators=(",", ":")).encode(),
+                     self.texts[n * width:(n + 1) * width])
+        return made.parts()
 
 
 def _top_stays(top: str, numbers: list[int], values: list[int], reports: int) -> bool:
