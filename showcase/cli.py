@@ -1,5 +1,7 @@
 """The command line of build.py: parses words into a command and turns errors into messages and
-exit statuses (0 success, 1 content errors, 2 bad usage). Never a traceback for an author."""
+exit statuses (0 success, 1 content errors, 2 bad usage). Never a traceback for an author.
+Every word it prints is in the author's language (i18n.py): chosen before the parser is made,
+so that --help is too."""
 from __future__ import annotations
 
 import argparse
@@ -7,63 +9,142 @@ import os
 import sys
 from pathlib import Path
 
-from . import commands
-from .errors import ContentError, ShowcaseError, UsageError
-from .load import REPOSITORY
+from . import commands, i18n, scaffold
+from .errors import ContentError, Problems, ShowcaseError, UsageError
+from .i18n import _, ngettext
 from .privacy import mask_personal_data
 from .progress import Progress
 from .serve import serve
 
-DESCRIPTION = """\
+SHEETS = (".xlsx", ".xls", ".csv")
+DOCUMENTS = (".docx", ".txt")
+
+
+def _description() -> str:
+    return _("""\
 showcase builds the publicity site (reports, honour lists, households) from a site folder:
 site.yaml, content/ (Markdown reports), data/ (regions and honour lists), templates/, static/.
+Every command works on the site in the current folder unless --site names another.
 
 commands:
   build   (the default) build the site into a folder, output/ unless --out says otherwise
   check   check every file, link and template, and write nothing
   serve   preview the site at http://127.0.0.1:8000/, rebuilt and reloaded on every save
+  new     start a site, a report or an honour list
+  import  turn an Excel honour list or a Word report into the site's files
 
 Problems are printed as  path:line: error: message  and the exit status is 1;
-the previous output is then left exactly as it was."""
+the previous output is then left exactly as it was. The formats and every option are
+described in docs/reference.md.""")
+
+
+class _Parser(argparse.ArgumentParser):
+    """Every command takes --lang (argparse's own words come from the catalogue, i18n.py)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
+        self.add_argument("--lang", choices=i18n.LANGUAGES, default=argparse.SUPPRESS,
+                          help=_("the language of messages: zh (the default) or en"))
+
+
+def _site_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--site", type=Path, default=None, metavar="DIR",
+                        help=_("the site folder (default: the current folder)"))
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python build.py", description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", metavar="command")
-    build = sub.add_parser("build", help="build the site (the default command)",
-                           description="Build the site into a folder.")
-    build.add_argument("--site", type=Path, default=REPOSITORY, metavar="DIR",
-                       help="the site folder (default: the sample site in this repository)")
+    parser = _Parser(prog="python build.py", description=_description())
+    sub = parser.add_subparsers(dest="command", metavar="command", parser_class=_Parser,
+                                title=_("commands"))
+    build = sub.add_parser("build", help=_("build the site (the default command)"),
+                           description=_("Build the site into a folder."))
+    _site_option(build)
     build.add_argument("--out", type=Path, default=None, metavar="DIR",
-                       help="where to write the site (default: output/ in the site folder)")
+                       help=_("where to write the site (default: output/ in the site folder)"))
     build.add_argument("--base-url", default=None, metavar="URL",
-                       help="the address the site will have, for feed.xml and sitemap.xml "
-                            "(default: base_url in site.yaml)")
+                       help=_("the address the site will have, for feed.xml and sitemap.xml "
+                              "(default: base_url in site.yaml)"))
     build.add_argument("--drafts", action="store_true",
-                       help="also publish drafts and reports dated in the future (to preview)")
+                       help=_("also publish drafts and reports dated in the future (to "
+                              "preview)"))
     build.add_argument("--no-cache", action="store_true",
-                       help="build everything anew, without the site's .cache/ (the output is "
-                            "the same either way)")
+                       help=_("build everything anew, without the site's .cache/ (the output "
+                              "is the same either way)"))
     build.add_argument("--jobs", type=_positive, default=_cores(), metavar="N",
-                       help="work in N processes: new files checked and converted in N, then "
-                            "the search index beside the pages, which take the rest (default: "
-                            "the cores available, here %(default)s)")
-    check = sub.add_parser("check", help="check the site and write nothing",
-                           description="Check content, links and templates; write nothing.")
-    check.add_argument("--site", type=Path, default=REPOSITORY, metavar="DIR",
-                       help="the site folder (default: the sample site in this repository)")
-    serve = sub.add_parser("serve", help="preview the site with live reload",
-                           description="Build the site (drafts included) into a private folder, "
-                                       "serve it, and rebuild and reload the browser whenever a "
-                                       "file of the site changes. Stop with Ctrl+C.")
-    serve.add_argument("--site", type=Path, default=REPOSITORY, metavar="DIR",
-                       help="the site folder (default: the sample site in this repository)")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on "
-                                                          "(default: 127.0.0.1)")
-    serve.add_argument("--port", type=_positive, default=8000, help="port (default: 8000)")
+                       help=_("work in N processes: new files checked and converted in N, "
+                              "then the search index beside the pages, which take the rest "
+                              "(default: the cores available, here {cores})")
+                       .format(cores=_cores()))
+    check = sub.add_parser("check", help=_("check the site and write nothing"),
+                           description=_("Check content, links and templates; write "
+                                         "nothing."))
+    _site_option(check)
+    serve_command = sub.add_parser(
+        "serve", help=_("preview the site with live reload"),
+        description=_("Build the site (drafts included) into a private folder, serve it, and "
+                      "rebuild and reload the browser whenever a file of the site changes. "
+                      "Stop with Ctrl+C."))
+    _site_option(serve_command)
+    serve_command.add_argument("--host", default="127.0.0.1",
+                               help=_("address to listen on (default: 127.0.0.1)"))
+    serve_command.add_argument("--port", type=_positive, default=8000,
+                               help=_("port (default: 8000)"))
+    _new_parsers(sub)
+    _import_parser(sub)
     return parser
+
+
+def _new_parsers(sub) -> None:
+    new = sub.add_parser("new", help=_("start a site, a report or an honour list"),
+                         description=_("Write the files to start from, every key explained in "
+                                       "a comment; an existing file is never replaced."))
+    kinds = new.add_subparsers(dest="kind", metavar="site|report|list", required=True,
+                               parser_class=_Parser, title=_("what to start"))
+    site = kinds.add_parser("site", help=_("a new site in a new or empty folder"),
+                            description=_("A minimal complete site: site.yaml, "
+                                          "data/regions.yaml, one example report and one "
+                                          "example honour list. It builds at once."))
+    site.add_argument("folder", type=Path, metavar="DIR", help=_("the new site's folder"))
+    site.add_argument("--title", required=True, help=_("the site's name"))
+    site.add_argument("--region", metavar="PROVINCE/CITY/COUNTY",
+                      help=_("the county the site is for, like 湖南省/怀化市/溆浦县"))
+    report = kinds.add_parser("report", help=_("a new report"),
+                              description=_("A report under content/reports/<year>/, with its "
+                                            "front matter written out; its path is printed."))
+    report.add_argument("title", help=_("the report's title"))
+    report.add_argument("--category", help=_("one of site.yaml's categories"))
+    report.add_argument("--region", help=_("a path in data/regions.yaml"))
+    report.add_argument("--date", metavar="YYYY-MM-DD", help=_("the report's date (default: "
+                                                               "today)"))
+    _site_option(report)
+    honours = kinds.add_parser("list", help=_("a new honour list"),
+                               description=_("An honour list under data/households/, with one "
+                                             "example household in comments."))
+    honours.add_argument("title", help=_("the list's title"))
+    honours.add_argument("--honour", required=True, help=_("the title conferred, like "
+                                                           "平安家庭示范户"))
+    honours.add_argument("--year", type=_positive, required=True, help=_("the year"))
+    _site_option(honours)
+
+
+def _import_parser(sub) -> None:
+    imports = sub.add_parser(
+        "import", help=_("turn an Excel honour list or a Word report into the site's files"),
+        description=_("An honour list from .xlsx, .xls or .csv (UTF-8 or GBK) becomes "
+                      "data/households/<year>-….yaml; a report from .docx or .txt becomes "
+                      "content/reports/<year>/….md. The written files are printed."))
+    imports.add_argument("file", type=Path, help=_("the file to import"))
+    _site_option(imports)
+    imports.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+                         help=_("read a column whose header is not recognised as a field "
+                                "(name, head, township, village, address, members, honour, "
+                                "year, story, tags, ignore); may be given several times"))
+    imports.add_argument("--add-regions", action="store_true",
+                         help=_("add the townships and villages the list names that "
+                                "data/regions.yaml lacks"))
+    imports.add_argument("--region", help=_("for a list: the county its places are in; for a "
+                                            "report: its region"))
+    imports.add_argument("--category", help=_("for a report: one of site.yaml's categories"))
 
 
 def _cores() -> int:
@@ -75,59 +156,150 @@ def _positive(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+        raise argparse.ArgumentTypeError(_("'{text}' is not a whole number")
+                                         .format(text=text)) from None
     if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
+        raise argparse.ArgumentTypeError(_("must be 1 or more"))
     return value
+
+
+def _language_asked(argv: list[str]) -> str | None:
+    """--lang, read before the parser is made (its help is in the language asked for)."""
+    for index, word in enumerate(argv):
+        if word == "--lang" and index + 1 < len(argv):
+            return argv[index + 1] if argv[index + 1] in i18n.LANGUAGES else None
+        if word.startswith("--lang="):
+            return word.partition("=")[2] if word.partition("=")[2] in i18n.LANGUAGES else None
+    return None
+
+
+def _site_folder(given: Path | None) -> Path:
+    """The site a command works on: --site, else the current folder, which must be one."""
+    if given is not None:
+        if not given.is_dir():
+            raise UsageError(_("the site folder {folder} does not exist").format(folder=given))
+        return given
+    here = Path.cwd()
+    if not (here / "site.yaml").is_file():
+        raise UsageError(_("{folder} is not a site folder (it has no site.yaml): run the "
+                           "command in your site's folder, or give --site DIR; "
+                           "`python build.py new site DIR` starts one").format(folder=here))
+    return here
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    i18n.choose(_language_asked(argv))
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv.insert(0, "build")
     args = _parser().parse_args(argv)  # exits with status 2 on bad usage
     try:
-        if args.command == "serve":
-            if not args.site.is_dir():
-                raise UsageError(f"the site folder {args.site} does not exist")
-            print(f"serving {args.site} at http://{args.host}:{args.port}/ (Ctrl+C to stop)",
-                  flush=True)
-            serve(args.site, args.host, args.port, first_jobs=_cores())
-            return 0
-        if args.command == "check":
-            outcome = commands.check(args.site)
-            _print_warnings(outcome.warnings)
-            print(f"checked {len(outcome.site.reports)} reports, "
-                  f"{sum(len(h.households) for h in outcome.site.honour_lists)} households, "
-                  f"{outcome.pages} pages: no errors")
-            return 0
-        out = args.out if args.out is not None else args.site / "output"
-        progress = Progress()
-        try:
-            outcome = commands.build(args.site, out, drafts=args.drafts, base_url=args.base_url,
-                                     jobs=args.jobs, progress=progress,
-                                     use_cache=not args.no_cache)
-        finally:
-            progress.finish()
-        _print_warnings(outcome.warnings)
-        news = ("nothing changed since the last build" if outcome.site is None
-                else f"{outcome.unchanged} unchanged")
-        print(f"built {outcome.pages} pages and {outcome.files} files into {out} "
-              f"in {progress.seconds:.1f} s ({news})")
-        return 0
+        return _run(args)
     except ContentError as exc:
         for problem in exc.problems:
             print(mask_personal_data(str(problem)), file=sys.stderr)
         errors = sum(1 for p in exc.problems if p.severity == "error")
-        print(f"{errors} error(s): nothing was written; the previous output is unchanged",
-              file=sys.stderr)
+        print(ngettext("{count} error: nothing was written; the previous output is unchanged",
+                       "{count} errors: nothing was written; the previous output is unchanged",
+                       errors).format(count=errors), file=sys.stderr)
         return 1
     except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {message}").format(message=exc), file=sys.stderr)
         return 2
     except ShowcaseError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {message}").format(message=exc), file=sys.stderr)
         return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "new":
+        return _new(args)
+    if args.command == "import":
+        return _import(args)
+    site = _site_folder(args.site)
+    if args.command == "serve":
+        serve(site, args.host, args.port, first_jobs=_cores())
+        return 0
+    if args.command == "check":
+        outcome = commands.check(site)
+        _print_warnings(outcome.warnings)
+        print(_("checked {reports} reports, {households} households, {pages} pages: no errors")
+              .format(reports=len(outcome.site.reports),
+                      households=sum(len(h.households) for h in outcome.site.honour_lists),
+                      pages=outcome.pages))
+        return 0
+    out = args.out if args.out is not None else site / "output"
+    progress = Progress()
+    try:
+        outcome = commands.build(site, out, drafts=args.drafts, base_url=args.base_url,
+                                 jobs=args.jobs, progress=progress, use_cache=not args.no_cache)
+    finally:
+        progress.finish()
+    _print_warnings(outcome.warnings)
+    news = (_("nothing changed since the last build") if outcome.site is None
+            else _("{count} unchanged").format(count=outcome.unchanged))
+    print(_("built {pages} pages and {files} files into {out} in {seconds:.1f} s ({news})")
+          .format(pages=outcome.pages, files=outcome.files, out=out,
+                  seconds=progress.seconds, news=news))
+    return 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    if args.kind == "site":
+        written = scaffold.new_site(args.folder, args.title, args.region)
+        for path in written:
+            print(path)
+        print(_("a new site is in {folder}: build it with  cd {folder} && python build.py  "
+                "or preview it with  python build.py serve").format(folder=args.folder))
+        return 0
+    site = _site_folder(args.site)
+    if args.kind == "report":
+        path = scaffold.new_report(site, args.title, category=args.category,
+                                   region=args.region, date=args.date)
+        print(path)
+        print(_("fill in what says TODO, write the text, and set draft: false to publish it"))
+        return 0
+    print(scaffold.new_list(site, args.title, honour=args.honour, year=args.year))
+    print(_("write the households under 'households:' as the example in the file shows"))
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    site = _site_folder(args.site)
+    if not args.file.is_file():
+        raise UsageError(_("there is no file {file}").format(file=args.file))
+    suffix = args.file.suffix.lower()
+    problems = Problems()
+    # the readers of Excel and Word files load in a moment, only for an import
+    from .importing.honour_sheet import import_honour_sheet
+    from .importing.report_document import import_report_document
+    if suffix in SHEETS:
+        written = import_honour_sheet(args.file, site, mapping=_mapping(args.map),
+                                      add_regions=args.add_regions, county=args.region,
+                                      problems=problems)
+    elif suffix in DOCUMENTS:
+        written = import_report_document(args.file, site, category=args.category,
+                                         region=args.region, problems=problems)
+    else:
+        raise UsageError(_("cannot import a {suffix} file: import reads {sheets} honour lists "
+                           "and {documents} reports").format(
+            suffix=suffix or _("nameless"), sheets=" ".join(SHEETS),
+            documents=" ".join(DOCUMENTS)))
+    _print_warnings(problems.warnings)
+    for path in written:
+        print(path)
+    return 0
+
+
+def _mapping(pairs: list[str]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        column, sign, field = pair.partition("=")
+        if not sign or not column.strip() or not field.strip():
+            raise UsageError(_("--map takes COLUMN=FIELD, like --map 户主姓名=head, not "
+                               "'{pair}'").format(pair=pair))
+        mapping[column.strip()] = field.strip()
+    return mapping
 
 
 def _print_warnings(warnings) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .i18n import _
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -20,7 +22,8 @@ class Problem:
 
     def __str__(self) -> str:
         # a problem with the whole file (a missing one) is shown at line 1, keeping the format
-        return f"{self.path}:{self.line or 1}: {self.severity}: {self.message}"
+        severity = _("error") if self.severity == "error" else _("warning")
+        return f"{self.path}:{self.line or 1}: {severity}: {self.message}"
 
 
 class ShowcaseError(Exception):

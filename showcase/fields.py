@@ -9,9 +9,13 @@ import datetime as dt
 import difflib
 
 from .errors import Problems
+from .i18n import _
 from .load import strip_control_characters
 from .text import parse_date
 from .yamlfile import YAML_FAILED, LineDict, LineList
+
+TODO = "TODO"
+"""What `new` and `import` write where only the author knows the value."""
 
 
 class Fields:
@@ -51,6 +55,10 @@ class Fields:
         value = self.data[key]
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             self.error(key, f"'{key}' must be text, not {_kind(value)}")
+            return None
+        if str(value).strip() == TODO:
+            self.error(key, _("'{key}' still says TODO: write in what it should say "
+                              "(see docs/reference.md)").format(key=key))
             return None
         # a YAML escape such as "\0" can still make one after the file itself was cleaned
         return strip_control_characters(str(value), self.path, self.problems,

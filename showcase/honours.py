@@ -5,6 +5,7 @@ from dataclasses import replace
 
 from .assets import Assets, leaves_site
 from .errors import Problems
+from .i18n import _
 from .fields import Fields, expect_mapping
 from .load import SourceText
 from .markup import render_markdown
@@ -48,6 +49,11 @@ def read_honour_list(source: SourceText, regions: RegionTree, assets: Assets,
         document=fields.text("document") or "",
     )
     entries = data.get("households")
+    if entries is None and "households" in data and len(problems.errors) == before:
+        problems.warning(source.path, data.line_of("households"),
+                         _("the list names no household yet: it is published once one is "
+                           "written under 'households:'"))
+        return None
     if not isinstance(entries, LineList):
         top.error("households", "an honour list needs 'households:' followed by a list of "
                                 "'- name: ...' entries")

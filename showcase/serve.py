@@ -9,13 +9,16 @@ import html
 import mimetypes
 import os
 import shutil
+import signal
+import socket
 import tempfile
 import threading
 import time
 from pathlib import Path
 
 from . import commands
-from .errors import ContentError, ShowcaseError, Superseded
+from .errors import ContentError, ShowcaseError, Superseded, UsageError
+from .i18n import _
 from .memo import Held
 from .privacy import mask_personal_data
 from .quick import LastBuild, Quick, quick_pages, quick_search
@@ -197,40 +200,69 @@ def _problems_page(problems: list[str]) -> bytes:
 
 
 def serve(site_dir: Path, host: str, port: int, first_jobs: int = 1) -> None:
-    """Build, serve at http://host:port/, rebuild on every change until interrupted. The first
-    build, before the server's and watchdog's threads start, works in `first_jobs` processes;
-    the later ones in the thread beside them, in one."""
+    """Build, serve at http://host:port/, rebuild on every change until stopped (Ctrl+C, or
+    SIGTERM as a service manager or `kill` sends it; the private folder goes either way). The
+    first build, before the server's and watchdog's threads start, works in `first_jobs`
+    processes; the later ones in the thread beside them, in one."""
     from livereload import Server
     from livereload.handlers import LiveReloadHandler
     from tornado.ioloop import IOLoop
     from watchdog.events import FileSystemEventHandler
     from watchdog.observers import Observer
 
+    _refuse_busy(host, port)
+    print(_("serving {site} at http://{host}:{port}/ (Ctrl+C to stop)")
+          .format(site=site_dir, host=host, port=port), flush=True)
+    signal.signal(signal.SIGTERM, _stop)
     out_dir = Path(tempfile.mkdtemp(prefix="showcase-preview-"))
-    preview = Preview(site_dir, out_dir / "site")
-    preview.rebuild(jobs=first_jobs)
-    loop = IOLoop.current()
-    preview.reload = lambda: loop.add_callback(LiveReloadHandler.reload_waiters, "*")
-
-    class Saved(FileSystemEventHandler):
-        def on_any_event(self, event):
-            if event.event_type in ("opened", "closed_no_write") or \
-                    (event.is_directory and event.event_type == "modified"):
-                return  # a folder's change of content comes with its files' own events
-            for path in (event.src_path, getattr(event, "dest_path", "")):
-                if path and preview.is_input(str(path)):
-                    preview.note_saved(str(path))
-
     observer = Observer()
-    observer.schedule(Saved(), str(site_dir), recursive=True)
-    observer.start()
-    threading.Thread(target=preview.watch, daemon=True).start()
     try:
+        preview = Preview(site_dir, out_dir / "site")
+        preview.rebuild(jobs=first_jobs)
+        loop = IOLoop.current()
+        preview.reload = lambda: loop.add_callback(LiveReloadHandler.reload_waiters, "*")
+
+        class Saved(FileSystemEventHandler):
+            def on_any_event(self, event):
+                if event.event_type in ("opened", "closed_no_write") or \
+                        (event.is_directory and event.event_type == "modified"):
+                    return  # a folder's change of content comes with its files' own events
+                for path in (event.src_path, getattr(event, "dest_path", "")):
+                    if path and preview.is_input(str(path)):
+                        preview.note_saved(str(path))
+
+        observer.schedule(Saved(), str(site_dir), recursive=True)
+        observer.start()
+        threading.Thread(target=preview.watch, daemon=True).start()
         Server(app=preview, watcher=_no_polling()).serve(
             host=host, port=port, open_url_delay=None, restart_delay=0)
+    except KeyboardInterrupt:  # stopped during the first build (livereload catches it after)
+        pass
     finally:
-        observer.stop()
+        if observer.is_alive():
+            observer.stop()
         shutil.rmtree(out_dir, ignore_errors=True)
+        print(_("the preview has stopped"), flush=True)
+
+
+def _refuse_busy(host: str, port: int) -> None:
+    """A port another program (or another preview) listens on is said in one line before any
+    work, not found by the server after the first build."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise UsageError(_("cannot listen at {host}:{port} ({reason}): another program, "
+                               "perhaps another preview, is using it; give another port, "
+                               "like --port {other}").format(host=host, port=port,
+                                                            reason=exc.strerror,
+                                                            other=port + 1)) from None
+
+
+def _stop(signum, frame) -> None:
+    """SIGTERM stops the preview as Ctrl+C does, its private folder removed."""
+    raise KeyboardInterrupt
 
 
 def _no_polling():

@@ -13,6 +13,10 @@ from pathlib import Path
 
 import pytest
 
+os.environ["LANGUAGE"] = "en"
+"""Messages in English (the code's own words) unless a test asks for Chinese: builds run here
+and in the build.py processes the tests start (i18n.py)."""
+
 REPO = Path(__file__).resolve().parent.parent
 SITES = Path(__file__).resolve().parent / "sites"
 
