@@ -74,20 +74,46 @@ def read_honour_list(source: SourceText, regions: RegionTree, assets: Assets,
 
 
 def _distinct_ids(households: list[Household]) -> tuple[Household, ...]:
-    """Two households of one name in different places (张伟家庭 of two villages) get their
-    place in the id; an id the author wrote is kept, and true repeats are left to be reported."""
+    """Households whose names give one id get ids of their own without the author writing
+    any: names that read alike (康国燕家庭 and 康国艳家庭, common in lists of thousands) get
+    -2, -3 in the order of the names (not of the file, which authors reorder), and one name in
+    different places (张伟家庭 of two villages) gets its place. An id the author wrote is
+    kept, and the same name twice in one place is left to be reported (`refuse_duplicate_households`)."""
     by_id: dict[str, list[Household]] = {}
     for household in households:
-        by_id.setdefault(household.id, []).append(household)
-    result = []
-    for household in households:
-        same = by_id[household.id]
-        if len(same) > 1 and household.id_derived and \
-                len({h.region for h in same}) == len(same):
-            place = slugify(household.region.rsplit("/", 1)[-1])
-            household = replace(household, id=f"{household.id}-{place}")
-        result.append(household)
-    return tuple(result)
+        if household.id_derived:
+            by_id.setdefault(household.id, []).append(household)
+    ids: dict[tuple[str, str], str] = {}
+    for base, same in by_id.items():
+        names = sorted({h.name for h in same})
+        for number, name in enumerate(names, start=1):
+            named = base if number == 1 else f"{base}-{number}"
+            places = {h.region for h in same if h.name == name}
+            for place in places:
+                ids[(name, place)] = named if len(places) == 1 else \
+                    f"{named}-{slugify(place.rsplit('/', 1)[-1])}"
+    return tuple(replace(h, id=ids[(h.name, h.region)]) if h.id_derived else h
+                 for h in households)
+
+
+def refuse_duplicate_households(honour_lists: list[HonourList], problems: Problems) -> None:
+    """Two households that would be published at one address: the same family listed twice
+    (its copy is to be deleted), or an id written twice (one is to be changed)."""
+    first: dict[str, Household] = {}
+    for household in (h for honour_list in honour_lists for h in honour_list.households):
+        earlier = first.setdefault(household.id, household)
+        if earlier is household:
+            continue
+        where = f"{earlier.source}:{earlier.line}"
+        if household.id_derived and earlier.id_derived:
+            message = _("{name} of {region} is listed twice (first at {where}): delete this "
+                        "copy").format(name=household.name, region=household.region,
+                                       where=where)
+        else:
+            message = _("the id '{id}' is already taken by {where} (both would be published "
+                        "at households/{id}/): give this household another id").format(
+                id=household.id, where=where)
+        problems.error(household.source, household.line, message)
 
 
 def _read_household(entry: LineDict, slug: str, path: str, regions: RegionTree,
@@ -114,8 +140,9 @@ def _read_household(entry: LineDict, slug: str, path: str, regions: RegionTree,
     if name is None or region is None:
         return None
     return Household(
-        id=own_id or f"{slug}-{slugify(name)}", id_derived=own_id is None, name=name, region=region, list_slug=slug,
-        source=path, line=entry.line, head=fields.text("head") or "", members=members,
+        id=own_id or f"{slug}-{slugify(name)}", id_derived=own_id is None, name=name,
+        region=region, list_slug=slug, source=path,
+        line=fields.line("id") if own_id else entry.line, head=fields.text("head") or "", members=members,
         tags=fields.text_list("tags"), story_html=rendered.html if rendered else "",
         story_text=rendered.text if rendered else "", photo=photo_url,
     )

@@ -10,6 +10,7 @@ from typing import Callable
 
 import markdown
 from markdown.extensions.toc import slugify_unicode
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from .memo import Memo
@@ -55,6 +56,66 @@ class _JoinHardWraps(Treeprocessor):
                 child.tail = join_hard_wraps(child.tail)
 
 
+class _PastedParagraphs(Preprocessor):
+    """Text pasted from Word has one paragraph a line and no blank line between them, which
+    Markdown would read as one long paragraph. In a run of plain lines, a line that ends a
+    sentence (or clause: ；：) ends its paragraph, and a short line numbered 一、 or （一） is
+    a heading (## and ###), as the material's outline means; a line broken mid-sentence (hard
+    wrapped) still joins the next. Lines that are Markdown (headings, lists, quotes, tables,
+    indented code, HTML, footnotes, a heading underlined with === or ---) are left alone, and
+    so is every run holding one."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        out: list[str] = []
+        run: list[str] = []
+        for line in [*lines, ""]:
+            if line.strip():
+                run.append(line)
+                continue
+            out += self._paragraphs(run) if all(map(_is_plain, run)) else run
+            out.append(line)
+            run = []
+        return out[:-1]
+
+    @staticmethod
+    def _paragraphs(run: list[str]) -> list[str]:
+        if len(run) < 2:
+            return [_HEADING_OF.get(_outline_level(run[0]), "") + run[0]] if run else []
+        out: list[str] = []
+        for line in run:
+            level = _outline_level(line)
+            if level and out and out[-1]:
+                out.append("")
+            out.append(_HEADING_OF.get(level, "") + line)
+            if level or _ENDS_SENTENCE.search(line):
+                out.append("")
+        return out[:-1] if out and not out[-1] else out
+
+
+_MARKDOWN_LINE = re.compile(r"^(?: {4}|\t|\s*(?:[#>|<*+-]|\d+[.)]\s|\[\^?[^\]]*\]:|[=-]+\s*$))"
+                            r"|\x02|\|")
+_ENDS_SENTENCE = re.compile(r"[。！？；：…][”’」』）]*\s*$")
+_OUTLINE = re.compile(r"^\s*(?:(?P<part>[一二三四五六七八九十]{1,3}、)|"
+                      r"(?P<section>[（(][一二三四五六七八九十]{1,3}[）)]))\S")
+_HEADING_OF = {2: "## ", 3: "### "}
+OUTLINE_HEADING_LENGTH = 40
+"""A numbered line longer than this is a paragraph that begins with its number (一、我县……)."""
+
+
+def _is_plain(line: str) -> bool:
+    return not _MARKDOWN_LINE.search(line)
+
+
+def _outline_level(line: str) -> int:
+    """2 for a heading numbered 一、, 3 for （一）, 0 for any other line (or a long one, or
+    one with a full stop inside: a paragraph that begins with its number)."""
+    match = _OUTLINE.match(line)
+    text = line.strip()
+    if not match or len(text) > OUTLINE_HEADING_LENGTH or "。" in text[:-1]:
+        return 0
+    return 2 if match["part"] else 3
+
+
 class _AlignmentClasses(Treeprocessor):
     """Table column alignment as a class: the Content-Security-Policy forbids style attributes."""
 
@@ -96,6 +157,7 @@ class _Extension(markdown.Extension):
 
     def extendMarkdown(self, md):
         md.registerExtension(self)
+        md.preprocessors.register(_PastedParagraphs(md), "pasted_paragraphs", 15)
         md.treeprocessors.register(_JoinHardWraps(md), "join_hard_wraps", 1)
         md.treeprocessors.register(_AlignmentClasses(md), "alignment_classes", 1)
         md.treeprocessors.register(_RewriteLinks(md, self), "rewrite_links", 0)

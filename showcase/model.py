@@ -142,6 +142,7 @@ class Household(_Digested):
     list_slug: str
     source: str
     line: int
+    """Where its identity is written, for messages: its `id:` line, else its first line."""
     head: str = ""
     members: int | None = None
     tags: tuple[str, ...] = ()

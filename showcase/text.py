@@ -6,7 +6,10 @@ import re
 
 # Han characters and the full-width punctuation that sits between them.
 CJK = r"\u2014\u2018-\u201d\u2026\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
-_WRAP = re.compile(f"(?:(?<=[{CJK}])|(?<=[{CJK}][,.;:!?]))[ \\t]*\\n[ \\t]*(?=[{CJK}])")
+_LATIN = "0-9A-Za-z%"
+_WRAP = re.compile(f"(?:(?<=[{CJK}])[ \\t]*\\n[ \\t]*(?=[{CJK}{_LATIN}])|"
+                   f"(?<=[{CJK}][,.;:!?])[ \\t]*\\n[ \\t]*(?=[{CJK}])|"
+                   f"(?<=[{_LATIN}])[ \\t]*\\n[ \\t]*(?=[{CJK}]))")
 _SENTENCE_END = re.compile("(?<=[\u3002\uff01\uff1f!?\u2026])[\u201d\u2019\u300d\u300f\uff09]?")
 SUMMARY_LENGTH = 120
 READING_SPEED = 400
@@ -14,7 +17,9 @@ READING_SPEED = 400
 
 
 def join_hard_wraps(text: str) -> str:
-    """Remove a line break between two Chinese characters: it is a paste artefact, not a space."""
+    """Remove a line break between two Chinese characters, or between one and a digit or a
+    Latin letter (示范户\n52户): it is a paste artefact, not a space. Between two Latin
+    words it stays one."""
     return _WRAP.sub("", text)
 
 

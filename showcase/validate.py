@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from .assets import Assets, plan_assets
 from .config import SiteConfig, parse_config
 from .errors import Problems
-from .honours import read_honour_list
+from .honours import read_honour_list, refuse_duplicate_households
 from .load import SiteSources, SourceText
 from .memo import Memo, digestible, remembered, remembered_each
 from .model import HonourList, RegionTree, Report
@@ -68,9 +68,7 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
     honour_lists = [hl for hl in lists if hl is not None]
     _refuse_duplicates([(hl.slug, hl.source, 1) for hl in honour_lists], problems,
                        "honour list address", "honours/{}/", "rename one of the two files")
-    _refuse_duplicates([(h.id, h.source, h.line) for hl in honour_lists for h in hl.households],
-                       problems, "household id", "households/{}/",
-                       "give one of them its own 'id:' (or tell them apart by name)")
+    refuse_duplicate_households(honour_lists, problems)
     _warn_unpublished(drafts, published, problems, include_drafts)
     return Content(config, regions, tuple(reports), tuple(honour_lists), assets)
 

@@ -97,7 +97,7 @@ CASES = [
     case("bad-duplicate-slug", "content/reports/b.md", 7, "slug", "'pingan'",
          "content/reports/a.md:7"),
     # 6. the second household of one name in one place, naming the first
-    case("bad-duplicate-household", LIST, 8, "duplicate household id", f"{LIST}:6"),
+    case("bad-duplicate-household", LIST, 8, "张建国家庭", "listed twice", f"{LIST}:6", "delete this copy"),
     # 7. whole numbers
     case("bad-members-not-integer", LIST, 8, "'members'", "五"),
     case("bad-year-not-integer", LIST, 4, "'year'", "二〇二四"),
@@ -153,7 +153,7 @@ def test_all_problems_of_a_build_are_reported_together_in_order(previous: Previo
     assert "2024/13/01" in reported[0]
     assert "工作简报" in reported[1]
     assert "湖南省/长沙市" in reported[2]
-    assert "3 error(s)" in result.stderr
+    assert "3 errors" in result.stderr
     previous.assert_unchanged()
 
 

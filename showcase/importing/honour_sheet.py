@@ -1,0 +1,766 @@
+"""`build.py import 名单.xlsx`: an honour list as a county sends it (an Excel or CSV sheet with a
+title row, Chinese headings, merged township cells) written as data/households/*.yaml.
+
+The whole sheet is read and checked before anything is written, so an import is never left half
+done; ID and phone numbers, and addresses beyond their place names, never leave the sheet."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import io
+import os
+import re
+import unicodedata
+import warnings
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import openpyxl
+import xlrd
+import yaml
+from openpyxl.utils import get_column_letter
+
+from ..errors import Problems, UsageError
+from ..i18n import _
+from ..load import SourceText, decode
+from ..model import COUNTY_DEPTH, RegionTree
+from ..privacy import BANK_CARD, MOBILE, RESIDENT_ID, find_personal_data
+from ..regions import REGIONS_FILE, parse_regions
+from ..slugs import MAX_LENGTH, slugify
+
+FIELDS = ("name", "head", "township", "village", "address", "members", "honour", "year",
+          "story", "tags", "ignore")
+"""What --map may call a column."""
+HEADINGS = {
+    "序号": "ignore", "姓名": "head", "户主": "head", "户主姓名": "head", "家庭名称": "name",
+    "所在乡镇": "township", "所在乡镇(街道)": "township", "乡镇(街道)": "township",
+    "乡镇": "township", "所在村": "village", "所在村(社区)": "village", "村(社区)": "village",
+    "村": "village", "地址": "address", "家庭人口": "members", "荣誉称号": "honour",
+    "年度": "year", "事迹": "story", "主要事迹": "story", "先进事迹": "story",
+}
+"""The usual headings, as `_normalised` writes them (half-width brackets, no spaces)."""
+PRIVATE_HEADINGS = {"身份证": RESIDENT_ID, "证件号码": RESIDENT_ID, "电话": MOBILE,
+                    "手机": MOBILE, "联系方式": MOBILE}
+"""Words of a heading whose column is never imported, whatever --map says."""
+HEADING_ROWS = 20
+"""How far down the heading row is looked for (titles and notes stand above it)."""
+LONG_STORY = 60
+"""A story longer than this many characters is written as a `|` block."""
+HOUSEHOLDS = "data/households"
+TODO = "TODO"
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_NOT_IN_YAML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+"""Control characters cells pasted from old systems carry, which a YAML file cannot hold."""
+
+
+@dataclass(frozen=True)
+class _Sheet:
+    """A sheet's cells as text, every cell of a merged range holding its value."""
+
+    rows: list[list[str]]
+    others: tuple[str, ...] = ()
+    """The workbook's other sheets that hold something (they are not imported)."""
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where a sheet's parts stand: its title, heading row, the column of each field."""
+
+    title: str
+    heading_row: int
+    labels: dict[str, str]
+    """The heading of each field's column, as written."""
+    rows: list[tuple[int, dict[str, str]]]
+    """The rows below the headings: row number as Excel shows it, text of each field."""
+
+
+@dataclass(frozen=True)
+class _Household:
+    row: int
+    name: str
+    head: str
+    place: tuple[str, str]
+    """Township and village as the sheet writes them (either may be empty)."""
+    region: str | None
+    """Its path in the region tree; None while the tree lacks it."""
+    members: int | None
+    story: str
+    tags: tuple[str, ...]
+    honour: str
+    year: int
+
+
+def import_honour_sheet(sheet: Path, site_dir: Path, *, mapping: dict[str, str] | None = None,
+                        add_regions: bool = False, county: str | None = None,
+                        problems: Problems) -> list[str]:
+    """Write the sheet's households as honour lists, one file per honour and year, and with
+    `add_regions` the places data/regions.yaml lacks into it. `county` (a region path)
+    narrows where places are looked for, and is where new ones go.
+
+    Returns the paths written, relative to `site_dir`, regions.yaml first: a list file that
+    already holds exactly this import is left as it is and not returned, so a second import
+    of the same sheet writes nothing. Raises ContentError with every problem before writing
+    anything; UsageError for a sheet that cannot be read or a bad option."""
+    wanted = _wanted_columns(mapping or {})
+    if not site_dir.is_dir():
+        raise UsageError(_("the site folder {folder} does not exist").format(folder=site_dir))
+    grid = _read_sheet(sheet)
+    file = sheet.name
+    regions_text, tree = _regions(site_dir, problems)
+    problems.raise_if_errors()
+    within = _county_path(county, tree) if county else None
+    layout = _layout(grid, wanted, file, problems)
+    problems.raise_if_errors()
+    places = _Places(tree, within)
+    households = _households(layout, places, _title_honour(layout.title, tree),
+                             _title_year(layout.title), file, problems)
+    county = within or _single_county(h.region for h in households if h.region)
+    missing = [h for h in households if h.region is None]
+    new_regions = None
+    if missing and add_regions:
+        new_regions = _with_places(regions_text, tree, county, missing, file, problems)
+        households = [h if h.region else replace(h, region="/".join([county or "", *h.place]))
+                      for h in households]
+    else:
+        for household in missing:
+            _report_missing(household, places, within, file, problems)
+    outputs = _list_files(households, layout.title, county, problems)
+    if new_regions is not None:
+        outputs.insert(0, (REGIONS_FILE, new_regions))
+    changed = [(rel, text) for rel, text in outputs if not _unchanged(site_dir, rel, text, problems)]
+    problems.raise_if_errors()
+    for rel, text in changed:
+        _write(site_dir / rel, text)
+    return [rel for rel, _text in changed]
+
+
+def _wanted_columns(mapping: dict[str, str]) -> dict[str, str]:
+    for heading, field in mapping.items():
+        if field not in FIELDS:
+            raise UsageError(_("--map {heading}={field}: {field} is not a field; use one of "
+                               "{fields}").format(heading=heading, field=field,
+                                                  fields=", ".join(FIELDS)))
+    return {_normalised(heading): field for heading, field in mapping.items()}
+
+
+# Reading the sheet --------------------------------------------------------------------------
+
+def _read_sheet(path: Path) -> _Sheet:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(_("cannot read {file}: {reason}").format(file=path, reason=exc.strerror)
+                         ) from exc
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _read_csv(data, path.name)
+    if suffix not in (".xlsx", ".xls"):
+        raise UsageError(_("{file}: only .xlsx, .xls and .csv sheets can be imported; save it "
+                           "from Excel as one of these").format(file=path.name))
+    # by what the file holds: a workbook saved under the other suffix opens all the same
+    reader = _read_xlsx if data.startswith(b"PK") else _read_xls
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl's notes on Excel features it skips
+            return reader(data)
+    except Exception as exc:  # noqa: BLE001 - the readers fail on damaged files in many ways
+        raise UsageError(_("{file} cannot be opened as an Excel workbook ({reason}); open it in "
+                           "Excel and save it again as .xlsx").format(file=path.name, reason=exc)
+                         ) from exc
+
+
+def _read_xlsx(data: bytes) -> _Sheet:
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
+    first, *others = book.worksheets
+    rows = [[_cell_text(value) for value in row] for row in first.iter_rows(values_only=True)]
+    merged = [(r.min_row - 1, r.max_row, r.min_col - 1, r.max_col)
+              for r in first.merged_cells.ranges]
+    return _Sheet(_filled(rows, merged), tuple(
+        s.title for s in others if any(v is not None for row in s.values for v in row)))
+
+
+def _read_xls(data: bytes) -> _Sheet:
+    # merged cells are known only with formatting_info
+    book = xlrd.open_workbook(file_contents=data, formatting_info=True)
+    first, *others = book.sheets()
+
+    def value(cell: xlrd.sheet.Cell):
+        if cell.ctype == xlrd.XL_CELL_DATE:
+            return xlrd.xldate_as_datetime(cell.value, book.datemode)
+        return None if cell.ctype in (xlrd.XL_CELL_ERROR, xlrd.XL_CELL_BLANK) else cell.value
+
+    rows = [[_cell_text(value(cell)) for cell in first.row(r)] for r in range(first.nrows)]
+    return _Sheet(_filled(rows, first.merged_cells), tuple(s.name for s in others if s.nrows))
+
+
+def _read_csv(data: bytes, name: str) -> _Sheet:
+    for encoding in ("utf-8-sig", "gb18030"):  # Excel saves CSV as GBK on Chinese Windows
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise UsageError(_("{file} is neither UTF-8 nor GBK text; save it again from Excel as "
+                           "CSV UTF-8").format(file=name))
+    try:
+        rows = [[_cell_text(cell) for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
+    except csv.Error as exc:
+        raise UsageError(_("{file} cannot be read as CSV ({reason}); save it again from Excel as "
+                           "CSV UTF-8").format(file=name, reason=exc)) from exc
+    return _Sheet(_filled(rows, []))
+
+
+def _cell_text(value) -> str:
+    """A cell as the author sees it: 5.0 from Excel is 5, a date without a time is a date."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        value = value.date()
+    text = re.sub(r"\r\n?|[\x85\u2028\u2029]", "\n", str(value))
+    return _NOT_IN_YAML.sub("", text).strip()
+
+
+def _filled(rows: list[list[str]], merged: list[tuple[int, int, int, int]]) -> list[list[str]]:
+    """Rows of one width, every cell of a merged range (rows and columns, half open) holding
+    the range's value: a township merged over five rows is the township of each."""
+    width = max([len(row) for row in rows] + [end for *_rest, end in merged] + [0])
+    rows = [row + [""] * (width - len(row)) for row in rows]
+    for top, bottom, left, right in merged:
+        if top < len(rows):
+            for row in rows[top:bottom]:
+                row[left:right] = [rows[top][left]] * (right - left)
+    return rows
+
+
+# Finding the headings and the rows ----------------------------------------------------------
+
+def _normalised(heading: str) -> str:
+    """所在村（社区）, 所在村(社区) and 所在 村\n(社区) are one heading."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", heading))
+
+
+def _private_kind(heading: str) -> str | None:
+    return next((kind for word, kind in PRIVATE_HEADINGS.items() if word in heading), None)
+
+
+def _field_of(heading: str, wanted: dict[str, str]) -> str | None:
+    key = _normalised(heading)
+    return wanted.get(key) or HEADINGS.get(key)
+
+
+def _known(heading: str, wanted: dict[str, str]) -> bool:
+    return bool(heading) and (_field_of(heading, wanted) is not None or
+                              _private_kind(_normalised(heading)) is not None)
+
+
+def _layout(sheet: _Sheet, wanted: dict[str, str], file: str, problems: Problems
+            ) -> _Layout | None:
+    """The first row with two known headings is the heading row (a second one under it, as
+    a merged 所在地 over 乡镇 and 村 makes, is read with it); the rows above hold the title."""
+    rows = sheet.rows
+    for name in sheet.others:
+        problems.warning(file, 1, _("only the first sheet is imported; the sheet {sheet} is "
+                                    "left out (save it as a workbook of its own to import it)"
+                                    ).format(sheet=name))
+    if not any(any(row) for row in rows):
+        problems.error(file, 1, _("the sheet is empty"))
+        return None
+    heading_at = next((i for i, row in enumerate(rows[:HEADING_ROWS])
+                       if sum(_known(cell, wanted) for cell in row) >= 2), None)
+    if heading_at is None:
+        problems.error(file, 1, _("no heading row found: none of the first {count} rows has two "
+                                  "of the headings 姓名, 家庭名称, 所在乡镇, 所在村, 荣誉称号, "
+                                  "年度; add such a row above the households, or name the "
+                                  "columns with --map").format(count=HEADING_ROWS))
+        return None
+    headings = rows[heading_at]
+    first_data = heading_at + 1
+    if first_data < len(rows) and sum(_known(cell, wanted) for cell in rows[first_data]) >= 2:
+        headings = [low if _known(low, wanted) else high
+                    for high, low in zip(headings, rows[first_data])]
+        first_data += 1
+    present = {_normalised(h) for h in headings}
+    for heading in wanted:
+        if heading not in present:
+            raise UsageError(_("--map {heading}: the sheet has no column {heading}; its columns "
+                               "are {columns}").format(heading=heading, columns=", ".join(
+                                   " ".join(h.split()) for h in headings if h)))
+    data = rows[first_data:]
+    columns = _columns(headings, data, wanted, file, heading_at + 1, problems)
+    if "name" not in columns and "head" not in columns:
+        problems.error(file, heading_at + 1, _(
+            "the sheet has no column for the household's name: head one 姓名, 户主 or 家庭名称, "
+            "or give --map COLUMN=head"))
+    if not {"township", "village", "address"} & columns.keys():
+        problems.error(file, heading_at + 1, _(
+            "the sheet has no column for the household's place: head them 所在乡镇 and 所在村 "
+            "(or 地址), or give --map COLUMN=township"))
+    if problems.errors:
+        return None
+    above = [next(cell for cell in row if cell) for row in rows[:heading_at] if any(row)]
+    title = max(above, key=lambda text: ("名单" in text, len(text)), default="")
+    households = []
+    for number, row in enumerate(data, first_data + 1):
+        cells = {field: row[index] for field, index in columns.items()}
+        filled = [cell for cell in row if cell]
+        if len(filled) >= 3 and len(set(filled)) == 1:  # a note or a section line merged across
+            problems.warning(file, number, _("row {row} is not a household and is left out: "
+                                             "{text}").format(row=number, text=filled[0][:40]))
+        elif any(cells.values()):
+            households.append((number, cells))
+    if not households:
+        problems.error(file, heading_at + 1, _("the sheet has no households below its heading "
+                                               "row"))
+        return None
+    labels = {field: " ".join(headings[index].split()) for field, index in columns.items()}
+    return _Layout(title, heading_at + 1, labels, households)
+
+
+def _columns(headings: list[str], data: list[list[str]], wanted: dict[str, str], file: str,
+             line: int, problems: Problems) -> dict[str, int]:
+    """The column of each field; columns of personal numbers, found by their heading or their
+    cells, are dropped, and every column left out is named in a warning."""
+    dropped = {
+        RESIDENT_ID: _("column {column} holds ID numbers: not imported"),
+        MOBILE: _("column {column} holds phone numbers: not imported"),
+        BANK_CARD: _("column {column} holds bank card numbers: not imported"),
+    }
+    chosen: dict[str, int] = {}
+    for index, heading in enumerate(headings):
+        label = " ".join(heading.split()) or get_column_letter(index + 1)
+        field = _field_of(heading, wanted)
+        cells = [row[index] for row in data if row[index]]
+        kind = _private_kind(_normalised(heading))
+        if kind is None and field != "ignore":
+            kind = next((found[0].kind for found in (find_personal_data(cell) for cell in cells
+                                                     if not _HAN.search(cell)) if found), None)
+        if kind is not None:
+            problems.warning(file, line, dropped[kind].format(column=label))
+        elif field is None and heading:
+            problems.warning(file, line, _(
+                "column {column} is not imported; to import it, give --map {column}=FIELD with "
+                "FIELD one of {fields}").format(column=label, fields=", ".join(FIELDS)))
+        elif field is None and cells:
+            problems.warning(file, line, _("column {column} has no heading and is not imported"
+                                           ).format(column=label))
+        elif field in chosen:
+            problems.warning(file, line, _("column {column} is not imported: column {other} "
+                                           "gives the {field} already").format(
+                column=label, other=" ".join(headings[chosen[field]].split()), field=field))
+        elif field is not None and field != "ignore":
+            chosen[field] = index
+    return chosen
+
+
+# The households ------------------------------------------------------------------------------
+
+def _households(layout: _Layout, places: _Places, title_honour: str, title_year: int | None,
+                file: str, problems: Problems) -> list[_Household]:
+    """The rows as households, each placed in the tree when it has its place (region None
+    when the tree lacks it); a row in fault is reported and left out."""
+    labels = layout.labels
+    if "honour" not in labels and not title_honour:
+        problems.error(file, layout.heading_row, _(
+            "the sheet does not say which honour it confers: add a 荣誉称号 column, or a title "
+            "row above the headings like 2024年度溆浦县平安家庭示范户名单"))
+    if "year" not in labels and title_year is None:
+        problems.error(file, layout.heading_row, _(
+            "the sheet does not say which year it is for: add a 年度 column, or a title row "
+            "above the headings like 2024年度溆浦县平安家庭示范户名单"))
+    result = []
+    for row, cells in layout.rows:
+        before = len(problems.errors)
+        for field, text in cells.items():
+            for found in find_personal_data(text):
+                problems.error(file, row, _("row {row}: the {column} cell holds personal data "
+                                            "({number}): remove it from the sheet, then import "
+                                            "again").format(row=row, column=labels[field],
+                                                            number=found.masked))
+        one_line = {field: " ".join(text.split()) for field, text in cells.items()}
+        head = one_line.get("head", "")
+        name = one_line.get("name") or (head + "家庭" if head else "")
+        place = (one_line.get("township", ""), one_line.get("village", ""))
+        region = None
+        if not name:
+            problems.error(file, row, _("row {row}: the household has no name: fill in its 姓名 "
+                                        "or 家庭名称 cell").format(row=row))
+        elif any(place):
+            region = places.find(place, row, file, problems)
+        elif one_line.get("address"):
+            region = places.in_address(one_line["address"], row, file, problems)
+            place = tuple(region.split("/")[-2:]) if region else place
+        else:
+            problems.error(file, row, _("row {row}: {name} has no place: fill in its 所在乡镇 and "
+                                        "所在村 cells").format(row=row, name=name))
+        members = _number(one_line.get("members", ""), r"(\d+)\s*[人口]?", "members", row,
+                          labels, file, problems)
+        year = _number(one_line.get("year", ""), r"((?:19|20)\d{2})\s*(?:年度?)?", "year", row,
+                       labels, file, problems) or title_year
+        honour = re.sub(r"[“”\"]", "", one_line.get("honour", "")) or title_honour
+        for field, value in (("honour", honour), ("year", year)):
+            if not value and field in labels:
+                problems.error(file, row, _("row {row}: the {column} cell is empty").format(
+                    row=row, column=labels[field]))
+        if len(problems.errors) == before and honour and year:
+            paragraphs = [line.strip() for line in cells.get("story", "").split("\n")]
+            result.append(_Household(
+                row, name, head, place, region, members or None,
+                "\n\n".join(p for p in paragraphs if p), _tags(one_line.get("tags", "")),
+                honour, year))
+    return result
+
+
+def _number(text: str, pattern: str, field: str, row: int, labels: dict[str, str], file: str,
+            problems: Problems) -> int | None:
+    if not text:
+        return None
+    match = re.fullmatch(pattern, text)
+    if match and int(match.group(1)) > 0:
+        return int(match.group(1))
+    message = _("row {row}: {column} must be a year like 2024, not {value}") if field == "year" \
+        else _("row {row}: {column} must be a whole number, not {value}")
+    problems.error(file, row, message.format(row=row, column=labels[field], value=text))
+    return None
+
+
+def _tags(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(t for t in re.split(r"[、,，;；\s]+", text) if t))
+
+
+def _title_year(title: str) -> int | None:
+    match = re.search(r"((?:19|20)\d{2})\s*年", title)
+    return int(match.group(1)) if match else None
+
+
+def _title_honour(title: str, tree: RegionTree) -> str:
+    """The honour a title names: “2024年度溆浦县“平安家庭”示范户名单” confers 平安家庭示范户."""
+    text = re.sub(r"^附件\s*\d*\s*[:：]?|(?:19|20)\d{2}\s*年度?|名单\s*$", "", title.strip())
+    for name in sorted({region.name for region in tree.regions.values()}, key=len, reverse=True):
+        text = text.replace(name, "")
+    return re.sub(r"[\s“”\"'‘’「」『』《》]", "", text)
+
+
+# Places in the region tree ------------------------------------------------------------------
+
+class _Places:
+    """Finds a township and village of a sheet in the tree, anywhere or within one county."""
+
+    def __init__(self, tree: RegionTree, within: str | None):
+        self.tree, self.within = tree, within
+        self.by_names: dict[tuple[str, ...], list[str]] = {}
+        for path in tree.regions:
+            if within is None or path.startswith(within + "/"):
+                parts = tuple(path.split("/"))
+                for size in (1, 2):
+                    if len(parts) > size:
+                        self.by_names.setdefault(parts[-size:], []).append(path)
+
+    def find(self, place: tuple[str, str], row: int, file: str, problems: Problems) -> str | None:
+        return self._one(self.by_names.get(tuple(p for p in place if p), []), place, row, file,
+                         problems)
+
+    def in_address(self, address: str, row: int, file: str, problems: Problems) -> str | None:
+        """The region whose township and village an address names, in that order (the rest
+        of the address is personal and goes no further)."""
+        found = []
+        for names, paths in self.by_names.items():
+            at = address.find(names[0]) if len(names) == 2 else -1
+            if at >= 0 and address.find(names[1], at + len(names[0])) >= 0:
+                found += paths
+        if not found:
+            problems.error(file, row, _("row {row}: the address names no township and village "
+                                        "of {file}: add 所在乡镇 and 所在村 columns").format(
+                row=row, file=REGIONS_FILE))
+            return None
+        return self._one(found, tuple(found[0].split("/")[-2:]), row, file, problems)
+
+    def _one(self, paths: list[str], place: tuple[str, ...], row: int, file: str,
+             problems: Problems) -> str | None:
+        if len(paths) > 1:
+            problems.error(file, row, _(
+                "row {row}: {place} is in more than one county ({paths}): give the county with "
+                "--region, like --region {path}").format(
+                row=row, place=_shown(place), paths=", ".join(paths),
+                path=_county_of(paths[0])))
+            return None
+        return paths[0] if paths else None
+
+    def similar(self, place: tuple[str, str]) -> str | None:
+        """The existing name nearest to the part of `place` the tree lacks: a hint to the
+        author, never a guess the import acts on."""
+        townships = self.by_names.get(place[:1], []) if all(place) else []
+        if len(townships) == 1:
+            wanted, pool = place[1], [self.tree[c].name for c in self.tree[townships[0]].children]
+        else:
+            wanted, pool = next(p for p in place if p), sorted(
+                {names[0] for names in self.by_names if len(names) == 1})
+        near = difflib.get_close_matches(wanted, pool, n=1, cutoff=0.6)
+        return near[0] if near else None
+
+
+def _shown(place: tuple[str, ...]) -> str:
+    return " ".join(p for p in place if p)
+
+
+def _county_of(path: str) -> str:
+    return "/".join(path.split("/")[:COUNTY_DEPTH])
+
+
+def _single_county(regions) -> str | None:
+    counties = {_county_of(region) for region in regions}
+    return counties.pop() if len(counties) == 1 else None
+
+
+def _report_missing(household: _Household, places: _Places, within: str | None, file: str,
+                    problems: Problems) -> None:
+    near = places.similar(household.place)
+    hint = _(" (a similar existing name: {name})").format(name=near) if near else ""
+    place, row = _shown(household.place), household.row
+    if within:
+        message = _("row {row}: {place} is not in {file} under {region}: it must be added there "
+                    "(or import with --add-regions){hint}").format(
+            row=row, place=place, file=REGIONS_FILE, region=within, hint=hint)
+    else:
+        message = _("row {row}: {place} is not in {file}: it must be added there (or import with "
+                    "--add-regions){hint}").format(row=row, place=place, file=REGIONS_FILE,
+                                                   hint=hint)
+    problems.error(file, row, message)
+
+
+def _regions(site_dir: Path, problems: Problems) -> tuple[str, RegionTree]:
+    """regions.yaml as written (BOM and line ends kept, for adding to it), and its tree."""
+    path = site_dir / REGIONS_FILE
+    try:
+        data = path.read_bytes()
+    except OSError:
+        problems.error(REGIONS_FILE, 0, _("{file} is missing or cannot be read: the import "
+                                          "places each household in it").format(file=REGIONS_FILE))
+        return "", RegionTree({})
+    text = decode(data, REGIONS_FILE, problems)
+    if text is None:
+        return "", RegionTree({})
+    return data.decode("utf-8"), parse_regions(SourceText(REGIONS_FILE, text), problems)
+
+
+def _county_path(county: str, tree: RegionTree) -> str:
+    path = "/".join(part.strip() for part in county.strip().strip("/").split("/"))
+    if path in tree:
+        return path
+    same = [p for p, region in tree.regions.items() if region.name == path.rsplit("/", 1)[-1]]
+    if len(same) == 1:
+        raise UsageError(_("--region {region} is not in {file}; write the whole path: {path}"
+                           ).format(region=county, file=REGIONS_FILE, path=same[0]))
+    raise UsageError(_("--region {region} is not in {file}; give a path from there, like "
+                       "湖南省/怀化市/溆浦县").format(region=county, file=REGIONS_FILE))
+
+
+# Adding places to regions.yaml ---------------------------------------------------------------
+
+def _with_places(text: str, tree: RegionTree, county: str | None,
+                 missing: list[_Household], file: str, problems: Problems) -> str | None:
+    """regions.yaml with the missing places added under `county` as the author would write
+    them, the rest of the file kept byte for byte; None when they cannot be (reported)."""
+    if county is None:
+        problems.error(file, missing[0].row, _(
+            "the county to add the new places to is not known: give it with --region, like "
+            "--region 湖南省/怀化市/溆浦县"))
+        return None
+    additions: dict[str, dict[str, list[str]]] = {}  # parent path -> new name -> new children
+    for household in missing:
+        township, village = household.place
+        if not township:
+            problems.error(file, household.row, _(
+                "row {row}: {place} can be added to {file} only with its township: fill in its "
+                "所在乡镇 cell").format(row=household.row, place=village, file=REGIONS_FILE))
+        elif f"{county}/{township}" in tree:
+            additions.setdefault(f"{county}/{township}", {}).setdefault(village, [])
+        else:
+            villages = additions.setdefault(county, {}).setdefault(township, [])
+            if village and village not in villages:
+                villages.append(village)
+    if problems.errors:
+        return None
+    new_text, refused = _inserted(text, additions)
+    if not refused:  # the result must read as the old tree with the new places, or it is not kept
+        check = Problems()
+        new_tree = parse_regions(SourceText(REGIONS_FILE, decode(new_text.encode(), REGIONS_FILE,
+                                                                 check) or ""), check)
+        added = [f"{parent}/{name}/{child}" for parent, names in additions.items()
+                 for name, children in names.items() for child in children or [""]]
+        if check.errors or not all(p.rstrip("/") in new_tree for p in [*tree.regions, *added]):
+            refused = [(parent, 0) for parent in additions]
+    for parent, line in refused:
+        places = ", ".join(f"{parent}/{name}" + (f"/{'、'.join(children)}" if children else "")
+                           for name, children in additions[parent].items())
+        problems.error(REGIONS_FILE, line, _(
+            "{region} cannot be added to safely here (places written in brackets on one line, "
+            "or an unusual layout): add {places} by hand, then import again").format(
+            region=parent, places=places))
+    return None if refused else new_text
+
+
+def _inserted(text: str, additions: dict[str, dict[str, list[str]]]
+              ) -> tuple[str, list[tuple[str, int]]]:
+    """`text` with each parent's new children written after its last child, indented as its
+    children are; the parents that cannot be written to so, with their lines."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        root = None
+    lines = text.split("\n")
+    line_end = "\r" if "\r\n" in text else ""
+    edits, refused = [], []
+    for parent, names in additions.items():
+        node = _region_node(root, parent.split("/"))
+        edit = _insertion(node, names, lines) if node is not None else None
+        if edit is None:
+            refused.append((parent, node.start_mark.line + 1 if node is not None else 0))
+        else:
+            edits.append((edit[0], -parent.count("/"), edit[1]))
+    # from the bottom up, so the lines above stay where they were; after one line, a deeper
+    # region's new children come before its parent's new siblings
+    for after, _depth, new_lines in sorted(edits, reverse=True):
+        lines[after + 1:after + 1] = [line + line_end for line in new_lines]
+    return "\n".join(lines), refused
+
+
+def _region_node(root, parts: list[str]) -> yaml.MappingNode | None:
+    node, items = None, root
+    for part in parts:
+        if not isinstance(items, yaml.SequenceNode):
+            return None
+        node = next((item for item in items.value if isinstance(item, yaml.MappingNode) and
+                     getattr(_value(item, "name"), "value", None) == part), None)
+        if node is None:
+            return None
+        items = _value(node, "children")
+    return node
+
+
+def _value(mapping: yaml.MappingNode, key: str):
+    return next((v for k, v in mapping.value if isinstance(k, yaml.ScalarNode) and k.value == key),
+                None)
+
+
+def _insertion(node: yaml.MappingNode, names: dict[str, list[str]], lines: list[str]
+               ) -> tuple[int, list[str]] | None:
+    """Where to insert (after which line) and the lines of the new children: `- name: X` as
+    the existing children write it, `children:` below a region that has none yet."""
+    if node.flow_style:
+        return None
+    children = _value(node, "children")
+    key_column = node.start_mark.column
+    if children is None:
+        head, prefix, after = [" " * key_column + "children:"], " " * (key_column + 2) + "- ", \
+            _last_line(node)
+    elif isinstance(children, yaml.SequenceNode) and not children.flow_style and children.value:
+        first = children.value[0]
+        head, prefix, after = [], lines[first.start_mark.line][:first.start_mark.column], \
+            _last_line(children)
+        if not re.fullmatch(r" *- +", prefix):
+            return None
+    else:  # written in brackets, or empty
+        return None
+    step = prefix.index("-") - key_column
+    nested = " " * (len(prefix) + step) + prefix.lstrip(" ")
+    body = []
+    for name, children_names in names.items():
+        body.append(prefix + "name: " + _yaml_value(name))
+        if children_names:
+            body.append(" " * len(prefix) + "children:")
+            body += [nested + "name: " + _yaml_value(child) for child in children_names]
+    return after, head + body
+
+
+def _last_line(node) -> int:
+    """The line (from 0) where a block node's text ends: PyYAML's end marks of block
+    collections run on over the blank lines and comments after them."""
+    while isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and not node.flow_style \
+            and node.value:
+        node = node.value[-1][1] if isinstance(node, yaml.MappingNode) else node.value[-1]
+    end = node.end_mark
+    return end.line - 1 if end.column == 0 and end.line > node.start_mark.line else end.line
+
+
+# Writing the lists ---------------------------------------------------------------------------
+
+def _list_files(households: list[_Household], title: str, county: str | None,
+                problems: Problems) -> list[tuple[str, str]]:
+    """One list file per honour and year, in the order the sheet names them."""
+    groups: dict[tuple[str, int], list[_Household]] = {}
+    for household in households:
+        groups.setdefault((household.honour, household.year), []).append(household)
+    county_name = county.rsplit("/", 1)[-1] if county else ""
+    files, taken = [], set()
+    for (honour, year), members in groups.items():
+        stem = "-".join([str(year), *([slugify(county_name)] if county else []), slugify(honour)])
+        stem = stem[:MAX_LENGTH].rstrip("-")
+        base, n = stem, 2
+        while stem in taken:  # two honours of one pinyin
+            stem, n = f"{base}-{n}", n + 1
+        taken.add(stem)
+        list_title = title if len(groups) == 1 and title else f"{year}年度{county_name}{honour}名单"
+        files.append((f"{HOUSEHOLDS}/{stem}.yaml",
+                      _list_text(list_title, honour, year, members, problems)))
+    return files
+
+
+def _list_text(title: str, honour: str, year: int, households: list[_Household], problems: Problems) -> str:
+    lines = ["list:", "  title: " + _yaml_value(title), "  honour: " + _yaml_value(honour),
+             f"  year: {year}",
+             f"  awarded_by: {TODO}  # 请填写命名单位，如：××县“平安家庭”创建活动领导小组",
+             f"  date: {TODO}  # 请填写命名日期，写作“年-月-日”，如：{year}-12-20",
+             "households:"]
+    by_place: dict[str, list[_Household]] = {}
+    for household in households:
+        by_place.setdefault(household.region, []).append(household)
+    seen: dict[str, int] = {}
+    for region, group in by_place.items():
+        if lines[-1] != "households:":
+            lines.append("")
+        lines.append("  # " + (" ".join(region.split("/")[COUNTY_DEPTH:]) or region))
+        for h in group:
+            if (h.name, region) in seen:
+                problems.error(h.row and "", 0, "")  # placeholder replaced below
+            lines.append("  - name: " + _yaml_value(h.name))
+            for key, value in (("head", h.head), ("region", region), ("members", h.members),
+                               ("tags", list(h.tags))):
+                if value:
+                    lines.append(f"    {key}: {_yaml_value(value)}")
+            if "\n" in h.story or len(h.story) > LONG_STORY:
+                lines += ["    story: |", *[f"      {line}" if line else "" for line in h.story.split("\n")]]
+            elif h.story:
+                lines.append("    story: " + _yaml_value(h.story))
+    return "\n".join(lines) + "\n"
+
+
+def _yaml_value(value) -> str:
+    """A value on one line as YAML reads it back exactly: quoted where YAML would misread it
+    (yes, null, 2024, *, a ': ')."""
+    text = yaml.safe_dump(value, allow_unicode=True, width=10**9, default_flow_style=True)
+    return re.sub(r"\n(?:\.\.\.\n)?$", "", text)
+
+
+def _unchanged(site_dir: Path, rel: str, text: str, problems: Problems) -> bool:
+    """Whether the file holds exactly `text`; a file that holds anything else is the author's
+    and is never overwritten (regions.yaml is being added to, and is rewritten)."""
+    path = site_dir / rel
+    if not path.exists() or rel == REGIONS_FILE:
+        return False
+    if path.is_file() and path.read_bytes() == text.encode("utf-8"):
+        return True
+    problems.error(rel, 0, _("this file exists and differs from what the import would write: "
+                             "move or delete it, then import again"))
+    return False
+
+
+def _write(path: Path, text: str) -> None:
+    """Written whole or not at all (a stopped import leaves no half file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.importing")
+    partial.write_bytes(text.encode("utf-8"))
+    os.replace(partial, path)
