@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from . import i18n
 from .errors import Problem
 from .load import REPOSITORY
 from .write import files_below
@@ -115,7 +116,8 @@ class BuildCache:
     def __init__(self, site_dir: Path, out_dir: Path, options: dict):
         self.record = site_dir / CACHE_FOLDER / RECORD
         self.out_dir = out_dir.resolve()
-        self.key = fingerprint(site_dir, options)
+        # the warnings repeated when nothing changed are in the language they were made in
+        self.key = fingerprint(site_dir, {**options, "language": i18n.current()})
 
     def previous(self) -> Previous | None:
         """The last build's outcome when it would be made again unchanged, else None (also

@@ -12,7 +12,7 @@ from .errors import Problems
 from .i18n import _
 from .load import strip_control_characters
 from .text import parse_date
-from .yamlfile import YAML_FAILED, LineDict, LineList
+from .yamlfile import YAML_FAILED, LineDict, LineList, report_full_width_colons
 
 TODO = "TODO"
 """What `new` and `import` write where only the author knows the value."""
@@ -145,6 +145,8 @@ def expect_mapping(data, path: str, problems: Problems, what: str,
     if isinstance(data, LineDict):
         return data
     if data is YAML_FAILED:
+        return None
+    if isinstance(data, str) and report_full_width_colons(data, path, problems, first_line):
         return None
     line = getattr(data, "line", first_line) or first_line
     problems.error(path, line, f"{what} must be a set of 'key: value' lines, not {_kind(data)}"

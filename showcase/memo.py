@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
+from . import i18n
 from .cache import CACHE_FOLDER, engine_digest
 from .errors import Problems
 from .parallel import in_order
@@ -120,7 +121,8 @@ class Memo:
         self._pid = 0
 
     def key(self, kind: str, *parts: bytes) -> str:
-        digest = hashlib.blake2b((self.engine + kind).encode(), digest_size=20)
+        # the problems a result was made with are kept with it, in the build's language
+        digest = hashlib.blake2b((self.engine + kind + i18n.current()).encode(), digest_size=20)
         for part in parts:
             digest.update(len(part).to_bytes(8, "little"))
             digest.update(part)

@@ -5,6 +5,7 @@ import difflib
 
 from .errors import Problems
 from .fields import Fields
+from .i18n import _
 from .load import SourceText
 from .model import Region, RegionTree
 from .slugs import slugify
@@ -89,10 +90,15 @@ def check_region(fields: Fields, key: str, tree: RegionTree) -> str | None:
     last = value.rsplit("/", 1)[-1]
     same_name = [p for p, r in tree.regions.items() if r.name == last]
     if len(same_name) == 1:
-        hint = f"; write the whole path: '{same_name[0]}'"
-    else:
-        near = difflib.get_close_matches(value, list(tree.regions), n=1, cutoff=0.6)
-        hint = f"; did you mean '{near[0]}'?" if near else \
-            f"; add it to {REGIONS_FILE} or use a path from there"
-    fields.error(key, f"the region '{value}' is not in {REGIONS_FILE}{hint}")
+        fields.error(key, _("the region '{region}' is not in {file}; write the whole path: "
+                            "'{path}'").format(region=value, file=REGIONS_FILE,
+                                               path=same_name[0]))
+        return None
+    parent = value.rsplit("/", 1)[0] if "/" in value else ""
+    where = _(" under '{parent}'").format(parent=parent) if parent in tree else ""
+    near = difflib.get_close_matches(value, list(tree.regions), n=1, cutoff=0.6)
+    similar = _(" (a similar name that is there: '{near}')").format(near=near[0]) if near else ""
+    fields.error(key, _("the region '{region}' is not in {file}: add it there{where}, or "
+                        "correct the name{similar}").format(region=value, file=REGIONS_FILE,
+                                                            where=where, similar=similar))
     return None

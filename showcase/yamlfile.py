@@ -5,9 +5,12 @@ raising on 2024-02-30), and a key written twice in one mapping is reported, neve
 """
 from __future__ import annotations
 
+import re
+
 import yaml
 
 from .errors import Problems
+from .i18n import _
 
 
 class LineDict(dict):
@@ -99,6 +102,8 @@ def parse_yaml(text: str, path: str, problems: Problems, first_line: int = 1):
     try:
         return yaml.load(padded, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
+        if report_full_width_colons(padded, path, problems):
+            return YAML_FAILED
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else first_line
         what = exc.problem or exc.context or "cannot be read"
@@ -114,6 +119,21 @@ def parse_yaml(text: str, path: str, problems: Problems, first_line: int = 1):
     except RecursionError:
         problems.error(path, first_line, "YAML: the lists or mappings are nested too deeply")
     return YAML_FAILED
+
+
+_FULL_WIDTH_KEY = re.compile(r"^[ \t]*(?:-[ \t]+)?([A-Za-z_][A-Za-z0-9_-]*)[ \t]*：", re.M)
+"""A key written with the Chinese colon (title：…), as a Chinese keyboard types it."""
+
+
+def report_full_width_colons(text: str, path: str, problems: Problems, first_line: int = 1) -> bool:
+    """Name each key written with a Chinese colon, at its line: YAML itself would only say
+    that something after it cannot be read. Whether there was one."""
+    for match in _FULL_WIDTH_KEY.finditer(text):
+        line = first_line + text.count("\n", 0, match.start())
+        problems.error(path, line, _("'{key}' is followed by a Chinese colon (：): write an "
+                                     "English colon and a space, '{key}: '")
+                       .format(key=match[1]))
+    return bool(_FULL_WIDTH_KEY.search(text))
 
 
 def _yaml_hint(what: str, line: str) -> str:

@@ -120,12 +120,13 @@ def import_honour_sheet(sheet: Path, site_dir: Path, *, mapping: dict[str, str] 
     new_regions = None
     if missing and add_regions:
         new_regions = _with_places(regions_text, tree, county, missing, file, problems)
-        households = [h if h.region else replace(h, region="/".join([county or "", *h.place]))
+        households = [h if h.region else replace(h, region="/".join([county or "", *filter(None, h.place)]))
                       for h in households]
     else:
         for household in missing:
             _report_missing(household, places, within, file, problems)
-    outputs = _list_files(households, layout.title, county, problems)
+    outputs = _list_files([h for h in households if h.region], layout.title, county, file,
+                          problems)
     if new_regions is not None:
         outputs.insert(0, (REGIONS_FILE, new_regions))
     changed = [(rel, text) for rel, text in outputs if not _unchanged(site_dir, rel, text, problems)]
@@ -302,7 +303,7 @@ def _layout(sheet: _Sheet, wanted: dict[str, str], file: str, problems: Problems
     if problems.errors:
         return None
     above = [next(cell for cell in row if cell) for row in rows[:heading_at] if any(row)]
-    title = max(above, key=lambda text: ("名单" in text, len(text)), default="")
+    title = " ".join(max(above, key=lambda text: ("名单" in text, len(text)), default="").split())
     households = []
     for number, row in enumerate(data, first_data + 1):
         cells = {field: row[index] for field, index in columns.items()}
@@ -375,7 +376,8 @@ def _households(layout: _Layout, places: _Places, title_honour: str, title_year:
     for row, cells in layout.rows:
         before = len(problems.errors)
         for field, text in cells.items():
-            for found in find_personal_data(text):
+            # the address is never written (only its place names are read)
+            for found in () if field == "address" else find_personal_data(text):
                 problems.error(file, row, _("row {row}: the {column} cell holds personal data "
                                             "({number}): remove it from the sheet, then import "
                                             "again").format(row=row, column=labels[field],
@@ -688,7 +690,7 @@ def _last_line(node) -> int:
 
 # Writing the lists ---------------------------------------------------------------------------
 
-def _list_files(households: list[_Household], title: str, county: str | None,
+def _list_files(households: list[_Household], title: str, county: str | None, file: str,
                 problems: Problems) -> list[tuple[str, str]]:
     """One list file per honour and year, in the order the sheet names them."""
     groups: dict[tuple[str, int], list[_Household]] = {}
@@ -696,7 +698,14 @@ def _list_files(households: list[_Household], title: str, county: str | None,
         groups.setdefault((household.honour, household.year), []).append(household)
     county_name = county.rsplit("/", 1)[-1] if county else ""
     files, taken = [], set()
-    for (honour, year), members in groups.items():
+    for (honour, year), group in groups.items():
+        first_row: dict[tuple[str, str | None], int] = {}
+        for h in group:
+            other = first_row.setdefault((h.name, h.region), h.row)
+            if other != h.row:
+                problems.error(file, h.row, _("row {row}: {name} of {place} is listed twice (also "
+                                              "row {other})").format(
+                    row=h.row, name=h.name, place=_shown(h.place), other=other))
         stem = "-".join([str(year), *([slugify(county_name)] if county else []), slugify(honour)])
         stem = stem[:MAX_LENGTH].rstrip("-")
         base, n = stem, 2
@@ -704,12 +713,13 @@ def _list_files(households: list[_Household], title: str, county: str | None,
             stem, n = f"{base}-{n}", n + 1
         taken.add(stem)
         list_title = title if len(groups) == 1 and title else f"{year}年度{county_name}{honour}名单"
-        files.append((f"{HOUSEHOLDS}/{stem}.yaml",
-                      _list_text(list_title, honour, year, members, problems)))
+        files.append((f"{HOUSEHOLDS}/{stem}.yaml", _list_text(list_title, honour, year, group)))
     return files
 
 
-def _list_text(title: str, honour: str, year: int, households: list[_Household], problems: Problems) -> str:
+def _list_text(title: str, honour: str, year: int, households: list[_Household]) -> str:
+    """The list file, households grouped by place under a `# 乡镇 村` line as authors write
+    them; awarded_by and date are left TODO for the author (the sheet does not hold them)."""
     lines = ["list:", "  title: " + _yaml_value(title), "  honour: " + _yaml_value(honour),
              f"  year: {year}",
              f"  awarded_by: {TODO}  # 请填写命名单位，如：××县“平安家庭”创建活动领导小组",
@@ -718,21 +728,19 @@ def _list_text(title: str, honour: str, year: int, households: list[_Household],
     by_place: dict[str, list[_Household]] = {}
     for household in households:
         by_place.setdefault(household.region, []).append(household)
-    seen: dict[str, int] = {}
     for region, group in by_place.items():
         if lines[-1] != "households:":
             lines.append("")
         lines.append("  # " + (" ".join(region.split("/")[COUNTY_DEPTH:]) or region))
         for h in group:
-            if (h.name, region) in seen:
-                problems.error(h.row and "", 0, "")  # placeholder replaced below
             lines.append("  - name: " + _yaml_value(h.name))
             for key, value in (("head", h.head), ("region", region), ("members", h.members),
                                ("tags", list(h.tags))):
                 if value:
                     lines.append(f"    {key}: {_yaml_value(value)}")
             if "\n" in h.story or len(h.story) > LONG_STORY:
-                lines += ["    story: |", *[f"      {line}" if line else "" for line in h.story.split("\n")]]
+                lines.append("    story: |")
+                lines += [f"      {line}" if line else "" for line in h.story.split("\n")]
             elif h.story:
                 lines.append("    story: " + _yaml_value(h.story))
     return "\n".join(lines) + "\n"

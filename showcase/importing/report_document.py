@@ -274,8 +274,9 @@ _SECTION = re.compile(r"[（(][一二三四五六七八九十]{1,3}[）)]")
 _ATTACHMENT = re.compile(r"附件\s*\d*\s*[:：]?")
 _DASHES = "—–－-─ "
 _ORGANISATION = re.compile(
-    r"(?:政府|妇联|联合会|办公室|委员会|中心|小组|办事处|派出所|法院|检察院|司法所|社区|村委会|"
-    r"居委会|街道|学校|医院|公司|支部|[局所委办会院站队部组科处厅庭镇乡村县市区州旗])$")
+    r"(?:政府|妇联|婦聯|中心|办事处|辦事處|街道|社区|社區|学校|學校|医院|醫院|公司|支部|"
+    r"[局所委办会院站队部组科处厅镇乡村县會辦縣鎮鄉組處廳隊])$")
+"""Endings of an organisation's name (委员会, 派出所, 县妇联, 综治办), in either script."""
 _HAN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
                "六": 6, "七": 7, "八": 8, "九": 9}
 _DATES = (
@@ -332,27 +333,32 @@ def _is_unit(text: str) -> bool:
         not _SECTION.match(text)
 
 
-def _could_be_title(paragraph: Paragraph) -> bool:
-    text = paragraph.text
+def _could_be_title(text: str) -> bool:
     rest, day = _split_date(text)
     return len(text) <= TITLE_LENGTH and "。" not in text and not (day and not rest) and \
-        not _is_unit(rest) and not _PART.match(text) and not _SECTION.match(text)
+        not _PART.match(text) and not _SECTION.match(text)
+
+
+def _first_paragraph(body: list) -> int:
+    return next((n for n, block in enumerate(body) if isinstance(block, Paragraph)), len(body))
 
 
 def _find_head(blocks: list) -> Head:
     """Title and unit from the first lines, the date from the signature at the end, the unit
     line or the first lines; the lines that held them are taken out of the body."""
-    body = [block for block in blocks
-            if not (isinstance(block, Paragraph) and _ATTACHMENT.fullmatch(block.text))]
-    start = next((n for n, block in enumerate(body) if isinstance(block, Paragraph)), len(body))
-    unit = day = None
-    title = None
-    if start < len(body) and _could_be_title(body[start]):
+    body = list(blocks)
+    start = _first_paragraph(body)
+    while start < len(body) and _ATTACHMENT.fullmatch(body[start].text):  # 附件2 above the title
+        del body[start]
+        start = _first_paragraph(body)
+    title = unit = day = None
+    if start < len(body) and _could_be_title(body[start].text):
         first = body.pop(start)
         title = " ".join(first.text.split())
         second = body[start] if start < len(body) else None
         if isinstance(second, Paragraph) and first.title_like and second.title_like and \
-                len(second.text) <= BOLD_HEADING_LENGTH and _could_be_title(second) and \
+                len(second.text) <= BOLD_HEADING_LENGTH and _could_be_title(second.text) and \
+                not _is_unit(_split_date(second.text)[0]) and \
                 not second.text.startswith(tuple(_DASHES)):
             title += " " + " ".join(body.pop(start).text.split())  # a title in two lines
         index = start
@@ -361,7 +367,7 @@ def _find_head(blocks: list) -> Head:
                 break
             rest, found = _split_date(body[index].text)
             if not rest and found and day is None:
-                day = body.pop(index).date if False else found
+                day = found
                 del body[index]
             elif _is_unit(rest) and unit is None:
                 unit, day = rest, day or found
