@@ -43,6 +43,11 @@ def build_site(content: Content) -> Site:
     families: dict[tuple[str, str], list[Household]] = {}
     for household in households:
         families.setdefault((household.name, household.region), []).append(household)
+    # a family honoured by several lists is known by its name and place; two families of one
+    # name in one place (their ids written to tell them apart) cannot be told apart in another
+    # list, so neither is linked to any other list's household
+    families = {key: same for key, same in families.items()
+                if len({h.list_slug for h in same}) == len(same)}
 
     site = Site(
         config=content.config, regions=tree, reports=reports,
@@ -196,7 +201,8 @@ def _pages(site: Site) -> list[Page]:
                 "household": household, "honour_list": honour_list,
                 "breadcrumb": site.regions.ancestors(household.region),
                 "other_honours": [(h, list_of[h.list_slug]) for h in
-                                  site.households_by_family[(household.name, household.region)]
+                                  site.households_by_family.get(
+                                      (household.name, household.region), ())
                                   if h.id != household.id]}))
     pages.append(Page("search/", "search.html", {}))
     pages.append(Page("404.html", "404.html", {}))

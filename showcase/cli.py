@@ -18,6 +18,8 @@ from .serve import serve
 
 SHEETS = (".xlsx", ".xls", ".csv")
 DOCUMENTS = (".docx", ".txt")
+OLD_WORD = (".doc", ".wps")
+"""Word's and WPS's old formats: the report reader says how to save them as .docx."""
 
 
 def _description() -> str:
@@ -163,14 +165,15 @@ def _positive(text: str) -> int:
     return value
 
 
-def _language_asked(argv: list[str]) -> str | None:
-    """--lang, read before the parser is made (its help is in the language asked for)."""
+def _language_asked(argv: list[str]) -> tuple[str | None, list[str]]:
+    """--lang, read (and taken out of the words) before the parser is made, whose help is in
+    the language asked for: it may stand anywhere, before the command too."""
     for index, word in enumerate(argv):
-        if word == "--lang" and index + 1 < len(argv):
-            return argv[index + 1] if argv[index + 1] in i18n.LANGUAGES else None
-        if word.startswith("--lang="):
-            return word.partition("=")[2] if word.partition("=")[2] in i18n.LANGUAGES else None
-    return None
+        if word == "--lang" and index + 1 < len(argv) and argv[index + 1] in i18n.LANGUAGES:
+            return argv[index + 1], argv[:index] + argv[index + 2:]
+        if word.startswith("--lang=") and word.partition("=")[2] in i18n.LANGUAGES:
+            return word.partition("=")[2], argv[:index] + argv[index + 1:]
+    return None, argv
 
 
 def _site_folder(given: Path | None) -> Path:
@@ -188,8 +191,8 @@ def _site_folder(given: Path | None) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    i18n.choose(_language_asked(argv))
+    language, argv = _language_asked(list(sys.argv[1:] if argv is None else argv))
+    i18n.choose(language)
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv.insert(0, "build")
     args = _parser().parse_args(argv)  # exits with status 2 on bad usage
@@ -277,7 +280,7 @@ def _import(args: argparse.Namespace) -> int:
         written = import_honour_sheet(args.file, site, mapping=_mapping(args.map),
                                       add_regions=args.add_regions, county=args.region,
                                       problems=problems)
-    elif suffix in DOCUMENTS:
+    elif suffix in DOCUMENTS + OLD_WORD:
         written = import_report_document(args.file, site, category=args.category,
                                          region=args.region, problems=problems)
     else:

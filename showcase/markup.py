@@ -80,10 +80,10 @@ class _PastedParagraphs(Preprocessor):
     @staticmethod
     def _paragraphs(run: list[str]) -> list[str]:
         if len(run) < 2:
-            return [_HEADING_OF.get(_outline_level(run[0]), "") + run[0]] if run else []
+            return [_HEADING_OF.get(outline_level(run[0]), "") + run[0]] if run else []
         out: list[str] = []
         for line in run:
-            level = _outline_level(line)
+            level = outline_level(line)
             if level and out and out[-1]:
                 out.append("")
             out.append(_HEADING_OF.get(level, "") + line)
@@ -95,8 +95,11 @@ class _PastedParagraphs(Preprocessor):
 _MARKDOWN_LINE = re.compile(r"^(?: {4}|\t|\s*(?:[#>|<*+-]|\d+[.)]\s|\[\^?[^\]]*\]:|[=-]+\s*$))"
                             r"|\x02|\|")
 _ENDS_SENTENCE = re.compile(r"[。！？；：…][”’」』）]*\s*$")
-_OUTLINE = re.compile(r"^\s*(?:(?P<part>[一二三四五六七八九十]{1,3}、)|"
-                      r"(?P<section>[（(][一二三四五六七八九十]{1,3}[）)]))\S")
+OUTLINE = re.compile(r"^\s*(?:(?P<part>[一二三四五六七八九十]{1,3}、(?=\S)|"
+                     r"篇[一二三四五六七八九十]{1,3}(?:\s|$))|"
+                     r"(?P<section>[（(][一二三四五六七八九十]{1,3}[）)](?=\S)))")
+"""The numbers of an official material's outline: a part (一、, or 篇一 in a compilation)
+and a section (（一）)."""
 _HEADING_OF = {2: "## ", 3: "### "}
 OUTLINE_HEADING_LENGTH = 40
 """A numbered line longer than this is a paragraph that begins with its number (一、我县……)."""
@@ -106,10 +109,10 @@ def _is_plain(line: str) -> bool:
     return not _MARKDOWN_LINE.search(line)
 
 
-def _outline_level(line: str) -> int:
+def outline_level(line: str) -> int:
     """2 for a heading numbered 一、, 3 for （一）, 0 for any other line (or a long one, or
     one with a full stop inside: a paragraph that begins with its number)."""
-    match = _OUTLINE.match(line)
+    match = OUTLINE.match(line)
     text = line.strip()
     if not match or len(text) > OUTLINE_HEADING_LENGTH or "。" in text[:-1]:
         return 0

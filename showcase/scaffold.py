@@ -151,8 +151,9 @@ def _example_household(region: str, *, commented: bool) -> str:
     return "\n".join(f"  {line}" for line in lines)
 
 
-def _site(site_dir: Path) -> tuple[RegionTree, list[str], str]:
-    """The site's settings and regions, for the values a new file may take."""
+def site_settings(site_dir: Path) -> tuple[RegionTree, list[str], str]:
+    """The site's regions, categories and organiser, for the values a new or imported file
+    may take."""
     problems = Problems()
     config_source = read_text(site_dir, site_dir / "site.yaml", problems) \
         if (site_dir / "site.yaml").is_file() else None
@@ -166,35 +167,44 @@ def _site(site_dir: Path) -> tuple[RegionTree, list[str], str]:
     return regions, list(config.categories), config.organiser
 
 
-def _county_of(regions: RegionTree) -> str | None:
+def county_of(regions: RegionTree) -> str | None:
     """The site's county when regions.yaml names exactly one."""
     counties = [path for path in regions.regions if path.count("/") == 2]
     return counties[0] if len(counties) == 1 else None
+
+
+def checked_choices(category: str | None, region: str | None, categories: list[str],
+                    regions: RegionTree) -> str | None:
+    """Refuse a category or region given on the command line that the site does not have;
+    the region as the site writes it."""
+    if category is not None and category not in categories:
+        raise UsageError(_("the category '{category}' is not one of site.yaml's categories: "
+                           "{categories}").format(category=category,
+                                                  categories="、".join(categories)))
+    if region is None:
+        return None
+    region = "/".join(part.strip() for part in region.strip("/").split("/"))
+    if region not in regions:
+        raise UsageError(_("the region '{region}' is not in {file}: add it there first")
+                         .format(region=region, file=REGIONS_FILE))
+    return region
 
 
 def new_report(site_dir: Path, title: str, *, category: str | None = None,
                region: str | None = None, date: str | None = None) -> Path:
     """A report under content/reports/<year>/ with its front matter complete (a draft: shown
     by the preview, published once the author sets draft: false); returns its path."""
-    regions, categories, organiser = _site(site_dir)
+    regions, categories, organiser = site_settings(site_dir)
     if not title.strip():
         raise UsageError(_("the report needs a title"))
-    if category is not None and category not in categories:
-        raise UsageError(_("the category '{category}' is not one of site.yaml's categories: "
-                           "{categories}").format(category=category,
-                                                  categories="、".join(categories)))
-    if region is not None:
-        region = "/".join(part.strip() for part in region.strip("/").split("/"))
-        if region not in regions:
-            raise UsageError(_("the region '{region}' is not in {file}: add it there first")
-                             .format(region=region, file=REGIONS_FILE))
+    region = checked_choices(category, region, categories, regions)
     day = dt.date.today() if date is None else parse_date(date)
     if day is None:
         raise UsageError(_("--date must be a date written YYYY-MM-DD, like 2025-03-18, not "
                            "'{date}'").format(date=date))
     path = site_dir / "content" / "reports" / str(day.year) / f"{slugify(title)}.md"
     _write_new(path, "report.md", title=title.strip(), unit=organiser or TODO,
-               date=day.isoformat(), region=region or _county_of(regions) or TODO,
+               date=day.isoformat(), region=region or county_of(regions) or TODO,
                category=category or TODO, categories="、".join(categories), draft="true",
                body=NEW_REPORT_BODY)
     return path
@@ -203,7 +213,7 @@ def new_report(site_dir: Path, title: str, *, category: str | None = None,
 def new_list(site_dir: Path, title: str, *, honour: str, year: int) -> Path:
     """An honour list with its details filled in and one example household in comments;
     returns its path."""
-    regions = _site(site_dir)[0]
+    regions = site_settings(site_dir)[0]
     if not title.strip() or not honour.strip():
         raise UsageError(_("the list needs a title and --honour"))
     if not 1949 <= year <= 9999:
@@ -211,7 +221,7 @@ def new_list(site_dir: Path, title: str, *, honour: str, year: int) -> Path:
     title = title.strip()
     if not title.endswith("名单"):
         title += "名单"
-    county = _county_of(regions)
+    county = county_of(regions)
     place = f"{slugify(county.rsplit('/', 1)[-1])}-" if county else ""
     path = site_dir / "data" / "households" / f"{year}-{place}{slugify(honour)}.yaml"
     example = next(reversed(regions.regions), None) or EXAMPLE_REGION

@@ -304,3 +304,30 @@ def test_serve_stopped_by_a_signal_removes_its_private_folder(tmp_path, stop):
         process.kill()
     assert "Traceback" not in output
     assert not [p for p in temporary.iterdir() if p.name.startswith("showcase-preview-")]
+
+
+def test_two_families_of_one_name_in_one_place_are_not_taken_for_another_lists(tmp_path):
+    """Told apart by their ids in one list, neither is the family of that name another list
+    honours: no page links them as one family."""
+    site = _site_with_list(tmp_path, """\
+  - name: 张建国家庭
+    region: 湖南省/怀化市/溆浦县/桥江镇/龙潭村
+    id: zhang-jianguo-a
+  - name: 张建国家庭
+    region: 湖南省/怀化市/溆浦县/桥江镇/龙潭村
+    id: zhang-jianguo-b
+""")
+    (site / "data/households/2023-xupu.yaml").write_text("""\
+list:
+  title: 2023年度溆浦县“平安家庭”示范户名单
+  honour: 平安家庭示范户
+  year: 2023
+households:
+  - name: 张建国家庭
+    region: 湖南省/怀化市/溆浦县/桥江镇/龙潭村
+""", "utf-8")
+    assert run("build", "--site", site, "--out", tmp_path / "out").returncode == 0
+    for page in ("zhang-jianguo-a", "zhang-jianguo-b", "2023-xupu-zhangjianguo-jiating"):
+        text = (tmp_path / "out/households" / page / "index.html").read_text("utf-8")
+        assert "households/zhang-jianguo" not in text.replace(f"households/{page}/", "")
+        assert "2023-xupu-zhangjianguo" not in text.replace(f"households/{page}/", "")

@@ -13,6 +13,7 @@ import os
 import re
 import unicodedata
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -120,8 +121,8 @@ def import_honour_sheet(sheet: Path, site_dir: Path, *, mapping: dict[str, str] 
     new_regions = None
     if missing and add_regions:
         new_regions = _with_places(regions_text, tree, county, missing, file, problems)
-        households = [h if h.region else replace(h, region="/".join([county or "", *filter(None, h.place)]))
-                      for h in households]
+        households = [h if h.region else replace(h, region="/".join(
+            [county or "", *filter(None, h.place)])) for h in households]
     else:
         for household in missing:
             _report_missing(household, places, within, file, problems)
@@ -129,7 +130,7 @@ def import_honour_sheet(sheet: Path, site_dir: Path, *, mapping: dict[str, str] 
                           problems)
     if new_regions is not None:
         outputs.insert(0, (REGIONS_FILE, new_regions))
-    changed = [(rel, text) for rel, text in outputs if not _unchanged(site_dir, rel, text, problems)]
+    changed = [(rel, text) for rel, text in outputs if _to_write(site_dir, rel, text, problems)]
     problems.raise_if_errors()
     for rel, text in changed:
         _write(site_dir / rel, text)
@@ -151,8 +152,8 @@ def _read_sheet(path: Path) -> _Sheet:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise UsageError(_("cannot read {file}: {reason}").format(file=path, reason=exc.strerror)
-                         ) from exc
+        raise UsageError(_("cannot read {file}: {reason}").format(
+            file=path, reason=exc.strerror)) from exc
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return _read_csv(data, path.name)
@@ -166,9 +167,10 @@ def _read_sheet(path: Path) -> _Sheet:
             warnings.simplefilter("ignore")  # openpyxl's notes on Excel features it skips
             return reader(data)
     except Exception as exc:  # noqa: BLE001 - the readers fail on damaged files in many ways
+        reason = str(exc) or type(exc).__name__
         raise UsageError(_("{file} cannot be opened as an Excel workbook ({reason}); open it in "
-                           "Excel and save it again as .xlsx").format(file=path.name, reason=exc)
-                         ) from exc
+                           "Excel and save it again as .xlsx").format(file=path.name,
+                                                                      reason=reason)) from exc
 
 
 def _read_xlsx(data: bytes) -> _Sheet:
@@ -206,7 +208,8 @@ def _read_csv(data: bytes, name: str) -> _Sheet:
         raise UsageError(_("{file} is neither UTF-8 nor GBK text; save it again from Excel as "
                            "CSV UTF-8").format(file=name))
     try:
-        rows = [[_cell_text(cell) for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
+        rows = [[_cell_text(cell) for cell in row]
+                for row in csv.reader(io.StringIO(text, newline=""))]
     except csv.Error as exc:
         raise UsageError(_("{file} cannot be read as CSV ({reason}); save it again from Excel as "
                            "CSV UTF-8").format(file=name, reason=exc)) from exc
@@ -240,7 +243,7 @@ def _filled(rows: list[list[str]], merged: list[tuple[int, int, int, int]]) -> l
 # Finding the headings and the rows ----------------------------------------------------------
 
 def _normalised(heading: str) -> str:
-    """所在村（社区）, 所在村(社区) and 所在 村\n(社区) are one heading."""
+    """所在村（社区）, 所在村(社区) and 所在村 (社区) over two lines of a cell are one heading."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", heading))
 
 
@@ -260,65 +263,75 @@ def _known(heading: str, wanted: dict[str, str]) -> bool:
 
 def _layout(sheet: _Sheet, wanted: dict[str, str], file: str, problems: Problems
             ) -> _Layout | None:
-    """The first row with two known headings is the heading row (a second one under it, as
-    a merged 所在地 over 乡镇 and 村 makes, is read with it); the rows above hold the title."""
-    rows = sheet.rows
+    """The sheet's title, headings and household rows; None (with errors) without them."""
     for name in sheet.others:
         problems.warning(file, 1, _("only the first sheet is imported; the sheet {sheet} is "
                                     "left out (save it as a workbook of its own to import it)"
                                     ).format(sheet=name))
+    rows = sheet.rows
     if not any(any(row) for row in rows):
         problems.error(file, 1, _("the sheet is empty"))
         return None
-    heading_at = next((i for i, row in enumerate(rows[:HEADING_ROWS])
-                       if sum(_known(cell, wanted) for cell in row) >= 2), None)
-    if heading_at is None:
+    found = _headings(rows, wanted)
+    if found is None:
         problems.error(file, 1, _("no heading row found: none of the first {count} rows has two "
                                   "of the headings 姓名, 家庭名称, 所在乡镇, 所在村, 荣誉称号, "
                                   "年度; add such a row above the households, or name the "
                                   "columns with --map").format(count=HEADING_ROWS))
         return None
-    headings = rows[heading_at]
-    first_data = heading_at + 1
-    if first_data < len(rows) and sum(_known(cell, wanted) for cell in rows[first_data]) >= 2:
-        headings = [low if _known(low, wanted) else high
-                    for high, low in zip(headings, rows[first_data])]
-        first_data += 1
+    heading_row, headings, first = found
     present = {_normalised(h) for h in headings}
-    for heading in wanted:
-        if heading not in present:
-            raise UsageError(_("--map {heading}: the sheet has no column {heading}; its columns "
-                               "are {columns}").format(heading=heading, columns=", ".join(
-                                   " ".join(h.split()) for h in headings if h)))
-    data = rows[first_data:]
-    columns = _columns(headings, data, wanted, file, heading_at + 1, problems)
-    if "name" not in columns and "head" not in columns:
-        problems.error(file, heading_at + 1, _(
+    for heading in wanted.keys() - present:
+        raise UsageError(_("--map {heading}: the sheet has no column {heading}; its columns are "
+                           "{columns}").format(heading=heading, columns=", ".join(
+                               " ".join(h.split()) for h in headings if h)))
+    columns = _columns(headings, rows[first:], wanted, file, heading_row, problems)
+    if not {"name", "head"} & columns.keys():
+        problems.error(file, heading_row, _(
             "the sheet has no column for the household's name: head one 姓名, 户主 or 家庭名称, "
             "or give --map COLUMN=head"))
     if not {"township", "village", "address"} & columns.keys():
-        problems.error(file, heading_at + 1, _(
+        problems.error(file, heading_row, _(
             "the sheet has no column for the household's place: head them 所在乡镇 and 所在村 "
             "(or 地址), or give --map COLUMN=township"))
-    if problems.errors:
-        return None
-    above = [next(cell for cell in row if cell) for row in rows[:heading_at] if any(row)]
-    title = " ".join(max(above, key=lambda text: ("名单" in text, len(text)), default="").split())
     households = []
-    for number, row in enumerate(data, first_data + 1):
+    for number, row in enumerate(rows[first:], first + 1):
         cells = {field: row[index] for field, index in columns.items()}
         filled = [cell for cell in row if cell]
         if len(filled) >= 3 and len(set(filled)) == 1:  # a note or a section line merged across
             problems.warning(file, number, _("row {row} is not a household and is left out: "
                                              "{text}").format(row=number, text=filled[0][:40]))
-        elif any(cells.values()):
+        elif any(cells.values()) and _heading_count(row, wanted) < 2:  # a heading printed again
             households.append((number, cells))
     if not households:
-        problems.error(file, heading_at + 1, _("the sheet has no households below its heading "
-                                               "row"))
+        problems.error(file, heading_row, _("the sheet has no households below its heading row"))
+    if problems.errors:
         return None
-    labels = {field: " ".join(headings[index].split()) for field, index in columns.items()}
-    return _Layout(title, heading_at + 1, labels, households)
+    above = [next(cell for cell in row if cell) for row in rows[:heading_row - 1] if any(row)]
+    title = max(above, key=lambda text: ("名单" in text, len(text)), default="")
+    return _Layout(" ".join(title.split()), heading_row,
+                   {field: " ".join(headings[i].split()) for field, i in columns.items()},
+                   households)
+
+
+def _headings(rows: list[list[str]], wanted: dict[str, str]
+              ) -> tuple[int, list[str], int] | None:
+    """The heading row (from 1), its headings, and where the households start (from 0): the
+    first row with two known headings, read with a second such row under it (a merged 所在地
+    over 乡镇 and 村 makes one)."""
+    at = next((i for i, row in enumerate(rows[:HEADING_ROWS])
+               if _heading_count(row, wanted) >= 2), None)
+    if at is None:
+        return None
+    below = rows[at + 1] if at + 1 < len(rows) else []
+    if _heading_count(below, wanted) < 2:
+        return at + 1, rows[at], at + 1
+    return at + 1, [low if _known(low, wanted) else high for high, low in zip(rows[at], below)], \
+        at + 2
+
+
+def _heading_count(row: list[str], wanted: dict[str, str]) -> int:
+    return sum(_known(cell, wanted) for cell in row)
 
 
 def _columns(headings: list[str], data: list[list[str]], wanted: dict[str, str], file: str,
@@ -410,7 +423,7 @@ def _households(layout: _Layout, places: _Places, title_honour: str, title_year:
         if len(problems.errors) == before and honour and year:
             paragraphs = [line.strip() for line in cells.get("story", "").split("\n")]
             result.append(_Household(
-                row, name, head, place, region, members or None,
+                row, name, head, place, region, members,
                 "\n\n".join(p for p in paragraphs if p), _tags(one_line.get("tags", "")),
                 honour, year))
     return result
@@ -452,7 +465,7 @@ class _Places:
     """Finds a township and village of a sheet in the tree, anywhere or within one county."""
 
     def __init__(self, tree: RegionTree, within: str | None):
-        self.tree, self.within = tree, within
+        self.tree = tree
         self.by_names: dict[tuple[str, ...], list[str]] = {}
         for path in tree.regions:
             if within is None or path.startswith(within + "/"):
@@ -468,11 +481,14 @@ class _Places:
     def in_address(self, address: str, row: int, file: str, problems: Problems) -> str | None:
         """The region whose township and village an address names, in that order (the rest
         of the address is personal and goes no further)."""
-        found = []
+        found: set[str] = set()
         for names, paths in self.by_names.items():
             at = address.find(names[0]) if len(names) == 2 else -1
             if at >= 0 and address.find(names[1], at + len(names[0])) >= 0:
-                found += paths
+                found.update(paths)
+        # 溆浦县桥江镇龙潭村 names 溆浦县 桥江镇 too: the deepest place is the household's
+        deepest = max((path.count("/") for path in found), default=0)
+        found = sorted(path for path in found if path.count("/") == deepest)
         if not found:
             problems.error(file, row, _("row {row}: the address names no township and village "
                                         "of {file}: add 所在乡镇 and 所在村 columns").format(
@@ -484,8 +500,8 @@ class _Places:
              problems: Problems) -> str | None:
         if len(paths) > 1:
             problems.error(file, row, _(
-                "row {row}: {place} is in more than one county ({paths}): give the county with "
-                "--region, like --region {path}").format(
+                "row {row}: {place} is found in more than one place ({paths}): give the county "
+                "with --region, like --region {path}").format(
                 row=row, place=_shown(place), paths=", ".join(paths),
                 path=_county_of(paths[0])))
             return None
@@ -495,8 +511,9 @@ class _Places:
         """The existing name nearest to the part of `place` the tree lacks: a hint to the
         author, never a guess the import acts on."""
         townships = self.by_names.get(place[:1], []) if all(place) else []
-        if len(townships) == 1:
-            wanted, pool = place[1], [self.tree[c].name for c in self.tree[townships[0]].children]
+        if townships:
+            wanted, pool = place[1], [self.tree[c].name for t in townships
+                                      for c in self.tree[t].children]
         else:
             wanted, pool = next(p for p in place if p), sorted(
                 {names[0] for names in self.by_names if len(names) == 1})
@@ -512,7 +529,7 @@ def _county_of(path: str) -> str:
     return "/".join(path.split("/")[:COUNTY_DEPTH])
 
 
-def _single_county(regions) -> str | None:
+def _single_county(regions: Iterable[str]) -> str | None:
     counties = {_county_of(region) for region in regions}
     return counties.pop() if len(counties) == 1 else None
 
@@ -584,24 +601,22 @@ def _with_places(text: str, tree: RegionTree, county: str | None,
             villages = additions.setdefault(county, {}).setdefault(township, [])
             if village and village not in villages:
                 villages.append(village)
-    if problems.errors:
-        return None
+    new_places = {parent: [f"{parent}/{name}/{child}".rstrip("/")
+                           for name, children in names.items() for child in children or [""]]
+                  for parent, names in additions.items()}
     new_text, refused = _inserted(text, additions)
     if not refused:  # the result must read as the old tree with the new places, or it is not kept
         check = Problems()
         new_tree = parse_regions(SourceText(REGIONS_FILE, decode(new_text.encode(), REGIONS_FILE,
                                                                  check) or ""), check)
-        added = [f"{parent}/{name}/{child}" for parent, names in additions.items()
-                 for name, children in names.items() for child in children or [""]]
-        if check.errors or not all(p.rstrip("/") in new_tree for p in [*tree.regions, *added]):
+        if check.errors or not all(path in new_tree for path in
+                                   [*tree.regions, *sum(new_places.values(), [])]):
             refused = [(parent, 0) for parent in additions]
     for parent, line in refused:
-        places = ", ".join(f"{parent}/{name}" + (f"/{'、'.join(children)}" if children else "")
-                           for name, children in additions[parent].items())
         problems.error(REGIONS_FILE, line, _(
             "{region} cannot be added to safely here (places written in brackets on one line, "
             "or an unusual layout): add {places} by hand, then import again").format(
-            region=parent, places=places))
+            region=parent, places=", ".join(new_places[parent])))
     return None if refused else new_text
 
 
@@ -613,21 +628,24 @@ def _inserted(text: str, additions: dict[str, dict[str, list[str]]]
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
         root = None
-    lines = text.split("\n")
-    line_end = "\r" if "\r\n" in text else ""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    unended = not text.endswith("\n")  # a last line without its line end gets one, for a while
+    lines = (text + newline if unended else text).split("\n")
     edits, refused = [], []
     for parent, names in additions.items():
         node = _region_node(root, parent.split("/"))
         edit = _insertion(node, names, lines) if node is not None else None
         if edit is None:
-            refused.append((parent, node.start_mark.line + 1 if node is not None else 0))
+            at = node and (_value(node, "children") or node).start_mark.line + 1
+            refused.append((parent, at or 0))
         else:
             edits.append((edit[0], -parent.count("/"), edit[1]))
     # from the bottom up, so the lines above stay where they were; after one line, a deeper
     # region's new children come before its parent's new siblings
     for after, _depth, new_lines in sorted(edits, reverse=True):
-        lines[after + 1:after + 1] = [line + line_end for line in new_lines]
-    return "\n".join(lines), refused
+        lines[after + 1:after + 1] = [line + newline[:-1] for line in new_lines]
+    result = "\n".join(lines)
+    return result[:-len(newline)] if unended else result, refused
 
 
 def _region_node(root, parts: list[str]) -> yaml.MappingNode | None:
@@ -657,12 +675,12 @@ def _insertion(node: yaml.MappingNode, names: dict[str, list[str]], lines: list[
     children = _value(node, "children")
     key_column = node.start_mark.column
     if children is None:
-        head, prefix, after = [" " * key_column + "children:"], " " * (key_column + 2) + "- ", \
-            _last_line(node)
+        head, after = [" " * key_column + "children:"], _last_line(node)
+        prefix = " " * (key_column + 2) + "- "
     elif isinstance(children, yaml.SequenceNode) and not children.flow_style and children.value:
         first = children.value[0]
-        head, prefix, after = [], lines[first.start_mark.line][:first.start_mark.column], \
-            _last_line(children)
+        head, after = [], _last_line(children)
+        prefix = lines[first.start_mark.line][:first.start_mark.column]
         if not re.fullmatch(r" *- +", prefix):
             return None
     else:  # written in brackets, or empty
@@ -706,8 +724,8 @@ def _list_files(households: list[_Household], title: str, county: str | None, fi
                 problems.error(file, h.row, _("row {row}: {name} of {place} is listed twice (also "
                                               "row {other})").format(
                     row=h.row, name=h.name, place=_shown(h.place), other=other))
-        stem = "-".join([str(year), *([slugify(county_name)] if county else []), slugify(honour)])
-        stem = stem[:MAX_LENGTH].rstrip("-")
+        parts = [str(year), slugify(county_name) if county_name else "", slugify(honour)]
+        stem = "-".join(filter(None, parts))[:MAX_LENGTH].rstrip("-")
         base, n = stem, 2
         while stem in taken:  # two honours of one pinyin
             stem, n = f"{base}-{n}", n + 1
@@ -753,14 +771,19 @@ def _yaml_value(value) -> str:
     return re.sub(r"\n(?:\.\.\.\n)?$", "", text)
 
 
-def _unchanged(site_dir: Path, rel: str, text: str, problems: Problems) -> bool:
-    """Whether the file holds exactly `text`; a file that holds anything else is the author's
-    and is never overwritten (regions.yaml is being added to, and is rewritten)."""
+def _to_write(site_dir: Path, rel: str, text: str, problems: Problems) -> bool:
+    """Whether to write `text` to `rel`: not when the file holds it already, and never over a
+    file that holds anything else (regions.yaml is only added to) nor through a link that
+    leads out of the site."""
     path = site_dir / rel
-    if not path.exists() or rel == REGIONS_FILE:
+    if not path.resolve().is_relative_to(site_dir.resolve()):
+        problems.error(rel, 0, _("this is a link to a place outside the site folder: the "
+                                 "import writes only inside the site"))
         return False
-    if path.is_file() and path.read_bytes() == text.encode("utf-8"):
+    if rel == REGIONS_FILE or not path.exists():
         return True
+    if path.is_file() and path.read_bytes() == text.encode("utf-8"):
+        return False
     problems.error(rel, 0, _("this file exists and differs from what the import would write: "
                              "move or delete it, then import again"))
     return False

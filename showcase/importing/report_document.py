@@ -18,20 +18,25 @@ from pathlib import Path
 import docx
 import yaml
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.exceptions import PythonDocxError
 from docx.opc.exceptions import OpcError
 from docx.table import Table as WordTable
 from docx.text.hyperlink import Hyperlink
 from lxml import etree
+from PIL import Image, UnidentifiedImageError
 
 from ..errors import Problems, UsageError
+from ..fields import TODO
 from ..i18n import _
 from ..load import strip_control_characters
+from ..markup import OUTLINE, OUTLINE_HEADING_LENGTH, outline_level
+from ..scaffold import checked_choices, county_of, site_settings
 from ..slugs import slugify
+from ..text import join_hard_wraps
 
-TODO = "TODO"
-WEB_PICTURES = {"png": ".png", "jpg": ".jpg", "jpeg": ".jpg", "gif": ".gif", "webp": ".webp"}
-"""Formats every browser shows; Word also holds EMF and WMF drawings, which none does."""
-HEADING_LENGTH = 40
+WEB_PICTURES = {"PNG": ".png", "JPEG": ".jpg", "MPO": ".jpg", "GIF": ".gif", "WEBP": ".webp"}
+"""Formats every browser shows, as Pillow names them (MPO: a phone's JPEG); Word also holds
+EMF and WMF drawings, which none does."""
 BOLD_HEADING_LENGTH = 30
 TITLE_LENGTH = 60
 UNIT_LENGTH = 40
@@ -42,7 +47,7 @@ HEAD_LINES = 3
 @dataclass(frozen=True)
 class Paragraph:
     text: str
-    """Cleaned text; a line break inside a Word paragraph stays a newline."""
+    """Cleaned text; a line break inside a Word paragraph is a newline until it is written."""
     heading: int | None = None
     """The Markdown level a Word heading style gives it."""
     title_like: bool = False
@@ -84,6 +89,8 @@ def import_report_document(document: Path, site_dir: Path, *, category: str | No
     pictures. Nothing is written unless everything is known and no file would be replaced."""
     if not site_dir.is_dir():
         raise UsageError(_("the site folder {folder} does not exist").format(folder=site_dir))
+    regions, categories, _organiser = site_settings(site_dir)
+    region = checked_choices(category, region, categories, regions) or county_of(regions)
     blocks = _read(document, problems)
     if not any(isinstance(block, Paragraph) for block in blocks):
         raise UsageError(_("{name} has no text to import").format(name=document.name))
@@ -120,19 +127,19 @@ def _read(document: Path, problems: Problems) -> list:
         raise UsageError(_("{name} cannot be imported: only Word documents (.docx) and plain "
                            "text files (.txt) can be").format(name=document.name))
     if not document.is_file():
-        raise UsageError(_("there is no file {name}").format(name=document))
+        raise UsageError(_("there is no file {file}").format(file=document))
     try:
         data = document.read_bytes()
     except OSError as exc:
-        raise UsageError(_("cannot read {name}: {reason}")
-                         .format(name=document, reason=exc.strerror or exc)) from exc
+        raise UsageError(_("cannot read {file}: {reason}")
+                         .format(file=document, reason=exc.strerror or exc)) from exc
     if suffix == ".txt":
         return _text_blocks(data, document.name, problems)
     try:
         word = docx.Document(io.BytesIO(data))
         blocks = _container_blocks(word)
-    except (OpcError, zipfile.BadZipFile, KeyError, ValueError, IndexError, EOFError,
-            etree.LxmlError) as exc:
+    except (OpcError, PythonDocxError, zipfile.BadZipFile, etree.LxmlError, EOFError, KeyError,
+            ValueError, IndexError, AttributeError) as exc:  # what python-docx meets in damage
         raise UsageError(_("{name} cannot be opened as a Word document: it may be damaged, "
                            "protected by a password or not really a .docx. Open it in Word or "
                            "WPS, save it again as .docx and import that file")
@@ -195,9 +202,10 @@ _HEADING_STYLE = re.compile(r"(?:heading|标题)\s*([1-9])", re.I)
 
 
 def _look(paragraph) -> dict:
+    """What the paragraph's style, alignment and bold say of it (a heading, a title's line)."""
     style = paragraph.style
-    name = style.name if style is not None else ""
-    heading = _HEADING_STYLE.fullmatch(name or "")
+    name = (style.name if style is not None else None) or ""
+    heading = _HEADING_STYLE.fullmatch(name)
     alignment = paragraph.alignment
     if alignment is None and style is not None:
         alignment = style.paragraph_format.alignment
@@ -217,11 +225,19 @@ def _picture(drawing, part) -> Picture | Omission:
         return Omission(_("a chart, SmartArt graphic, text box or linked picture of the document "
                           "was left out: if the report needs it, save it as a PNG or JPEG "
                           "picture beside the report and insert it here"))
-    kind = image.partname.ext.lower()
+    try:  # the format the bytes are in, whatever the part's name says
+        with Image.open(io.BytesIO(image.blob)) as opened:
+            kind = opened.format
+            opened.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
+            Image.DecompressionBombError):
+        return Omission(_("a picture of the document could not be read (it may be damaged) and "
+                          "was left out: save it as a PNG or JPEG picture beside the report and "
+                          "insert it here"))
     if kind not in WEB_PICTURES:
         return Omission(_("a picture in the {format} format was left out, as web browsers cannot "
                           "show it: save it as a PNG or JPEG picture beside the report and insert "
-                          "it here").format(format=kind.upper()))
+                          "it here").format(format=kind))
     described = drawing.xpath(".//wp:docPr/@descr")
     return Picture(image.blob, WEB_PICTURES[kind], _description(described[0] if described else ""))
 
@@ -236,13 +252,14 @@ def _description(text: str) -> str:
 def _table_blocks(table: WordTable) -> list:
     """A table of text as a Table; a frame around text (one cell) or photographs laid out in a
     grid as the blocks of its cells, in reading order."""
-    contents: dict = {}  # each cell once: python-docx repeats a merged cell for every place
+    contents: dict = {}  # by w:tc, read once: python-docx repeats a merged cell in every place
     grid = []
     for row in table.rows:
-        grid.append([cell._tc for cell in row.cells])
+        grid.append([])
         for cell in row.cells:
             if cell._tc not in contents:
                 contents[cell._tc] = _container_blocks(cell)
+            grid[-1].append(cell._tc)
     blocks = [block for content in contents.values() for block in content]
     if len(contents) == 1 or any(not isinstance(block, Paragraph) for block in blocks):
         return blocks
@@ -269,13 +286,12 @@ def _clean(text: str) -> str:
 
 # Title, unit and date -----------------------------------------------------------------------
 
-_PART = re.compile(r"[一二三四五六七八九十]{1,3}、")
-_SECTION = re.compile(r"[（(][一二三四五六七八九十]{1,3}[）)]")
+_END_PUNCTUATION = tuple("。，；：！？、,.;:!?…")
 _ATTACHMENT = re.compile(r"附件\s*\d*\s*[:：]?")
 _DASHES = "—–－-─ "
 _ORGANISATION = re.compile(
     r"(?:政府|妇联|婦聯|中心|办事处|辦事處|街道|社区|社區|学校|學校|医院|醫院|公司|支部|"
-    r"[局所委办会院站队部组科处厅镇乡村县會辦縣鎮鄉組處廳隊])$")
+    r"[局所委办室会院站队部组科处厅镇乡村县會辦縣鎮鄉組處廳隊])$")
 """Endings of an organisation's name (委员会, 派出所, 县妇联, 综治办), in either script."""
 _HAN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
                "六": 6, "七": 7, "八": 8, "九": 9}
@@ -329,14 +345,21 @@ def _split_date(text: str) -> tuple[str, dt.date | None]:
 def _is_unit(text: str) -> bool:
     """A short line naming an organisation (溆浦县妇联, 桥江镇人民政府)."""
     return 0 < len(text) <= UNIT_LENGTH and bool(_ORGANISATION.search(text)) and \
-        not re.search(r"[。，；：！？,;:!?]", text) and not _PART.match(text) and \
-        not _SECTION.match(text)
+        not re.search(r"[。，；：！？,;:!?]", text) and not OUTLINE.match(text)
 
 
 def _could_be_title(text: str) -> bool:
     rest, day = _split_date(text)
     return len(text) <= TITLE_LENGTH and "。" not in text and not (day and not rest) and \
-        not _PART.match(text) and not _SECTION.match(text)
+        not OUTLINE.match(text)
+
+
+def _continues_title(first: Paragraph, second) -> bool:
+    """A title in two lines looks like one: a short second line, as centred or styled."""
+    return isinstance(second, Paragraph) and first.title_like and second.title_like and \
+        len(second.text) <= BOLD_HEADING_LENGTH and _could_be_title(second.text) and \
+        not second.text.endswith(_END_PUNCTUATION) and \
+        not second.text.startswith(tuple(_DASHES)) and not _is_unit(_split_date(second.text)[0])
 
 
 def _first_paragraph(body: list) -> int:
@@ -355,12 +378,8 @@ def _find_head(blocks: list) -> Head:
     if start < len(body) and _could_be_title(body[start].text):
         first = body.pop(start)
         title = " ".join(first.text.split())
-        second = body[start] if start < len(body) else None
-        if isinstance(second, Paragraph) and first.title_like and second.title_like and \
-                len(second.text) <= BOLD_HEADING_LENGTH and _could_be_title(second.text) and \
-                not _is_unit(_split_date(second.text)[0]) and \
-                not second.text.startswith(tuple(_DASHES)):
-            title += " " + " ".join(body.pop(start).text.split())  # a title in two lines
+        if start < len(body) and _continues_title(first, body[start]):
+            title += " " + " ".join(body.pop(start).text.split())
         index = start
         for _line in range(HEAD_LINES):
             if index >= len(body) or not isinstance(body[index], Paragraph):
@@ -382,7 +401,7 @@ def _find_head(blocks: list) -> Head:
         day = signed
     elif day is None:
         opening = [block.text for block in body if isinstance(block, Paragraph)][:HEAD_LINES]
-        day = next((found[0][1] for found in map(_dates, opening) if found), None)
+        day = next((found[0][1] for found in map(_dates, [title or "", *opening]) if found), None)
     return Head(title, unit, day, body)
 
 
@@ -407,7 +426,6 @@ def _take_signature(body: list) -> tuple[str | None, dt.date | None]:
 
 _INLINE = re.compile(r"[\\`*_\[\]{}|#<]|&(?=#?\w+;)")
 _CAPTION = re.compile(r"图\s*[\d一二三四五六七八九十]+")
-_END_PUNCTUATION = tuple("。，；：！？、,.;:!?…")
 
 
 def _escape(text: str) -> str:
@@ -417,32 +435,30 @@ def _escape(text: str) -> str:
 
 
 def _escape_line(line: str) -> str:
-    """Also what starts a block: a quote, a list item (1. at the start), a fence, a rule."""
+    """Also what would start a block: a quote, a list item (`1.` at the start), a fence."""
     line = _escape(line)
     if line[0] in ">+-":
         return "\\" + line
-    if line[0] in "=~":
-        return f"&#{ord(line[0])};{line[1:]}"
+    if line[0] == "~":  # a fence; a backquote is escaped already
+        return "&#126;" + line[1:]
     number = re.match(r"\d+(?=\.)", line)
     return f"{line[:number.end()]}\\{line[number.end():]}" if number else line
 
 
-def _heading_level(paragraph: Paragraph, following, level: int) -> int | None:
-    """`一、` lines are parts (h2), `（一）` lines sections (h3), then Word's heading styles; a
-    short bold line without end punctuation, over plain text, is a section as well."""
-    text = paragraph.text
-    if "\n" in text or len(text) > HEADING_LENGTH or "。" in text[:-1]:
+def _heading_level(paragraph: Paragraph, text: str, following) -> int | None:
+    """`一、` and `篇一` lines are parts (h2), `（一）` lines sections (h3), then Word's heading
+    styles; a short bold line without end punctuation, over plain text, is a section as well.
+    A long numbered line, or one with a full stop inside, is a paragraph that starts with its
+    number, as the build reads pasted text (markup.py)."""
+    if len(text) > OUTLINE_HEADING_LENGTH or "。" in text[:-1]:
         return None
-    if _PART.match(text):
-        return 2
-    if _SECTION.match(text):
-        return 3
-    if paragraph.heading:
-        return paragraph.heading
+    level = outline_level(text) or paragraph.heading
+    if level:
+        return level
     clearly = paragraph.bold and len(text) <= BOLD_HEADING_LENGTH and \
         not text.endswith(_END_PUNCTUATION) and isinstance(following, Paragraph) and \
         not following.bold
-    return (3 if level <= 2 else 4) if clearly else None
+    return 3 if clearly else None
 
 
 def _markdown(body: list, slug: str) -> tuple[list[str], list[tuple[int, str]], dict[str, bytes]]:
@@ -450,7 +466,6 @@ def _markdown(body: list, slug: str) -> tuple[list[str], list[tuple[int, str]], 
     chunk they stand at, and the pictures by file name (named after the report: slug-1.png)."""
     chunks, notes = [], []
     names: dict[bytes, str] = {}  # a picture shown twice is saved once
-    level = 1
     for index, block in enumerate(body):
         following = body[index + 1] if index + 1 < len(body) else None
         if isinstance(block, Omission):
@@ -464,11 +479,10 @@ def _markdown(body: list, slug: str) -> tuple[list[str], list[tuple[int, str]], 
             alt = block.description or " ".join(caption.split()) or \
                 f"图片{list(names).index(block.data) + 1}"
             chunks.append(f"![{_escape(alt)}]({name})")
-        elif heading := _heading_level(block, following, level):
-            level = heading
-            chunks.append("#" * heading + " " + _escape(block.text))
-        else:
-            chunks.append("\n".join(map(_escape_line, block.text.split("\n"))))
+        else:  # one line: the build ends a paragraph at a line that ends a sentence
+            text = join_hard_wraps(block.text).replace("\n", " ")
+            heading = _heading_level(block, text, following)
+            chunks.append("#" * heading + " " + _escape(text) if heading else _escape_line(text))
     return chunks, notes, {name: data for data, name in names.items()}
 
 
