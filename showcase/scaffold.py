@@ -53,7 +53,7 @@ NEW_REPORT_BODY = """\
 """
 
 
-def _yaml_value(value) -> str:
+def yaml_value(value) -> str:
     """One value as YAML writes it (quoted where YAML would misread it), on one line."""
     if value == "":
         return '""'
@@ -64,7 +64,7 @@ def _yaml_value(value) -> str:
 _templates = jinja2.Environment(loader=jinja2.FileSystemLoader(SKELETON),
                                 undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                                 autoescape=False)
-_templates.filters["yaml"] = _yaml_value
+_templates.filters["yaml"] = yaml_value
 
 
 def _write_new(path: Path, template: str, **values) -> None:
@@ -89,7 +89,7 @@ def _regions_text(parts: list[str]) -> str:
     lines = []
     for depth, name in enumerate(parts):
         indent = "    " * depth
-        lines.append(f"{indent}- name: {_yaml_value(name)}")
+        lines.append(f"{indent}- name: {yaml_value(name)}")
         if depth < len(parts) - 1:
             lines.append(f"{indent}  children:")
     indent = "    " * (len(parts) - 1)
@@ -139,7 +139,7 @@ def _example_household(region: str, *, commented: bool) -> str:
     lines = [
         "- name: 张某某家庭  # 家庭名称",
         "  head: 张某某  # 户主",
-        f"  region: {_yaml_value(region)}  # data/regions.yaml 里的一条路径",
+        f"  region: {yaml_value(region)}  # data/regions.yaml 里的一条路径",
         "  members: 4  # 家庭人口（可不填）",
         "  tags: [孝老爱亲, 邻里和睦]  # 标签（可不填）",
         "  story: |  # 主要事迹（可不填）",

@@ -5,30 +5,27 @@ The whole sheet is read and checked before anything is written, so an import is 
 done; ID and phone numbers, and addresses beyond their place names, never leave the sheet."""
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import difflib
-import io
 import os
 import re
 import unicodedata
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import openpyxl
-import xlrd
-import yaml
 from openpyxl.utils import get_column_letter
 
 from ..errors import Problems, UsageError
+from ..fields import TODO
 from ..i18n import _
 from ..load import SourceText, decode
 from ..model import COUNTY_DEPTH, RegionTree
 from ..privacy import BANK_CARD, MOBILE, RESIDENT_ID, find_personal_data
 from ..regions import REGIONS_FILE, parse_regions
+from ..scaffold import yaml_value
 from ..slugs import MAX_LENGTH, slugify
+from .new_places import with_places
+from .sheets import Sheet, read_sheet
 
 FIELDS = ("name", "head", "township", "village", "address", "members", "honour", "year",
           "story", "tags", "ignore")
@@ -49,19 +46,8 @@ HEADING_ROWS = 20
 LONG_STORY = 60
 """A story longer than this many characters is written as a `|` block."""
 HOUSEHOLDS = "data/households"
-TODO = "TODO"
 _HAN = re.compile(r"[\u3400-\u9fff]")
-_NOT_IN_YAML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
-"""Control characters cells pasted from old systems carry, which a YAML file cannot hold."""
 
-
-@dataclass(frozen=True)
-class _Sheet:
-    """A sheet's cells as text, every cell of a merged range holding its value."""
-
-    rows: list[list[str]]
-    others: tuple[str, ...] = ()
-    """The workbook's other sheets that hold something (they are not imported)."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +92,7 @@ def import_honour_sheet(sheet: Path, site_dir: Path, *, mapping: dict[str, str] 
     wanted = _wanted_columns(mapping or {})
     if not site_dir.is_dir():
         raise UsageError(_("the site folder {folder} does not exist").format(folder=site_dir))
-    grid = _read_sheet(sheet)
+    grid = read_sheet(sheet)
     file = sheet.name
     regions_text, tree = _regions(site_dir, problems)
     problems.raise_if_errors()
@@ -120,7 +106,8 @@ def import_honour_sheet(sheet: Path, site_dir: Path, *, mapping: dict[str, str] 
     missing = [h for h in households if h.region is None]
     new_regions = None
     if missing and add_regions:
-        new_regions = _with_places(regions_text, tree, county, missing, file, problems)
+        new_regions = with_places(regions_text, tree, county,
+                                  [(h.row, h.place) for h in missing], file, problems)
         households = [h if h.region else replace(h, region="/".join(
             [county or "", *filter(None, h.place)])) for h in households]
     else:
@@ -146,100 +133,6 @@ def _wanted_columns(mapping: dict[str, str]) -> dict[str, str]:
     return {_normalised(heading): field for heading, field in mapping.items()}
 
 
-# Reading the sheet --------------------------------------------------------------------------
-
-def _read_sheet(path: Path) -> _Sheet:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(_("cannot read {file}: {reason}").format(
-            file=path, reason=exc.strerror)) from exc
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return _read_csv(data, path.name)
-    if suffix not in (".xlsx", ".xls"):
-        raise UsageError(_("{file}: only .xlsx, .xls and .csv sheets can be imported; save it "
-                           "from Excel as one of these").format(file=path.name))
-    # by what the file holds: a workbook saved under the other suffix opens all the same
-    reader = _read_xlsx if data.startswith(b"PK") else _read_xls
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl's notes on Excel features it skips
-            return reader(data)
-    except Exception as exc:  # noqa: BLE001 - the readers fail on damaged files in many ways
-        reason = str(exc) or type(exc).__name__
-        raise UsageError(_("{file} cannot be opened as an Excel workbook ({reason}); open it in "
-                           "Excel and save it again as .xlsx").format(file=path.name,
-                                                                      reason=reason)) from exc
-
-
-def _read_xlsx(data: bytes) -> _Sheet:
-    book = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
-    first, *others = book.worksheets
-    rows = [[_cell_text(value) for value in row] for row in first.iter_rows(values_only=True)]
-    merged = [(r.min_row - 1, r.max_row, r.min_col - 1, r.max_col)
-              for r in first.merged_cells.ranges]
-    return _Sheet(_filled(rows, merged), tuple(
-        s.title for s in others if any(v is not None for row in s.values for v in row)))
-
-
-def _read_xls(data: bytes) -> _Sheet:
-    # merged cells are known only with formatting_info
-    book = xlrd.open_workbook(file_contents=data, formatting_info=True)
-    first, *others = book.sheets()
-
-    def value(cell: xlrd.sheet.Cell):
-        if cell.ctype == xlrd.XL_CELL_DATE:
-            return xlrd.xldate_as_datetime(cell.value, book.datemode)
-        return None if cell.ctype in (xlrd.XL_CELL_ERROR, xlrd.XL_CELL_BLANK) else cell.value
-
-    rows = [[_cell_text(value(cell)) for cell in first.row(r)] for r in range(first.nrows)]
-    return _Sheet(_filled(rows, first.merged_cells), tuple(s.name for s in others if s.nrows))
-
-
-def _read_csv(data: bytes, name: str) -> _Sheet:
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel saves CSV as GBK on Chinese Windows
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise UsageError(_("{file} is neither UTF-8 nor GBK text; save it again from Excel as "
-                           "CSV UTF-8").format(file=name))
-    try:
-        rows = [[_cell_text(cell) for cell in row]
-                for row in csv.reader(io.StringIO(text, newline=""))]
-    except csv.Error as exc:
-        raise UsageError(_("{file} cannot be read as CSV ({reason}); save it again from Excel as "
-                           "CSV UTF-8").format(file=name, reason=exc)) from exc
-    return _Sheet(_filled(rows, []))
-
-
-def _cell_text(value) -> str:
-    """A cell as the author sees it: 5.0 from Excel is 5, a date without a time is a date."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, dt.datetime) and value.time() == dt.time():
-        value = value.date()
-    text = re.sub(r"\r\n?|[\x85\u2028\u2029]", "\n", str(value))
-    return _NOT_IN_YAML.sub("", text).strip()
-
-
-def _filled(rows: list[list[str]], merged: list[tuple[int, int, int, int]]) -> list[list[str]]:
-    """Rows of one width, every cell of a merged range (rows and columns, half open) holding
-    the range's value: a township merged over five rows is the township of each."""
-    width = max([len(row) for row in rows] + [end for *_rest, end in merged] + [0])
-    rows = [row + [""] * (width - len(row)) for row in rows]
-    for top, bottom, left, right in merged:
-        if top < len(rows):
-            for row in rows[top:bottom]:
-                row[left:right] = [rows[top][left]] * (right - left)
-    return rows
-
-
 # Finding the headings and the rows ----------------------------------------------------------
 
 def _normalised(heading: str) -> str:
@@ -261,7 +154,7 @@ def _known(heading: str, wanted: dict[str, str]) -> bool:
                               _private_kind(_normalised(heading)) is not None)
 
 
-def _layout(sheet: _Sheet, wanted: dict[str, str], file: str, problems: Problems
+def _layout(sheet: Sheet, wanted: dict[str, str], file: str, problems: Problems
             ) -> _Layout | None:
     """The sheet's title, headings and household rows; None (with errors) without them."""
     for name in sheet.others:
@@ -577,135 +470,6 @@ def _county_path(county: str, tree: RegionTree) -> str:
                        "湖南省/怀化市/溆浦县").format(region=county, file=REGIONS_FILE))
 
 
-# Adding places to regions.yaml ---------------------------------------------------------------
-
-def _with_places(text: str, tree: RegionTree, county: str | None,
-                 missing: list[_Household], file: str, problems: Problems) -> str | None:
-    """regions.yaml with the missing places added under `county` as the author would write
-    them, the rest of the file kept byte for byte; None when they cannot be (reported)."""
-    if county is None:
-        problems.error(file, missing[0].row, _(
-            "the county to add the new places to is not known: give it with --region, like "
-            "--region 湖南省/怀化市/溆浦县"))
-        return None
-    additions: dict[str, dict[str, list[str]]] = {}  # parent path -> new name -> new children
-    for household in missing:
-        township, village = household.place
-        if not township:
-            problems.error(file, household.row, _(
-                "row {row}: {place} can be added to {file} only with its township: fill in its "
-                "所在乡镇 cell").format(row=household.row, place=village, file=REGIONS_FILE))
-        elif f"{county}/{township}" in tree:
-            additions.setdefault(f"{county}/{township}", {}).setdefault(village, [])
-        else:
-            villages = additions.setdefault(county, {}).setdefault(township, [])
-            if village and village not in villages:
-                villages.append(village)
-    new_places = {parent: [f"{parent}/{name}/{child}".rstrip("/")
-                           for name, children in names.items() for child in children or [""]]
-                  for parent, names in additions.items()}
-    new_text, refused = _inserted(text, additions)
-    if not refused:  # the result must read as the old tree with the new places, or it is not kept
-        check = Problems()
-        new_tree = parse_regions(SourceText(REGIONS_FILE, decode(new_text.encode(), REGIONS_FILE,
-                                                                 check) or ""), check)
-        if check.errors or not all(path in new_tree for path in
-                                   [*tree.regions, *sum(new_places.values(), [])]):
-            refused = [(parent, 0) for parent in additions]
-    for parent, line in refused:
-        problems.error(REGIONS_FILE, line, _(
-            "{region} cannot be added to safely here (places written in brackets on one line, "
-            "or an unusual layout): add {places} by hand, then import again").format(
-            region=parent, places=", ".join(new_places[parent])))
-    return None if refused else new_text
-
-
-def _inserted(text: str, additions: dict[str, dict[str, list[str]]]
-              ) -> tuple[str, list[tuple[str, int]]]:
-    """`text` with each parent's new children written after its last child, indented as its
-    children are; the parents that cannot be written to so, with their lines."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        root = None
-    newline = "\r\n" if "\r\n" in text else "\n"
-    unended = not text.endswith("\n")  # a last line without its line end gets one, for a while
-    lines = (text + newline if unended else text).split("\n")
-    edits, refused = [], []
-    for parent, names in additions.items():
-        node = _region_node(root, parent.split("/"))
-        edit = _insertion(node, names, lines) if node is not None else None
-        if edit is None:
-            at = node and (_value(node, "children") or node).start_mark.line + 1
-            refused.append((parent, at or 0))
-        else:
-            edits.append((edit[0], -parent.count("/"), edit[1]))
-    # from the bottom up, so the lines above stay where they were; after one line, a deeper
-    # region's new children come before its parent's new siblings
-    for after, _depth, new_lines in sorted(edits, reverse=True):
-        lines[after + 1:after + 1] = [line + newline[:-1] for line in new_lines]
-    result = "\n".join(lines)
-    return result[:-len(newline)] if unended else result, refused
-
-
-def _region_node(root, parts: list[str]) -> yaml.MappingNode | None:
-    node, items = None, root
-    for part in parts:
-        if not isinstance(items, yaml.SequenceNode):
-            return None
-        node = next((item for item in items.value if isinstance(item, yaml.MappingNode) and
-                     getattr(_value(item, "name"), "value", None) == part), None)
-        if node is None:
-            return None
-        items = _value(node, "children")
-    return node
-
-
-def _value(mapping: yaml.MappingNode, key: str):
-    return next((v for k, v in mapping.value if isinstance(k, yaml.ScalarNode) and k.value == key),
-                None)
-
-
-def _insertion(node: yaml.MappingNode, names: dict[str, list[str]], lines: list[str]
-               ) -> tuple[int, list[str]] | None:
-    """Where to insert (after which line) and the lines of the new children: `- name: X` as
-    the existing children write it, `children:` below a region that has none yet."""
-    if node.flow_style:
-        return None
-    children = _value(node, "children")
-    key_column = node.start_mark.column
-    if children is None:
-        head, after = [" " * key_column + "children:"], _last_line(node)
-        prefix = " " * (key_column + 2) + "- "
-    elif isinstance(children, yaml.SequenceNode) and not children.flow_style and children.value:
-        first = children.value[0]
-        head, after = [], _last_line(children)
-        prefix = lines[first.start_mark.line][:first.start_mark.column]
-        if not re.fullmatch(r" *- +", prefix):
-            return None
-    else:  # written in brackets, or empty
-        return None
-    step = prefix.index("-") - key_column
-    nested = " " * (len(prefix) + step) + prefix.lstrip(" ")
-    body = []
-    for name, children_names in names.items():
-        body.append(prefix + "name: " + _yaml_value(name))
-        if children_names:
-            body.append(" " * len(prefix) + "children:")
-            body += [nested + "name: " + _yaml_value(child) for child in children_names]
-    return after, head + body
-
-
-def _last_line(node) -> int:
-    """The line (from 0) where a block node's text ends: PyYAML's end marks of block
-    collections run on over the blank lines and comments after them."""
-    while isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and not node.flow_style \
-            and node.value:
-        node = node.value[-1][1] if isinstance(node, yaml.MappingNode) else node.value[-1]
-    end = node.end_mark
-    return end.line - 1 if end.column == 0 and end.line > node.start_mark.line else end.line
-
-
 # Writing the lists ---------------------------------------------------------------------------
 
 def _list_files(households: list[_Household], title: str, county: str | None, file: str,
@@ -738,7 +502,7 @@ def _list_files(households: list[_Household], title: str, county: str | None, fi
 def _list_text(title: str, honour: str, year: int, households: list[_Household]) -> str:
     """The list file, households grouped by place under a `# 乡镇 村` line as authors write
     them; awarded_by and date are left TODO for the author (the sheet does not hold them)."""
-    lines = ["list:", "  title: " + _yaml_value(title), "  honour: " + _yaml_value(honour),
+    lines = ["list:", "  title: " + yaml_value(title), "  honour: " + yaml_value(honour),
              f"  year: {year}",
              f"  awarded_by: {TODO}  # 请填写命名单位，如：××县“平安家庭”创建活动领导小组",
              f"  date: {TODO}  # 请填写命名日期，写作“年-月-日”，如：{year}-12-20",
@@ -751,24 +515,17 @@ def _list_text(title: str, honour: str, year: int, households: list[_Household])
             lines.append("")
         lines.append("  # " + (" ".join(region.split("/")[COUNTY_DEPTH:]) or region))
         for h in group:
-            lines.append("  - name: " + _yaml_value(h.name))
+            lines.append("  - name: " + yaml_value(h.name))
             for key, value in (("head", h.head), ("region", region), ("members", h.members),
                                ("tags", list(h.tags))):
                 if value:
-                    lines.append(f"    {key}: {_yaml_value(value)}")
+                    lines.append(f"    {key}: {yaml_value(value)}")
             if "\n" in h.story or len(h.story) > LONG_STORY:
                 lines.append("    story: |")
                 lines += [f"      {line}" if line else "" for line in h.story.split("\n")]
             elif h.story:
-                lines.append("    story: " + _yaml_value(h.story))
+                lines.append("    story: " + yaml_value(h.story))
     return "\n".join(lines) + "\n"
-
-
-def _yaml_value(value) -> str:
-    """A value on one line as YAML reads it back exactly: quoted where YAML would misread it
-    (yes, null, 2024, *, a ': ')."""
-    text = yaml.safe_dump(value, allow_unicode=True, width=10**9, default_flow_style=True)
-    return re.sub(r"\n(?:\.\.\.\n)?$", "", text)
 
 
 def _to_write(site_dir: Path, rel: str, text: str, problems: Problems) -> bool:
