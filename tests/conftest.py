@@ -13,12 +13,22 @@ from pathlib import Path
 
 import pytest
 
+from showcase import i18n
+
 os.environ["LANGUAGE"] = "en"
 """Messages in English (the code's own words) unless a test asks for Chinese: builds run here
 and in the build.py processes the tests start (i18n.py)."""
 
 REPO = Path(__file__).resolve().parent.parent
 SITES = Path(__file__).resolve().parent / "sites"
+
+
+@pytest.fixture(autouse=True)
+def messages_in_english(monkeypatch):
+    """Each test starts in English, whatever language a test before it chose in this process
+    (build.py's main() chooses the language it is asked for, i18n.choose)."""
+    monkeypatch.setenv("LANGUAGE", "en")
+    i18n.choose("en")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -15,7 +15,7 @@ import pytest
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from PIL import Image
 
-from showcase import commands, frontmatter, i18n
+from showcase import commands, frontmatter
 from showcase.errors import ContentError, Problems, UsageError
 from showcase.importing.report_document import import_report_document
 from showcase.slugs import slugify
@@ -28,12 +28,6 @@ SLUG = "chuanchenghaojiafeng-gongjianpinganjia"
 OPENING = "今年以来，我县把“平安家庭”创建作为基层平安建设的基础工程，全县参与率达99%。"
 LITERAL = "*重点* #3楼 <b>粗</b> a_b_c [链接](x) \\ {: .x} &copy;"
 """A line of pasted text that Markdown would read as markup."""
-
-
-@pytest.fixture(autouse=True)
-def english(monkeypatch):
-    monkeypatch.setenv("LANGUAGE", "en")
-    i18n.choose("en")
 
 
 @pytest.fixture

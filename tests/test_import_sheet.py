@@ -19,7 +19,7 @@ import pytest
 from markupsafe import escape
 
 from conftest import SITES
-from showcase import commands, i18n
+from showcase import commands
 from showcase.errors import ContentError, Problems, UsageError
 from showcase.importing.honour_sheet import import_honour_sheet
 from showcase.yamlfile import parse_yaml
@@ -55,12 +55,6 @@ REGIONS = """\
 XUPU = "湖南省/怀化市/溆浦县"
 TITLE = "2024年度溆浦县“平安家庭”示范户名单"
 MOBILE = "13907451234"
-
-
-@pytest.fixture(autouse=True)
-def english(monkeypatch):
-    monkeypatch.setenv("LANGUAGE", "en")
-    i18n.choose("en")
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ matter, numbered lines become headings, every other paragraph stays a paragraph,
 Markdown shows it as written. What cannot be found is written as TODO, with a warning."""
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import io
 import re
@@ -33,6 +32,7 @@ from ..markup import OUTLINE, OUTLINE_HEADING_LENGTH, outline_level
 from ..scaffold import checked_choices, county_of, site_settings
 from ..slugs import slugify
 from ..text import join_hard_wraps
+from . import decoded
 
 WEB_PICTURES = {"PNG": ".png", "JPEG": ".jpg", "MPO": ".jpg", "GIF": ".gif", "WEBP": ".webp"}
 """Formats every browser shows, as Pillow names them (MPO: a phone's JPEG); Word also holds
@@ -153,14 +153,8 @@ def _read(document: Path, problems: Problems) -> list:
 
 def _text_blocks(data: bytes, name: str, problems: Problems) -> list:
     """A plain text file, one paragraph a line, in UTF-8 or in GBK (as Windows tools save it)."""
-    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))  # Notepad's "Unicode"
-    for encoding in ("utf-16",) if utf16 else ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decoded(data)
+    if text is None:
         raise UsageError(_("{name} is neither UTF-8 nor GBK text: open it in Notepad and save it "
                            "again with the encoding UTF-8").format(name=name))
     text = strip_control_characters(text.replace("\r\n", "\n").replace("\r", "\n"), name,

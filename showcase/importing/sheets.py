@@ -15,6 +15,7 @@ import xlrd
 
 from ..errors import UsageError
 from ..i18n import _
+from . import decoded
 
 _NOT_IN_YAML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
 """Control characters cells pasted from old systems carry, which a YAML file cannot hold."""
@@ -79,13 +80,8 @@ def _read_xls(data: bytes) -> Sheet:
 
 
 def _read_csv(data: bytes, name: str) -> Sheet:
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel saves CSV as GBK on Chinese Windows
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decoded(data)
+    if text is None:
         raise UsageError(_("{file} is neither UTF-8 nor GBK text; save it again from Excel as "
                            "CSV UTF-8").format(file=name))
     try:
