@@ -10,6 +10,7 @@ import re
 from pathlib import PurePosixPath
 
 from .errors import Problem
+from .i18n import _
 from .privacy import Finding, find_personal_data
 
 TEXT_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".js", ".mjs", ".json", ".webmanifest",
@@ -63,7 +64,7 @@ def _candidate_lines(text: str):
 
 
 def _message(finding: Finding) -> str:
-    return (f"personal data ({finding.kind}) {finding.masked} in a built file: it is not in the "
-            "content, so a template (templates/) or showcase itself wrote it; remove it there, "
-            "or, if the office publishes this number on purpose, add it to 'privacy_allow' in "
-            "site.yaml")
+    return _("personal data ({kind}) {masked} in a built file: it is not in the content, so a "
+             "template (templates/) or showcase itself wrote it; remove it there, or, if the "
+             "office publishes this number on purpose, add it to 'privacy_allow' in site.yaml") \
+        .format(kind=_(finding.kind), masked=finding.masked)

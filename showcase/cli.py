@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -47,6 +48,14 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
         self.add_argument("--lang", choices=i18n.LANGUAGES, default=argparse.SUPPRESS,
                           help=_("the language of messages: zh (the default) or en"))
+
+    def format_help(self) -> str:
+        # argparse puts an ASCII colon after each section's heading: a Chinese one takes a
+        # Chinese colon
+        return _CHINESE_HEADING.sub("\\1：", super().format_help())
+
+
+_CHINESE_HEADING = re.compile(r"^(\S[^\n]*[\u4e00-\u9fff]):$", re.M)
 
 
 def _site_option(parser: argparse.ArgumentParser) -> None:
@@ -291,6 +300,8 @@ def _import(args: argparse.Namespace) -> int:
     _print_warnings(problems.warnings)
     for path in written:
         print(path)
+    print(_("written: fill in what says TODO, then run check") if written else
+          _("nothing written: the site's files already hold this import"))
     return 0
 
 

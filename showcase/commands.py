@@ -18,6 +18,7 @@ from .cache import BuildCache, OutputRecord
 from .config import is_valid_base_url, normalise_base_url
 from .dependencies import PageDigests
 from .errors import ContentError, Problem, Problems, Superseded, UsageError
+from .i18n import _
 from .load import SiteSources, load_site
 from .memo import Held, Memo
 from .model import Site
@@ -45,7 +46,7 @@ class Outcome:
 
 def _site_folder(site_dir: Path) -> Path:
     if not site_dir.is_dir():
-        raise UsageError(f"the site folder {site_dir} does not exist")
+        raise UsageError(_("the site folder {folder} does not exist").format(folder=site_dir))
     return site_dir
 
 
@@ -59,7 +60,8 @@ def _prepare(site_dir: Path, *, drafts: bool, base_url: str | None, today: dt.da
     if base_url is not None:
         url = normalise_base_url(base_url)
         if url and not is_valid_base_url(url):
-            raise UsageError(f"--base-url must start with http:// or https://, not '{base_url}'")
+            raise UsageError(_("--base-url must start with http:// or https://, not '{url}'")
+                             .format(url=base_url))
         content = replace(content, config=replace(content.config, base_url=url))
     problems.raise_if_errors()
     # the model holds what is rendered from here on: the source texts are let go
@@ -73,9 +75,11 @@ def _render(sources: SiteSources, content, site: Site, jobs: int,
         yield from render_site(site, sources.template_dirs, content.assets, jobs, wanted)
     except jinja2.TemplateSyntaxError as exc:
         raise ContentError([Problem(_template_name(exc.filename or exc.name, sources.root),
-                                    exc.lineno or 0, f"template syntax: {exc.message}")]) from exc
+                                    exc.lineno or 0, _("template syntax: {message}")
+                                    .format(message=exc.message))]) from exc
     except jinja2.TemplateError as exc:
-        raise ContentError([Problem("templates", 0, f"template: {exc}")]) from exc
+        raise ContentError([Problem("templates", 0, _("template: {message}")
+                                    .format(message=exc))]) from exc
 
 
 def _template_name(filename: str | None, root: Path) -> str:
@@ -108,13 +112,13 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
     finish_interrupted(out_dir)
     cache = None
     if use_cache and today is None and pages_first is None:  # the preview builds on every save
-        progress.stage("comparing with the last build")
+        progress.stage(_("comparing with the last build"))
         cache = BuildCache(site_dir, out_dir, {"drafts": drafts, "base_url": base_url})
         previous = cache.previous()
         if previous is not None:
             return Outcome(None, previous.pages, previous.files, previous.warnings,
                            previous.pages + previous.files)
-    progress.stage("reading and checking the content")
+    progress.stage(_("reading and checking the content"))
     memo = Memo(site_dir, held) if use_cache else None
     sources, content, site, problems = _prepare(site_dir, drafts=drafts, base_url=base_url,
                                                 today=today, memo=memo, jobs=jobs)
@@ -125,7 +129,7 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
     # first build of each day would otherwise render every page again
     options = {"drafts": drafts, "base_url": base_url}
     with StagedOutput(out_dir) as staging:
-        progress.stage("pages", len(site.pages))
+        progress.stage(_("pages"), len(site.pages))
         if use_cache:
             record = OutputRecord(site_dir, out_dir, "pages")
             digests = PageDigests(site, sources.template_dirs, content.assets, options)
@@ -133,7 +137,7 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
             pages = _noted(_render(sources, content, site, max(1, jobs - 1), wanted),
                            record, digests)
         else:
-            pages = ((page.output_path, data) for page, data, _ in
+            pages = ((page.output_path, data) for page, data, _reads in
                      _render(sources, content, site, max(1, jobs - 1)))
         pages = _counted(pages, progress)
         if pages_first is not None:
@@ -145,16 +149,16 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
                                             out_dir, jobs)
             with staging.in_child(index_files, audit) as index:
                 written = staging.write_all(pages, audit)
-                progress.stage("search index")
+                progress.stage(_("search index"))
             written += index.files
             audit.problems += index.problems
         else:
             written = staging.write_all(pages, audit)
-            progress.stage("search index")
+            progress.stage(_("search index"))
             written += staging.write_all(_search_files(site, memo, staging, site_dir, out_dir),
                                          audit)
         _stop_on(audit, problems)
-        progress.stage("copying files")
+        progress.stage(_("copying files"))
         staging.copy(content.assets.files)
         staging.commit()
     if use_cache:
@@ -176,7 +180,7 @@ def _search_folder(site: Site, site_dir: Path, out_dir: Path, memo: Memo | None,
                    superseded: Callable[[], bool]) -> int:
     """Make the search index and swap in the site's search/ folder (the search page as it
     is); how many files it has."""
-    progress.stage("search index")
+    progress.stage(_("search index"))
 
     def files():
         for file in _search_files(site, memo, index, site_dir, out_dir):
@@ -263,7 +267,7 @@ def check(site_dir: Path, *, today: dt.date | None = None) -> Outcome:
                                                 today=today)
     audit = OutputAudit(content.config.allowed_numbers(), "output")
     pages = 0
-    for page, data, _ in _render(sources, content, site, jobs=1):
+    for page, data, _reads in _render(sources, content, site, jobs=1):
         audit.check(page.output_path, data)
         pages += 1
     _stop_on(audit, problems)

@@ -5,7 +5,8 @@ import re
 from dataclasses import dataclass
 
 from .errors import Problems
-from .fields import Fields, expect_mapping
+from .fields import Fields, expect_mapping, reference_for
+from .i18n import _
 from .load import SourceText
 from .privacy import number_forms
 from .yamlfile import parse_yaml
@@ -60,8 +61,9 @@ def parse_config(source: SourceText | None, problems: Problems,
     `unreadable`: the file exists but could not be decoded (already reported)."""
     if source is None:
         if not unreadable:
-            problems.error("site.yaml", 1, "the site has no site.yaml: create one with at "
-                                           "least 'title: ...' (see CONTENT-FORMAT.md)")
+            problems.error("site.yaml", 1, _("the site has no site.yaml: create one with at "
+                                             "least 'title: ...' (see {reference})")
+                           .format(reference=reference_for("site.yaml")))
         return SiteConfig(title="")
     data = expect_mapping(parse_yaml(source.text, source.path, problems), source.path, problems,
                           "site.yaml")
@@ -71,19 +73,20 @@ def parse_config(source: SourceText | None, problems: Problems,
     fields.warn_unknown(KNOWN_KEYS)
     base_url = normalise_base_url(fields.text("base_url") or "")
     if base_url and not is_valid_base_url(base_url):
-        fields.error("base_url", f"'base_url' must be an address starting with http:// or "
-                                 f"https://, not '{base_url}'")
+        fields.error("base_url", _("'base_url' must be an address starting with http:// or "
+                                   "https://, not '{url}'").format(url=base_url))
         base_url = ""
     categories = fields.text_list("categories") or DEFAULT_CATEGORIES
     privacy = fields.text("privacy") or "block"
     if privacy not in ("block", "mask"):
-        fields.error("privacy", f"'privacy' must be 'block' or 'mask', not '{privacy}'")
+        fields.error("privacy", _("'privacy' must be 'block' or 'mask', not '{value}'")
+                     .format(value=privacy))
     placeholder = SiteConfig.search_placeholder
     search = data.get("search")
     if search is not None:
-        search_data = expect_mapping(search, source.path, problems, "'search'")
+        search_data = expect_mapping(search, source.path, problems, _("'search'"))
         if search_data is not None:
-            search_fields = Fields(search_data, source.path, problems, "'search'")
+            search_fields = Fields(search_data, source.path, problems, _("'search'"))
             search_fields.warn_unknown(SEARCH_KEYS)
             placeholder = search_fields.text("placeholder") or placeholder
     return SiteConfig(

@@ -22,8 +22,9 @@ class Problem:
 
     def __str__(self) -> str:
         # a problem with the whole file (a missing one) is shown at line 1, keeping the format
-        severity = _("error") if self.severity == "error" else _("warning")
-        return f"{self.path}:{self.line or 1}: {severity}: {self.message}"
+        shown = _("{path}:{line}: error: {message}") if self.severity == "error" \
+            else _("{path}:{line}: warning: {message}")
+        return shown.format(path=self.path, line=self.line or 1, message=self.message)
 
 
 class ShowcaseError(Exception):

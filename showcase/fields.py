@@ -16,10 +16,20 @@ from .yamlfile import YAML_FAILED, LineDict, LineList, report_full_width_colons
 
 TODO = "TODO"
 """What `new` and `import` write where only the author knows the value."""
+REFERENCE = "docs/reference.md"
+"""Where every format is described, for messages to point at."""
+_SECTIONS = (("site.yaml", "#site-yaml"), ("content/", "#front-matter"),
+             ("data/households/", "#honour-list"), ("data/regions.yaml", "#regions"))
+
+
+def reference_for(path: str) -> str:
+    """The section of the reference that describes the file at `path`."""
+    return REFERENCE + next((anchor for start, anchor in _SECTIONS if path.startswith(start)), "")
 
 
 class Fields:
-    """One YAML mapping being validated against the keys it may have."""
+    """One YAML mapping being validated against the keys it may have; `what` names it in
+    messages, in the author's language (`_("a report")`)."""
 
     def __init__(self, data: LineDict, path: str, problems: Problems, what: str):
         self.data, self.path, self.problems, self.what = data, path, problems, what
@@ -36,16 +46,18 @@ class Fields:
             if key in known:
                 continue
             near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.5)
-            hint = f"; did you mean '{near[0]}'?" if near else f"; known keys: {', '.join(known)}"
-            self.problems.warning(self.path, self.line(key),
-                                  f"unknown key '{key}' in {self.what} is ignored{hint}")
+            message = _("unknown key '{key}' in {what} is ignored; did you mean '{near}'?") \
+                if near else _("unknown key '{key}' in {what} is ignored; known keys: {keys}")
+            self.problems.warning(self.path, self.line(key), message.format(
+                key=key, what=self.what, near=near[0] if near else "", keys=", ".join(known)))
 
     def _missing(self, key: str, required: bool) -> bool:
         value = self.data.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
                 self.problems.error(self.path, self.line(key) if key in self.data
-                                    else self.data.line, f"{self.what} needs '{key}'")
+                                    else self.data.line,
+                                    _("{what} needs '{key}'").format(what=self.what, key=key))
             return True
         return False
 
@@ -54,11 +66,13 @@ class Fields:
             return None
         value = self.data[key]
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            self.error(key, f"'{key}' must be text, not {_kind(value)}")
+            self.error(key, _("'{key}' must be text, not {kind}").format(key=key,
+                                                                        kind=_kind(value)))
             return None
         if str(value).strip() == TODO:
             self.error(key, _("'{key}' still says TODO: write in what it should say "
-                              "(see docs/reference.md)").format(key=key))
+                              "(see {reference})").format(key=key,
+                                                          reference=reference_for(self.path)))
             return None
         # a YAML escape such as "\0" can still make one after the file itself was cleaned
         return strip_control_characters(str(value), self.path, self.problems,
@@ -70,8 +84,8 @@ class Fields:
             return None
         day = parse_date(raw)
         if day is None:
-            self.error(key, f"'{key}' must be a real date written YYYY-MM-DD (like 2024-12-20), "
-                            f"not '{raw}'")
+            self.error(key, _("'{key}' must be a real date written YYYY-MM-DD (like "
+                              "2024-12-20), not '{value}'").format(key=key, value=raw))
         return day
 
     def integer(self, key: str, required: bool = False, minimum: int | None = None) -> int | None:
@@ -81,10 +95,12 @@ class Fields:
         if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
             value = int(value)  # year: "2024" quoted is still a year
         if isinstance(value, bool) or not isinstance(value, int):
-            self.error(key, f"'{key}' must be a whole number, not {_describe(value)}")
+            self.error(key, _("'{key}' must be a whole number, not {value}")
+                       .format(key=key, value=_describe(value)))
             return None
         if minimum is not None and value < minimum:
-            self.error(key, f"'{key}' must be at least {minimum}, not {value}")
+            self.error(key, _("'{key}' must be at least {minimum}, not {value}")
+                       .format(key=key, minimum=minimum, value=value))
             return None
         return value
 
@@ -93,7 +109,8 @@ class Fields:
         if value is None:
             return False
         if not isinstance(value, bool):
-            self.error(key, f"'{key}' must be true or false, not {_describe(value)}")
+            self.error(key, _("'{key}' must be true or false, not {value}")
+                       .format(key=key, value=_describe(value)))
             return False
         return value
 
@@ -106,13 +123,15 @@ class Fields:
             value = LineList([value])
             value.line = self.line(key)
         if not isinstance(value, LineList):
-            self.error(key, f"'{key}' must be a list like [a, b], not {_kind(value)}")
+            self.error(key, _("'{key}' must be a list like [a, b], not {kind}")
+                       .format(key=key, kind=_kind(value)))
             return ()
         items = []
         for index, item in enumerate(value):
             if isinstance(item, bool) or not isinstance(item, (str, int, float)):
                 self.problems.error(self.path, value.line_of(index),
-                                    f"each item of '{key}' must be text, not {_kind(item)}")
+                                    _("each item of '{key}' must be text, not {kind}")
+                                    .format(key=key, kind=_kind(item)))
             else:
                 item = strip_control_characters(str(item), self.path, self.problems,
                                                 value.line_of(index)).strip()
@@ -123,19 +142,19 @@ class Fields:
 
 def _kind(value) -> str:
     if isinstance(value, dict):
-        return "a mapping"
+        return _("a mapping")
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     if isinstance(value, bool):
-        return "true/false"
+        return _("true/false")
     if isinstance(value, str):
-        return "plain text"
-    return "a number" if isinstance(value, (int, float)) else type(value).__name__
+        return _("plain text")
+    return _("a number") if isinstance(value, (int, float)) else type(value).__name__
 
 
 def _describe(value) -> str:
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return f"'{value}'"
+        return _("'{value}'").format(value=value)  # quoted as the author's language quotes
     return _kind(value)
 
 
@@ -149,6 +168,7 @@ def expect_mapping(data, path: str, problems: Problems, what: str,
     if isinstance(data, str) and report_full_width_colons(data, path, problems, first_line):
         return None
     line = getattr(data, "line", first_line) or first_line
-    problems.error(path, line, f"{what} must be a set of 'key: value' lines, not {_kind(data)}"
-                   if data is not None else f"{what} is empty")
+    problems.error(path, line, _("{what} must be a set of 'key: value' lines, not {kind}")
+                   .format(what=what, kind=_kind(data)) if data is not None
+                   else _("{what} is empty").format(what=what))
     return None

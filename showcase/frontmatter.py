@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .i18n import _
+
 FENCE = "---"
 
 
@@ -31,8 +33,9 @@ def split(text: str) -> Split:
     """Split `text` (already decoded, newlines normalised) at its `---` fences."""
     lines = text.split("\n")
     if not lines or lines[0].strip() != FENCE:
-        raise FrontMatterError(1, "no front matter: a report must start with a line `---`, then "
-                                  "title, unit, date, region and category, then another `---`")
+        raise FrontMatterError(1, _("no front matter: a report must start with a line `---`, "
+                                    "then title, unit, date, region and category, then another "
+                                    "`---`"))
     for index in range(1, len(lines)):
         if lines[index].strip() in (FENCE, "..."):
             return Split(
@@ -40,5 +43,5 @@ def split(text: str) -> Split:
                 body="\n".join(lines[index + 1:]),
                 body_line=index + 2,
             )
-    raise FrontMatterError(1, "the front matter is not closed: add a line `---` after its last "
-                              "field, before the text of the report")
+    raise FrontMatterError(1, _("the front matter is not closed: add a line `---` after its "
+                                "last field, before the text of the report"))

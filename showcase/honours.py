@@ -24,22 +24,22 @@ def read_honour_list(source: SourceText, regions: RegionTree, assets: Assets,
                      problems: Problems, memo: Memo | None = None) -> HonourList | None:
     """One honour list; None (with problems recorded) if it cannot be used."""
     if not source.text.strip():
-        problems.error(source.path, 1, "the file is empty: an honour list needs 'list:' and "
-                                       "'households:'")
+        problems.error(source.path, 1, _("the file is empty: an honour list needs 'list:' and "
+                                         "'households:'"))
         return None
     data = expect_mapping(parse_yaml(source.text, source.path, problems), source.path,
-                          problems, "an honour list")
+                          problems, _("an honour list"))
     if data is None:
         return None
-    top = Fields(data, source.path, problems, "an honour list")
+    top = Fields(data, source.path, problems, _("an honour list"))
     top.warn_unknown(FILE_KEYS)
     before = len(problems.errors)
     details = data.get("list")
     if not isinstance(details, LineDict):
-        top.error("list", "an honour list needs 'list:' with title, honour, year, awarded_by "
-                          "and date indented under it")
+        top.error("list", _("an honour list needs 'list:' with title, honour, year, awarded_by "
+                            "and date indented under it"))
         return None
-    fields = Fields(details, source.path, problems, "'list'")
+    fields = Fields(details, source.path, problems, _("'list'"))
     fields.warn_unknown(LIST_KEYS)
     slug = file_slug(source.path)
     values = dict(
@@ -55,14 +55,15 @@ def read_honour_list(source: SourceText, regions: RegionTree, assets: Assets,
                            "written under 'households:'"))
         return None
     if not isinstance(entries, LineList):
-        top.error("households", "an honour list needs 'households:' followed by a list of "
-                                "'- name: ...' entries")
+        top.error("households", _("an honour list needs 'households:' followed by a list of "
+                                  "'- name: ...' entries"))
         return None
     households = []
     for index, entry in enumerate(entries):
         if not isinstance(entry, LineDict):
             problems.error(source.path, entries.line_of(index),
-                           "each household must be written as '- name: ...' with its fields")
+                           _("each household must be written as '- name: ...' with its "
+                             "fields"))
             continue
         household = _read_household(entry, slug, source.path, regions, assets, problems, memo)
         if household is not None:
@@ -118,13 +119,13 @@ def refuse_duplicate_households(honour_lists: list[HonourList], problems: Proble
 
 def _read_household(entry: LineDict, slug: str, path: str, regions: RegionTree,
                     assets: Assets, problems: Problems, memo: Memo | None) -> Household | None:
-    fields = Fields(entry, path, problems, "a household")
+    fields = Fields(entry, path, problems, _("a household"))
     fields.warn_unknown(HOUSEHOLD_KEYS)
     name = fields.text("name", required=True)
     own_id = fields.text("id")
     if own_id is not None and not is_safe_slug(own_id):
-        fields.error("id", f"the id '{own_id}' may hold only lowercase letters, digits and "
-                           "hyphens")
+        fields.error("id", _("the id '{id}' may hold only lowercase letters, digits and "
+                             "hyphens").format(id=own_id))
     region = check_region(fields, "region", regions)
     members = fields.integer("members", minimum=1)
     story = fields.text("story") or ""
@@ -134,9 +135,9 @@ def _read_household(entry: LineDict, slug: str, path: str, regions: RegionTree,
     if photo:
         photo_url = assets.find(photo) or ""
         if not photo_url:
-            where = "points outside the site folder" if leaves_site(photo) \
-                else "is not a file under static/"
-            fields.error("photo", f"the photo '{photo}' {where}")
+            message = _("the photo '{photo}' points outside the site folder") \
+                if leaves_site(photo) else _("the photo '{photo}' is not a file under static/")
+            fields.error("photo", message.format(photo=photo))
     if name is None or region is None:
         return None
     return Household(

@@ -68,3 +68,33 @@ def _(message: str) -> str:
 def ngettext(singular: str, plural: str, count: int) -> str:
     """The singular or plural message for `count`, in the author's language."""
     return _catalogue().ngettext(singular, plural, count)
+
+
+def N_(message: str) -> str:
+    """`message` as it is, marked for the catalogue: for a text kept in English as a value (a
+    name compared in code, argparse's own words) and translated with `_` where it is shown."""
+    return message
+
+
+ARGPARSE_WORDS = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("expected one argument"),
+    N_("ignored explicit argument %r"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("one of the arguments %s is required"),
+    N_("not allowed with argument %s"),
+)
+"""The words argparse itself prints (argparse.py looks each up with gettext in the process's
+domain, which `choose` makes this catalogue): listed here, exactly as argparse spells them, only
+so that extracting the code's messages keeps them in the catalogue, since no call of ours
+names them. The last three only appear if the command line gets a type that raises ValueError
+or options that exclude one another; they are here so that it can."""

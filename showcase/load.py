@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import Problems
+from .i18n import _
 from .images import picture_size
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -58,14 +59,15 @@ def decode(data: bytes, path: str, problems: Problems) -> str | None:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        hint = ""
         try:
             data.decode("gb18030")
-            hint = " It looks like GBK (saved by a Windows program):"
+            message = _("the file is not UTF-8 text. It looks like GBK (saved by a Windows "
+                        "program): open it and save it again as UTF-8 (in Notepad: Save As, "
+                        "Encoding: UTF-8)")
         except UnicodeDecodeError:
-            pass
-        problems.error(path, line, f"the file is not UTF-8 text.{hint} open it and save it again "
-                                   "as UTF-8 (in Notepad: Save As, Encoding: UTF-8)")
+            message = _("the file is not UTF-8 text: open it and save it again as UTF-8 (in "
+                        "Notepad: Save As, Encoding: UTF-8)")
+        problems.error(path, line, message)
         return None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return strip_control_characters(text, path, problems)
@@ -80,8 +82,8 @@ def strip_control_characters(text: str, path: str, problems: Problems, line: int
     """Remove them, telling the author where each line had some."""
     for match in CONTROL.finditer(text):
         at = line + text.count("\n", 0, match.start())
-        problems.warning(path, at, f"an invisible control character (U+{ord(match.group()):04X}) "
-                                   "was removed")
+        problems.warning(path, at, _("an invisible control character (U+{code}) was removed")
+                         .format(code=f"{ord(match.group()):04X}"))
     return CONTROL.sub("", text)
 
 
@@ -90,7 +92,7 @@ def read_text(root: Path, file: Path, problems: Problems) -> SourceText | None:
     try:
         data = file.read_bytes()
     except OSError as exc:
-        problems.error(rel, 0, f"cannot read the file: {exc.strerror}")
+        problems.error(rel, 0, _("cannot read the file: {reason}").format(reason=exc.strerror))
         return None
     text = decode(data, rel, problems)
     return None if text is None else SourceText(rel, text)
@@ -140,8 +142,8 @@ def _allowed(path: Path, root: Path, problems: Problems) -> bool:
     if _within(root, path):
         return True
     problems.error(path.relative_to(root).as_posix(), 1,
-                   "this is a link to a place outside the site folder; copy the file or folder "
-                   "into the site instead")
+                   _("this is a link to a place outside the site folder; copy the file or "
+                     "folder into the site instead"))
     return False
 
 

@@ -12,11 +12,13 @@ import re
 from dataclasses import dataclass
 
 from .errors import Problems
+from .i18n import N_, _
 from .load import SourceText
 
-RESIDENT_ID = "resident ID number"
-MOBILE = "mobile number"
-BANK_CARD = "bank card number"
+RESIDENT_ID = N_("resident ID number")
+MOBILE = N_("mobile number")
+BANK_CARD = N_("bank card number")
+"""The kinds of personal data, as findings name them (in English; `_(kind)` in a message)."""
 
 _EDGE_BEFORE = r"(?<![0-9A-Za-z\ue000])"
 _EDGE_AFTER = r"(?![0-9A-Za-z])"
@@ -152,12 +154,14 @@ def personal_data_in(source: SourceText, mode: str, allowed: frozenset[str],
     for finding in findings:
         line = _line_at(source.text, finding.start)
         if mode == "mask":
-            problems.warning(source.path, line, f"personal data ({finding.kind}) is published "
-                                                f"masked as {finding.masked}")
+            problems.warning(source.path, line, _("personal data ({kind}) is published masked "
+                                                  "as {masked}")
+                             .format(kind=_(finding.kind), masked=finding.masked))
         else:
-            problems.error(source.path, line, f"personal data ({finding.kind}) {finding.masked}: "
-                                              "remove it, or set 'privacy: mask' in site.yaml to "
-                                              "publish it masked")
+            problems.error(source.path, line, _("personal data ({kind}) {masked}: remove it, or "
+                                                "set 'privacy: mask' in site.yaml to publish it "
+                                                "masked")
+                           .format(kind=_(finding.kind), masked=finding.masked))
     return findings
 
 
@@ -175,9 +179,9 @@ def masked(source: SourceText, findings: list[Finding]) -> SourceText:
 def guard_file_name(path: str, allowed: frozenset[str], problems: Problems) -> None:
     """A file name is part of a page's address: personal data there must be renamed away."""
     for finding in find_personal_data(path, allowed):
-        problems.error(mask_personal_data(path), 1, f"personal data ({finding.kind}) "
-                                                    f"{finding.masked} in the file name: rename "
-                                                    "the file")
+        problems.error(mask_personal_data(path), 1, _("personal data ({kind}) {masked} in the "
+                                                      "file name: rename the file")
+                       .format(kind=_(finding.kind), masked=finding.masked))
 
 
 def mask_personal_data(text: str) -> str:

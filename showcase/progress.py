@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import sys
 import time
+import unicodedata
 from typing import TextIO
+
+from .i18n import _
 
 QUIET_SECONDS = 2.0
 """A build shorter than this shows no progress at all."""
@@ -43,10 +46,11 @@ class Progress:
             return
         self.shown_at = now
         count = f" {self.done:,}/{self.total:,}" if self.total else ""
-        line = f"{self.name}{count} ({now - self.started:.0f} s)"
-        self.stream.write("\r" + line.ljust(self.width))
+        line = _("{stage}{count} ({seconds} s)").format(stage=self.name, count=count,
+                                                        seconds=f"{now - self.started:.0f}")
+        self.stream.write("\r" + line + " " * (self.width - _columns(line)))
         self.stream.flush()
-        self.width = len(line)
+        self.width = _columns(line)
 
     def finish(self) -> None:
         """Clear the progress line, so the summary and any message start on a clean line."""
@@ -54,3 +58,9 @@ class Progress:
             self.stream.write("\r" + " " * self.width + "\r")
             self.stream.flush()
             self.width = 0
+
+
+def _columns(text: str) -> int:
+    """How many columns a terminal gives `text`: two for each Chinese character (so that a
+    shorter line written over a longer one wipes all of it)."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)

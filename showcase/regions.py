@@ -26,8 +26,8 @@ def parse_regions(source: SourceText | None, problems: Problems) -> RegionTree:
         return RegionTree(regions)
     if not isinstance(data, LineList):
         problems.error(source.path, getattr(data, "line", 1) or 1,
-                       "regions.yaml must be a list of regions, each '- name: ...' "
-                       "with optional 'children:'")
+                       _("regions.yaml must be a list of regions, each '- name: ...' "
+                         "with optional 'children:'"))
         return RegionTree(regions, failed=True)
     _add_level(data, None, source.path, problems, regions)
     return RegionTree(regions)
@@ -39,20 +39,22 @@ def _add_level(items: LineList, parent: Region | None, path: str, problems: Prob
     sibling_slugs: set[str] = set()
     for index, item in enumerate(items):
         if not isinstance(item, LineDict):
-            problems.error(path, items.line_of(index), "each region must be written as "
-                                                       "'- name: ...' (with optional 'children:')")
+            problems.error(path, items.line_of(index), _("each region must be written as "
+                                                         "'- name: ...' (with optional "
+                                                         "'children:')"))
             continue
-        fields = Fields(item, path, problems, "a region")
+        fields = Fields(item, path, problems, _("a region"))
         fields.warn_unknown(("name", "children"))
         name = fields.text("name", required=True)
         if name is None:
             continue
         if "/" in name:
-            fields.error("name", f"a region name cannot contain '/': '{name}'")
+            fields.error("name", _("a region name cannot contain '/': '{name}'")
+                         .format(name=name))
             continue
         full = f"{parent.path}/{name}" if parent else name
         if full in regions:
-            fields.error("name", f"the region '{full}' is listed twice")
+            fields.error("name", _("the region '{region}' is listed twice").format(region=full))
             continue
         slug, n = slugify(name), 2
         while slug in sibling_slugs:
@@ -66,7 +68,7 @@ def _add_level(items: LineList, parent: Region | None, path: str, problems: Prob
         if children is None:
             continue
         if not isinstance(children, LineList):
-            fields.error("children", "'children' must be a list of regions")
+            fields.error("children", _("'children' must be a list of regions"))
             continue
         child_paths = _add_level(children, region, path, problems, regions)
         regions[full] = Region(region.name, region.path, region.slug_path, region.parent,
@@ -84,8 +86,8 @@ def check_region(fields: Fields, key: str, tree: RegionTree) -> str | None:
         return value
     if not tree.regions:
         if not tree.failed:
-            fields.error(key, f"the region '{value}' cannot be checked: {REGIONS_FILE} is "
-                              "missing or empty")
+            fields.error(key, _("the region '{region}' cannot be checked: {file} is missing "
+                                "or empty").format(region=value, file=REGIONS_FILE))
         return None
     last = value.rsplit("/", 1)[-1]
     same_name = [p for p, r in tree.regions.items() if r.name == last]

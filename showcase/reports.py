@@ -15,6 +15,7 @@ from .assets import Assets, leaves_site
 from .config import SiteConfig
 from .errors import Problems
 from .fields import Fields, expect_mapping
+from .i18n import _
 from .images import make_responsive
 from .load import SourceText
 from .markup import first_paragraph_text, render_markdown
@@ -50,7 +51,8 @@ def read_report(source: SourceText, config: SiteConfig, regions: RegionTree,
                 problems: Problems) -> ReportSource | None:
     """Check the front matter of one report; None (with problems recorded) if unusable."""
     if not source.text.strip():
-        problems.error(source.path, 1, "the file is empty: a report needs front matter and text")
+        problems.error(source.path, 1, _("the file is empty: a report needs front matter and "
+                                         "text"))
         return None
     try:
         parts = frontmatter.split(source.text)
@@ -59,19 +61,20 @@ def read_report(source: SourceText, config: SiteConfig, regions: RegionTree,
         return None
     before = len(problems.errors)
     data = expect_mapping(parse_yaml(parts.front_matter, source.path, problems, first_line=2),
-                          source.path, problems, "the front matter", first_line=2)
+                          source.path, problems, _("the front matter"), first_line=2)
     if data is None:
         return None
-    fields = Fields(data, source.path, problems, "a report")
+    fields = Fields(data, source.path, problems, _("a report"))
     fields.warn_unknown(REPORT_KEYS)
     category = fields.text("category", required=True)
     if category is not None and category not in config.categories:
-        fields.error("category", f"the category '{category}' is not one of site.yaml's "
-                                 f"categories: {'、'.join(config.categories)}")
+        fields.error("category", _("the category '{category}' is not one of site.yaml's "
+                                   "categories: {categories}").format(
+            category=category, categories="、".join(config.categories)))
     slug = fields.text("slug")
     if slug is not None and not is_safe_slug(slug):
-        fields.error("slug", f"the slug '{slug}' may hold only lowercase letters, digits and "
-                             "hyphens (like xupu-pingan-jiating)")
+        fields.error("slug", _("the slug '{slug}' may hold only lowercase letters, digits and "
+                               "hyphens (like xupu-pingan-jiating)").format(slug=slug))
     values = {
         "title": fields.text("title", required=True),
         "unit": fields.text("unit", required=True),
@@ -107,12 +110,13 @@ def render_report(report: ReportSource, url_of_report: dict[str, str], assets: A
     def resolve(address: str, tag: str, raw: bool = False) -> str | None:
         if _EXTERNAL.match(address):
             if tag == "img" and re.match(r"(https?:)?//", address):
-                problems.warning(report.source, _line_of(report, address), f"the picture "
-                                 f"'{address}' is on another site and will not be shown (the site "
-                                 "loads nothing from elsewhere): save it beside the report")
+                problems.warning(report.source, _line_of(report, address), _(
+                    "the picture '{address}' is on another site and will not be shown (the "
+                    "site loads nothing from elsewhere): save it beside the report")
+                    .format(address=address))
             return None
         occurrences[address] += 1
-        target, _, fragment = address.partition("#")
+        target, _hash, fragment = address.partition("#")
         target = unquote(target)
         if target.endswith((".md", ".markdown")):
             source = posixpath.normpath(posixpath.join(posixpath.dirname(report.source), target))
@@ -122,15 +126,17 @@ def render_report(report: ReportSource, url_of_report: dict[str, str], assets: A
         if found is None:
             line = _line_of(report, address, occurrences[address])
             if leaves_site(target, report.folder):
-                problems.error(report.source, line, f"the address '{address}' points outside the "
-                                                    "site folder: use a file beside the report or "
-                                                    "under static/")
+                problems.error(report.source, line, _(
+                    "the address '{address}' points outside the site folder: use a file beside "
+                    "the report or under static/").format(address=address))
             elif not raw and (tag == "img" or _names_a_file(target)):
-                problems.error(report.source, line, f"the link or image '{address}' points to no "
-                                                    "file of the site (or to a draft)")
+                problems.error(report.source, line, _(
+                    "the link or image '{address}' points to no file of the site (or to a "
+                    "draft)").format(address=address))
             else:
-                problems.warning(report.source, line, f"the link '{address}' is not a file of the "
-                                                      "site and is published as written")
+                problems.warning(report.source, line, _(
+                    "the link '{address}' is not a file of the site and is published as "
+                    "written").format(address=address))
             return None
         return root + found + (f"#{fragment}" if fragment else "")
 
@@ -140,10 +146,11 @@ def render_report(report: ReportSource, url_of_report: dict[str, str], assets: A
     if fields["cover"]:
         found = assets.find(fields["cover"], beside=report.folder)
         if found is None:
-            where = "points outside the site folder" if leaves_site(fields["cover"], report.folder) \
-                else "is not a file beside the report or under static/"
+            message = _("the cover '{cover}' points outside the site folder") \
+                if leaves_site(fields["cover"], report.folder) \
+                else _("the cover '{cover}' is not a file beside the report or under static/")
             problems.error(report.source, report.lines["cover"],
-                           f"the cover '{fields['cover']}' {where}")
+                           message.format(cover=fields["cover"]))
         cover = found or ""
     return Report(
         source=report.source, body_html=body_html, text=rendered.text, toc=rendered.toc,

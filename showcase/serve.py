@@ -88,17 +88,17 @@ class Preview:
         except ContentError as exc:
             self.failure = [mask_personal_data(str(p)) for p in exc.problems]
         except ShowcaseError as exc:
-            self.failure = [f"error: {exc}"]
+            self.failure = [_("error: {message}").format(message=exc)]
         except Exception as exc:  # the preview keeps running whatever happened to one build
-            self.failure = [f"error: the build stopped unexpectedly ({type(exc).__name__}: "
-                            f"{exc}); save again to retry"]
+            self.failure = [_("error: the build stopped unexpectedly ({error}); save again to "
+                              "retry").format(error=f"{type(exc).__name__}: {exc}")]
         else:
             self.failure = []
             if outcome.site is not None:
                 self.last = LastBuild(outcome.site, outcome.assets, self.site_dir, self.out_dir)
             for warning in outcome.warnings:
                 print(mask_personal_data(str(warning)), flush=True)
-            print(f"built {outcome.pages} pages", flush=True)
+            print(_("built {pages} pages").format(pages=outcome.pages), flush=True)
             return
         print("\n".join(self.failure), flush=True)
         self.reload()  # to the problems page

@@ -11,6 +11,7 @@ from .assets import Assets, plan_assets
 from .config import SiteConfig, parse_config
 from .errors import Problems
 from .honours import read_honour_list, refuse_duplicate_households
+from .i18n import _
 from .load import SiteSources, SourceText
 from .memo import Memo, digestible, remembered, remembered_each
 from .model import HonourList, RegionTree, Report
@@ -43,8 +44,8 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
     if REGIONS_FILE in sources.unreadable:
         regions = replace(regions, failed=True)
     elif sources.regions is None and (sources.reports or sources.honour_lists):
-        problems.error(REGIONS_FILE, 1, "the site has no data/regions.yaml: every report and "
-                                        "household names a region from it")
+        problems.error(REGIONS_FILE, 1, _("the site has no data/regions.yaml: every report "
+                                          "and household names a region from it"))
     assets = plan_assets(sources)
     settings = _digest(config, regions)
     drafts = remembered_each(memo, "report", list(sources.reports), lambda s: (s, settings),
@@ -54,7 +55,8 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
     published = _settle_slugs([r for r in drafts if is_published(r, include_drafts, today)],
                               problems)
     _refuse_duplicates([(r.fields["slug"], r.source, r.lines.get("slug", 1)) for r in published],
-                       problems, "slug", "reports/{}/", "set a different 'slug:' in one of them")
+                       problems, _("duplicate slug '{key}': {first} already publishes "
+                                   "reports/{key}/; set a different 'slug:' in one of them"))
     url_of = {r.source: f"reports/{r.fields['slug']}/" for r in published}
     linked = _digest(sorted(url_of.items()), assets)  # what links and pictures are found in
     reports = remembered_each(memo, "rendered report", published, lambda r: (r, linked),
@@ -67,7 +69,8 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
                             problems, jobs)
     honour_lists = [hl for hl in lists if hl is not None]
     _refuse_duplicates([(hl.slug, hl.source, 1) for hl in honour_lists], problems,
-                       "honour list address", "honours/{}/", "rename one of the two files")
+                       _("duplicate honour list address '{key}': {first} already publishes "
+                         "honours/{key}/; rename one of the two files"))
     refuse_duplicate_households(honour_lists, problems)
     _warn_unpublished(drafts, published, problems, include_drafts)
     return Content(config, regions, tuple(reports), tuple(honour_lists), assets)
@@ -121,24 +124,26 @@ def _settle_slugs(reports: list[ReportSource], problems: Problems) -> list[Repor
             continue  # same folder: only the author can choose; reported as a duplicate slug
         for report, folder in zip(group, folders):
             new = f"{folder}-{slug}"
-            problems.warning(report.source, 1, f"another report also takes the address "
-                                               f"reports/{slug}/; this one is published at "
-                                               f"reports/{new}/ (set 'slug:' to choose)")
+            problems.warning(report.source, 1, _("another report also takes the address "
+                                                 "reports/{slug}/; this one is published at "
+                                                 "reports/{new}/ (set 'slug:' to choose)")
+                             .format(slug=slug, new=new))
             renamed[report.source] = replace(report, fields={**report.fields, "slug": new})
     return [renamed.get(r.source, r) for r in reports]
 
 
-def _refuse_duplicates(claims: list[tuple[str, str, int]], problems: Problems, what: str,
-                       url: str, fix: str) -> None:
-    """Two items that would publish at the same address: an error at each, naming the other."""
+def _refuse_duplicates(claims: list[tuple[str, str, int]], problems: Problems,
+                       message: str) -> None:
+    """Two items that would publish at the same address: an error at each, naming the other
+    (`message` says so, given the {key} and the {first} place that claims it)."""
     by_key: dict[str, list[tuple[str, int]]] = {}
     for key, path, line in claims:
         by_key.setdefault(key, []).append((path, line))
     for key, places in by_key.items():
         for path, line in places[1:] if len(places) > 1 else ():
             first_path, first_line = places[0]
-            problems.error(path, line, f"duplicate {what} '{key}': {first_path}:{first_line} "
-                                       f"already publishes {url.format(key)}; {fix}")
+            problems.error(path, line, message.format(key=key,
+                                                      first=f"{first_path}:{first_line}"))
 
 
 def _warn_unpublished(drafts: list[ReportSource], published: list[ReportSource],
@@ -150,5 +155,5 @@ def _warn_unpublished(drafts: list[ReportSource], published: list[ReportSource],
         if report.source in shown or report.fields["draft"]:
             continue
         problems.warning(report.source, report.lines.get("date", 1),
-                         f"dated {report.fields['date']}, after today: not published until then "
-                         "(use --drafts to preview it)")
+                         _("dated {date}, after today: not published until then (use --drafts "
+                           "to preview it)").format(date=report.fields["date"]))

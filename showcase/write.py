@@ -17,6 +17,7 @@ import rjsmin
 
 from .audit import OutputAudit
 from .errors import ShowcaseError, UsageError
+from .i18n import _
 from .images import write_copy
 
 
@@ -29,20 +30,20 @@ def check_output_folder(out_dir: Path, site_dir: Path) -> None:
     a folder holding it, or a folder of other files (a build replaces the whole folder)."""
     out_dir, site_dir = out_dir.resolve(), site_dir.resolve()
     if out_dir == site_dir or out_dir in site_dir.parents:
-        raise UsageError(f"the output folder {out_dir} would replace the site itself; "
-                          "choose another --out")
+        raise UsageError(_("the output folder {folder} would replace the site itself; choose "
+                           "another --out").format(folder=out_dir))
     for name in ("content", "data", "templates", "static"):
         source = site_dir / name
         if out_dir == source or source in out_dir.parents:
-            raise UsageError(f"the output folder {out_dir} is inside the site's {name}/ folder; "
-                              "choose another --out")
+            raise UsageError(_("the output folder {folder} is inside the site's {name}/ "
+                               "folder; choose another --out").format(folder=out_dir, name=name))
     if out_dir.is_file():
-        raise UsageError(f"the output path {out_dir} is a file, not a folder")
+        raise UsageError(_("the output path {path} is a file, not a folder").format(path=out_dir))
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (
             (out_dir / "index.html").is_file() and (out_dir / "404.html").is_file()):
-        raise UsageError(f"the folder {out_dir} holds files that are not a site built by "
-                          "showcase, and a build replaces the whole folder; choose an empty or "
-                          "new folder for --out")
+        raise UsageError(_("the folder {folder} holds files that are not a site built by "
+                           "showcase, and a build replaces the whole folder; choose an empty or "
+                           "new folder for --out").format(folder=out_dir))
 
 
 @dataclass
@@ -87,20 +88,23 @@ class StagedOutput:
             self.staging = _unique(self.out_dir, "new")
             self.staging.mkdir()
         except OSError as exc:
-            raise OutputError(f"cannot write the output to {self.out_dir}: {exc}") from exc
+            raise OutputError(_("cannot write the output to {folder}: {reason}")
+                              .format(folder=self.out_dir, reason=exc)) from exc
         return self
 
     def __exit__(self, kind, value, traceback) -> None:
         if kind is not None and not (self.staging / GONE).is_file():  # (else: to be finished)
             shutil.rmtree(self.staging, ignore_errors=True)
         if isinstance(value, OSError):
-            raise OutputError(f"cannot write the output to {self.out_dir}: {value}") from value
+            raise OutputError(_("cannot write the output to {folder}: {reason}")
+                              .format(folder=self.out_dir, reason=value)) from value
 
     def _claim(self, path: str) -> None:
         """A path claimed twice (case-insensitively: many hosts ignore case) is refused."""
         key = path.lower()
         if key in self.claimed:
-            raise OutputError(f"two outputs claim the same path: {self.claimed[key]} and {path}")
+            raise OutputError(_("two outputs claim the same path: {first} and {second}")
+                              .format(first=self.claimed[key], second=path))
         self.claimed[key] = path
 
     def _staging_path(self, path: str) -> str:
@@ -195,10 +199,11 @@ class StagedOutput:
         try:
             result = receive.recv()
         except EOFError:
-            result = "the process stopped"
+            result = _("the process stopped")
         child.join()
         if not isinstance(result, tuple):
-            raise OutputError(f"writing the search index failed: {result}")
+            raise OutputError(_("writing the search index failed: {reason}")
+                              .format(reason=result))
         claimed, left, outcome.problems, unchanged = result
         self.unchanged += unchanged
         self.left |= left

@@ -72,11 +72,12 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, (str, int, float, bool)) and key is not None:
             raise yaml.constructor.ConstructorError(
-                None, None, "a key must be plain text", key_node.start_mark)
+                None, None, _("a key must be plain text"), key_node.start_mark)
         if key in mapping:
             raise _DuplicateKey(
-                None, None, f"the key '{key}' is written twice (line {mapping.lines[key]} "
-                "and here); keep one", key_node.start_mark)
+                None, None, _("the key '{key}' is written twice (line {line} and here); keep "
+                              "one").format(key=key, line=mapping.lines[key]),
+                key_node.start_mark)
         mapping[key] = loader.construct_object(value_node, deep=True)
         mapping.lines[key] = key_node.start_mark.line + 1
     return mapping
@@ -106,18 +107,19 @@ def parse_yaml(text: str, path: str, problems: Problems, first_line: int = 1):
             return YAML_FAILED
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else first_line
-        what = exc.problem or exc.context or "cannot be read"
+        what = exc.problem or exc.context or _("cannot be read")
         lines = padded.rstrip("\n").split("\n")
         line = max(first_line, min(line, len(lines)))  # an error at the very end: the last line
-        problems.error(path, line, f"YAML syntax: {what}" + _yaml_hint(what, lines[line - 1]))
+        problems.error(path, line, _syntax_message(what, lines[line - 1]).format(problem=what))
     except yaml.YAMLError as exc:
-        problems.error(path, first_line, f"YAML syntax: {exc}")
+        problems.error(path, first_line, _("YAML syntax: {problem}").format(problem=exc))
     except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
         # an explicit tag that does not fit its value (`!!int abc`), which PyYAML lets escape
-        problems.error(path, first_line, f"YAML: a value cannot be read ({exc}); remove any "
-                                         "'!!' type tag")
+        problems.error(path, first_line, _("YAML: a value cannot be read ({error}); remove any "
+                                           "'!!' type tag").format(error=exc))
     except RecursionError:
-        problems.error(path, first_line, "YAML: the lists or mappings are nested too deeply")
+        problems.error(path, first_line, _("YAML: the lists or mappings are nested too "
+                                           "deeply"))
     return YAML_FAILED
 
 
@@ -136,10 +138,11 @@ def report_full_width_colons(text: str, path: str, problems: Problems, first_lin
     return bool(_FULL_WIDTH_KEY.search(text))
 
 
-def _yaml_hint(what: str, line: str) -> str:
-    """What an author can do about the commonest syntax errors."""
+def _syntax_message(what: str, line: str) -> str:
+    """A syntax error's message, saying what an author can do about the commonest ones (PyYAML's
+    own words, `what`, are in English)."""
     if "\t" in line:
-        return " (indent with spaces, not tabs)"
+        return _("YAML syntax: {problem} (indent with spaces, not tabs)")
     if "mapping values are not allowed" in what:
-        return " (a value containing ': ' must be put in quotes)"
-    return ""
+        return _("YAML syntax: {problem} (a value containing ': ' must be put in quotes)")
+    return _("YAML syntax: {problem}")

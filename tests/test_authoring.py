@@ -331,3 +331,36 @@ households:
         text = (tmp_path / "out/households" / page / "index.html").read_text("utf-8")
         assert "households/zhang-jianguo" not in text.replace(f"households/{page}/", "")
         assert "2023-xupu-zhangjianguo" not in text.replace(f"households/{page}/", "")
+
+
+def test_a_new_site_takes_a_county_sheet_with_its_new_villages(new_site, tmp_path):
+    """The first day: a new site of one county, the county's Excel list exported as CSV (GBK,
+    as Excel saves it on Chinese Windows), villages regions.yaml does not have yet."""
+    sheet = tmp_path / "名单.csv"
+    sheet.write_bytes("2025年度溆浦县“平安家庭”示范户名单,,,,\n"
+                      "序号,姓名,所在乡镇,所在村（社区）,身份证号码,主要事迹\n"
+                      "1,向建国,桥江镇,新建村,430102199003077777,孝老爱亲\n"
+                      "2,李梅,桥江镇,龙潭村,,邻里和睦\n".encode("gb18030"))
+    refused = run_in(new_site, "import", sheet, "--lang", "zh")
+    assert refused.returncode == 1
+    assert "第 3 行：data/regions.yaml 的 湖南省/怀化市/溆浦县 下没有“桥江镇 新建村”" in refused.stderr
+    assert "“身份证号码”列是身份证号码，未导入" in refused.stderr
+    assert not list((new_site / "data/households").glob("2025-*"))
+
+    imported = run_in(new_site, "import", sheet, "--add-regions")
+    assert imported.returncode == 0, imported.stderr
+    written = imported.stdout.splitlines()
+    assert written[:2] == ["data/regions.yaml",
+                           "data/households/2025-xupu-xian-pinganjiatingshifanhu.yaml"]
+    listed = new_site / written[1]
+    assert "430102" not in listed.read_text("utf-8")
+    assert run_in(new_site, "import", sheet).stdout.strip() == \
+        "nothing written: the site's files already hold this import"
+    checked = run_in(new_site, "check")
+    assert checked.returncode == 1 and "'awarded_by' still says TODO" in checked.stderr
+    listed.write_text(re.sub(r"(awarded_by|date): TODO.*", r"\1: ''", listed.read_text("utf-8")),
+                      "utf-8")
+    checked = run_in(new_site, "check")
+    assert checked.returncode == 0 and "3 households" in checked.stdout, checked.stderr
+    again = run_in(new_site, "import", sheet)  # her edits are never written over
+    assert again.returncode == 1 and "exists and differs" in again.stderr

@@ -22,7 +22,7 @@ from ..load import SourceText, decode
 from ..model import COUNTY_DEPTH, RegionTree
 from ..privacy import BANK_CARD, MOBILE, RESIDENT_ID, find_personal_data
 from ..regions import REGIONS_FILE, parse_regions
-from ..scaffold import yaml_value
+from ..scaffold import county_of, yaml_value
 from ..slugs import MAX_LENGTH, slugify
 from .new_places import with_places
 from .sheets import Sheet, read_sheet
@@ -96,7 +96,8 @@ def import_honour_sheet(sheet: Path, site_dir: Path, *, mapping: dict[str, str] 
     file = sheet.name
     regions_text, tree = _regions(site_dir, problems)
     problems.raise_if_errors()
-    within = _county_path(county, tree) if county else None
+    # a site of one county: its places are looked for, and added, there
+    within = _county_path(county, tree) if county else county_of(tree)
     layout = _layout(grid, wanted, file, problems)
     problems.raise_if_errors()
     places = _Places(tree, within)
