@@ -47,9 +47,11 @@ class Fields:
                 continue
             near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.5)
             message = _("unknown key '{key}' in {what} is ignored; did you mean '{near}'?") \
-                if near else _("unknown key '{key}' in {what} is ignored; known keys: {keys}")
+                if near else _("unknown key '{key}' in {what} is ignored; known keys: {keys} "
+                               "(see {reference})")
             self.problems.warning(self.path, self.line(key), message.format(
-                key=key, what=self.what, near=near[0] if near else "", keys=", ".join(known)))
+                key=key, what=self.what, near=near[0] if near else "", keys=", ".join(known),
+                reference=reference_for(self.path)))
 
     def _missing(self, key: str, required: bool) -> bool:
         value = self.data.get(key)
@@ -57,7 +59,9 @@ class Fields:
             if required:
                 self.problems.error(self.path, self.line(key) if key in self.data
                                     else self.data.line,
-                                    _("{what} needs '{key}'").format(what=self.what, key=key))
+                                    _("{what} needs '{key}' (see {reference})").format(
+                                        what=self.what, key=key,
+                                        reference=reference_for(self.path)))
             return True
         return False
 
@@ -168,7 +172,9 @@ def expect_mapping(data, path: str, problems: Problems, what: str,
     if isinstance(data, str) and report_full_width_colons(data, path, problems, first_line):
         return None
     line = getattr(data, "line", first_line) or first_line
-    problems.error(path, line, _("{what} must be a set of 'key: value' lines, not {kind}")
-                   .format(what=what, kind=_kind(data)) if data is not None
+    problems.error(path, line, _("{what} must be a set of 'key: value' lines, not {kind} "
+                                 "(see {reference})")
+                   .format(what=what, kind=_kind(data), reference=reference_for(path))
+                   if data is not None
                    else _("{what} is empty").format(what=what))
     return None

@@ -35,7 +35,7 @@ def split(text: str) -> Split:
     if not lines or lines[0].strip() != FENCE:
         raise FrontMatterError(1, _("no front matter: a report must start with a line `---`, "
                                     "then title, unit, date, region and category, then another "
-                                    "`---`"))
+                                    "`---` (see docs/reference.md#front-matter)"))
     for index in range(1, len(lines)):
         if lines[index].strip() in (FENCE, "..."):
             return Split(

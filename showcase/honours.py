@@ -6,7 +6,7 @@ from dataclasses import replace
 from .assets import Assets, leaves_site
 from .errors import Problems
 from .i18n import _
-from .fields import Fields, expect_mapping
+from .fields import Fields, expect_mapping, reference_for
 from .load import SourceText
 from .markup import render_markdown
 from .memo import Memo
@@ -25,7 +25,8 @@ def read_honour_list(source: SourceText, regions: RegionTree, assets: Assets,
     """One honour list; None (with problems recorded) if it cannot be used."""
     if not source.text.strip():
         problems.error(source.path, 1, _("the file is empty: an honour list needs 'list:' and "
-                                         "'households:'"))
+                                         "'households:' (see {reference})")
+                       .format(reference=reference_for(source.path)))
         return None
     data = expect_mapping(parse_yaml(source.text, source.path, problems), source.path,
                           problems, _("an honour list"))
@@ -37,7 +38,8 @@ def read_honour_list(source: SourceText, regions: RegionTree, assets: Assets,
     details = data.get("list")
     if not isinstance(details, LineDict):
         top.error("list", _("an honour list needs 'list:' with title, honour, year, awarded_by "
-                            "and date indented under it"))
+                            "and date indented under it (see {reference})")
+                  .format(reference=reference_for(source.path)))
         return None
     fields = Fields(details, source.path, problems, _("'list'"))
     fields.warn_unknown(LIST_KEYS)
@@ -56,7 +58,8 @@ def read_honour_list(source: SourceText, regions: RegionTree, assets: Assets,
         return None
     if not isinstance(entries, LineList):
         top.error("households", _("an honour list needs 'households:' followed by a list of "
-                                  "'- name: ...' entries"))
+                                  "'- name: ...' entries (see {reference})")
+                  .format(reference=reference_for(source.path)))
         return None
     households = []
     for index, entry in enumerate(entries):

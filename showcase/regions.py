@@ -4,7 +4,7 @@ from __future__ import annotations
 import difflib
 
 from .errors import Problems
-from .fields import Fields
+from .fields import Fields, reference_for
 from .i18n import _
 from .load import SourceText
 from .model import Region, RegionTree
@@ -27,7 +27,8 @@ def parse_regions(source: SourceText | None, problems: Problems) -> RegionTree:
     if not isinstance(data, LineList):
         problems.error(source.path, getattr(data, "line", 1) or 1,
                        _("regions.yaml must be a list of regions, each '- name: ...' "
-                         "with optional 'children:'"))
+                         "with optional 'children:' (see {reference})")
+                       .format(reference=reference_for(source.path)))
         return RegionTree(regions, failed=True)
     _add_level(data, None, source.path, problems, regions)
     return RegionTree(regions)

@@ -157,4 +157,4 @@ def test_percent_encoded_links_to_reports_resolve():
 def test_front_matter_of_plain_text_is_named_in_plain_words():
     (message,) = problems_of(SourceText("content/reports/a.md", "---\njust text\n---\n正文\n"))
     assert message == ("content/reports/a.md:2: error: the front matter must be a set of "
-                       "'key: value' lines, not plain text")
+                       "'key: value' lines, not plain text (see docs/reference.md#front-matter)")
