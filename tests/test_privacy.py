@@ -1,4 +1,4 @@
-"""The personal-data guard (DESIGN.md, "Trust and safety"): resident ID numbers, mobile numbers and
+"""The personal-data guard (docs/reference.md#privacy): resident ID numbers, mobile numbers and
 bank card numbers in any input stop the build with `path:line`, showing only a masked form; with
 `privacy: mask` in site.yaml they are published masked instead, and the full number reaches no
 output file. Numbers the site publishes on purpose (`contact`, `privacy_allow`) are left alone.
