@@ -261,8 +261,9 @@ def _new(args: argparse.Namespace) -> int:
         written = scaffold.new_site(args.folder, args.title, args.region)
         for path in written:
             print(path)
-        print(_("a new site is in {folder}: build it with  cd {folder} && python build.py  "
-                "or preview it with  python build.py serve").format(folder=args.folder))
+        print(_("a new site is in {folder}: build it with  cd {folder} && {program}  "
+                "or preview it with  {program} serve").format(folder=args.folder,
+                                                              program=_program()))
         return 0
     site = _site_folder(args.site)
     if args.kind == "report":
@@ -274,6 +275,13 @@ def _new(args: argparse.Namespace) -> int:
     print(scaffold.new_list(site, args.title, honour=args.honour, year=args.year))
     print(_("write the households under 'households:' as the example in the file shows"))
     return 0
+
+
+def _program() -> str:
+    """The command that runs build.py, as the author typed it (from her site's folder, the
+    path she gave to build.py)."""
+    return f"python {Path(sys.argv[0]).resolve()}" if sys.argv[0].endswith(".py") \
+        else "python build.py"
 
 
 def _import(args: argparse.Namespace) -> int:
