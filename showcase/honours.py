@@ -82,7 +82,8 @@ def _distinct_ids(households: list[Household]) -> tuple[Household, ...]:
     any: names that read alike (康国燕家庭 and 康国艳家庭, common in lists of thousands) get
     -2, -3 in the order of the names (not of the file, which authors reorder), and one name in
     different places (张伟家庭 of two villages) gets its place. An id the author wrote is
-    kept, and the same name twice in one place is left to be reported (`refuse_duplicate_households`)."""
+    kept, and the same name twice in one place is left to be reported
+    (`refuse_duplicate_households`)."""
     by_id: dict[str, list[Household]] = {}
     for household in households:
         if household.id_derived:
@@ -146,7 +147,8 @@ def _read_household(entry: LineDict, slug: str, path: str, regions: RegionTree,
     return Household(
         id=own_id or f"{slug}-{slugify(name)}", id_derived=own_id is None, name=name,
         region=region, list_slug=slug, source=path,
-        line=fields.line("id") if own_id else entry.line, head=fields.text("head") or "", members=members,
+        line=fields.line("id") if own_id else entry.line, head=fields.text("head") or "",
+        members=members,
         tags=fields.text_list("tags"), story_html=rendered.html if rendered else "",
         story_text=rendered.text if rendered else "", photo=photo_url,
     )

@@ -97,7 +97,8 @@ CASES = [
     case("bad-duplicate-slug", "content/reports/b.md", 7, "slug", "'pingan'",
          "content/reports/a.md:7"),
     # 6. the second household of one name in one place, naming the first
-    case("bad-duplicate-household", LIST, 8, "张建国家庭", "listed twice", f"{LIST}:6", "delete this copy"),
+    case("bad-duplicate-household", LIST, 8, "张建国家庭", "listed twice", f"{LIST}:6",
+         "delete this copy"),
     # 7. whole numbers
     case("bad-members-not-integer", LIST, 8, "'members'", "五"),
     case("bad-year-not-integer", LIST, 4, "'year'", "二〇二四"),
