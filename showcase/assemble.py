@@ -12,7 +12,7 @@ from .pagination import paginate
 from .slugs import unique_slugs
 from .validate import Content
 
-LATEST_ON_HOME = 10
+LATEST_ON_HOME = 6
 RELATED_COUNT = 5
 FEED_SIZE = 50
 HOUSEHOLDS_INLINE = 500

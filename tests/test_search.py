@@ -117,10 +117,30 @@ def reader(browser, sample_output, serve_sub):
     context.close()
 
 
-def test_the_header_box_leads_to_results_and_the_address_keeps_the_search(reader):
+@pytest.fixture
+def desk(browser, sample_output, serve_sub):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    yield page, serve_sub(sample_output)
+    context.close()
+
+
+def test_on_a_phone_the_header_leads_to_the_search_page(reader):
     page, base = reader
+    page.goto(base + "reports/")
+    page.click(".search-link")
+    page.wait_for_selector("#search-results", state="attached")
+    assert page.url.endswith("search/index.html")
+    page.fill(".search-box input", "留守儿童")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#search-results li")
+    assert "留守儿童" in page.locator("#search-results mark").first.inner_text()
+
+
+def test_the_header_box_leads_to_results_and_the_address_keeps_the_search(desk):
+    page, base = desk
     page.goto(base)
-    for _ in range(6):  # the skip link, the site's name, the reading buttons, the search box
+    for _ in range(6):  # the skip link, the site's name, the search box
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.id") == "site-q":
             break

@@ -1,5 +1,5 @@
-/* Elderly-friendly reading (适老化): large type and high contrast, chosen with two buttons in the
- * header and remembered across pages and visits (localStorage). Loaded in <head> so the choice
+/* The header's controls. Elderly-friendly reading (适老化): large type and high contrast, chosen
+ * with two buttons in the header and remembered across pages and visits (localStorage). Loaded in <head> so the choice
  * applies before the page is painted; without JavaScript the buttons stay hidden and the page
  * reads in the normal mode. */
 (function () {
@@ -37,4 +37,19 @@
     });
   });
   window.addEventListener("storage", function (event) { if (event.key === KEY) { apply(saved()); } });
+
+  /* The section menu: on a phone, one 栏目 button opens it (all sections in rows); without
+     JavaScript the button stays hidden and every section is shown. */
+  root.classList.add("menu-ready");
+  document.addEventListener("DOMContentLoaded", function () {
+    var button = document.getElementById("menu-button");
+    var menu = document.getElementById("site-menu");
+    if (!button || !menu) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var open = button.getAttribute("aria-expanded") !== "true";
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      menu.parentNode.classList.toggle("open", open);
+    });
+  });
 })();

@@ -12,6 +12,9 @@
   var more = document.getElementById("search-more");
   var chips = document.getElementById("search-chips");
   var root = form.getAttribute("data-root");
+  /* A copy built with --offline is opened from disk, where a folder's address shows a listing:
+     its results link to the page's own file (showcase/offline.py marks the form). */
+  var offline = form.hasAttribute("data-offline");
   var FILTERS = ["kind", "category", "region", "year", "honour"];
   var LABELS = { kind: "类型", category: "栏目", region: "地区", year: "年份", honour: "荣誉" };
   var KINDS = { report: "报告", household: "家庭" };
@@ -90,7 +93,7 @@
       results.forEach(function (result) {
         var item = element("li", "item search-result");
         var link = element("a", "item-title", result.title);
-        link.href = root + result.url;
+        link.href = root + result.url + (offline && /\/$/.test(result.url) ? "index.html" : "");
         item.appendChild(link);
         var meta = element("p", "meta");
         meta.appendChild(element("span", "badge", KINDS[result.kind]));
