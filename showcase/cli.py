@@ -78,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--drafts", action="store_true",
                        help=_("also publish drafts and reports dated in the future (to "
                               "preview)"))
+    build.add_argument("--offline", action="store_true",
+                       help=_("make a copy that reads from disk with no server (handed out on "
+                              "a USB stick): every link names a page's file, index.html"))
     build.add_argument("--no-cache", action="store_true",
                        help=_("build everything anew, without the site's .cache/ (the output "
                               "is the same either way)"))
@@ -244,7 +247,8 @@ def _run(args: argparse.Namespace) -> int:
     progress = Progress()
     try:
         outcome = commands.build(site, out, drafts=args.drafts, base_url=args.base_url,
-                                 jobs=args.jobs, progress=progress, use_cache=not args.no_cache)
+                                 jobs=args.jobs, progress=progress, use_cache=not args.no_cache,
+                                 offline=args.offline)
     finally:
         progress.finish()
     _print_warnings(outcome.warnings)

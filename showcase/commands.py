@@ -69,10 +69,11 @@ def _prepare(site_dir: Path, *, drafts: bool, base_url: str | None, today: dt.da
 
 
 def _render(sources: SiteSources, content, site: Site, jobs: int,
-            wanted: list[int] | None = None) -> Iterator[Rendered]:
+            wanted: list[int] | None = None, offline: bool = False) -> Iterator[Rendered]:
     """The rendered pages, one at a time; a template's fault becomes the author's error."""
     try:
-        yield from render_site(site, sources.template_dirs, content.assets, jobs, wanted)
+        yield from render_site(site, sources.template_dirs, content.assets, jobs, wanted,
+                               offline)
     except jinja2.TemplateSyntaxError as exc:
         raise ContentError([Problem(_template_name(exc.filename or exc.name, sources.root),
                                     exc.lineno or 0, _("template syntax: {message}")
@@ -95,7 +96,8 @@ def _template_name(filename: str | None, root: Path) -> str:
 def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str | None = None,
           jobs: int = 1, today: dt.date | None = None, progress: Progress | None = None,
           use_cache: bool = False, pages_first: Callable[[list[str]], None] | None = None,
-          superseded: Callable[[], bool] = lambda: False, held: Held | None = None) -> Outcome:
+          superseded: Callable[[], bool] = lambda: False, held: Held | None = None,
+          offline: bool = False) -> Outcome:
     """Build the site into `out_dir`, each file written away as it is made and audited for
     personal data; on any error the previous output stays as it was. With `use_cache`, a build
     that would make exactly what the last one made (see cache.py) does nothing (not under the
@@ -106,14 +108,16 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
     index, `pages_first(paths)` is called with the paths of the files that changed, and then
     the search index is made and swapped in, unless `superseded()` says a newer build is
     wanted first (Superseded is raised). With `held`, the memo's results are kept in memory
-    for the next build (memo.Held)."""
+    for the next build (memo.Held). With `offline`, every link of the pages names a file, for a
+    copy opened from disk (offline.py)."""
     progress = progress or Progress(io.StringIO())
     check_output_folder(out_dir, site_dir)
     finish_interrupted(out_dir)
     cache = None
     if use_cache and today is None and pages_first is None:  # the preview builds on every save
         progress.stage(_("comparing with the last build"))
-        cache = BuildCache(site_dir, out_dir, {"drafts": drafts, "base_url": base_url})
+        cache = BuildCache(site_dir, out_dir, {"drafts": drafts, "base_url": base_url,
+                                               "offline": offline})
         previous = cache.previous()
         if previous is not None:
             return Outcome(None, previous.pages, previous.files, previous.warnings,
@@ -127,18 +131,18 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
     audit = OutputAudit(content.config.allowed_numbers(), out_dir.as_posix())
     # not the date: which reports it publishes reaches the pages through the model, and the
     # first build of each day would otherwise render every page again
-    options = {"drafts": drafts, "base_url": base_url}
+    options = {"drafts": drafts, "base_url": base_url, "offline": offline}
     with StagedOutput(out_dir) as staging:
         progress.stage(_("pages"), len(site.pages))
         if use_cache:
             record = OutputRecord(site_dir, out_dir, "pages")
             digests = PageDigests(site, sources.template_dirs, content.assets, options)
             wanted = _pages_to_render(site, record, digests, staging, progress)
-            pages = _noted(_render(sources, content, site, max(1, jobs - 1), wanted),
+            pages = _noted(_render(sources, content, site, max(1, jobs - 1), wanted, offline),
                            record, digests)
         else:
             pages = ((page.output_path, data) for page, data, _reads in
-                     _render(sources, content, site, max(1, jobs - 1)))
+                     _render(sources, content, site, max(1, jobs - 1), offline=offline))
         pages = _counted(pages, progress)
         if pages_first is not None:
             pages = _unless(superseded, pages)

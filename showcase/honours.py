@@ -8,7 +8,7 @@ from .errors import Problems
 from .i18n import _
 from .fields import Fields, expect_mapping, reference_for
 from .load import SourceText
-from .markup import render_markdown
+from .markup import STORY_TOP, render_markdown
 from .memo import Memo
 from .model import HonourList, Household, RegionTree
 from .regions import check_region
@@ -133,7 +133,7 @@ def _read_household(entry: LineDict, slug: str, path: str, regions: RegionTree,
     region = check_region(fields, "region", regions)
     members = fields.integer("members", minimum=1)
     story = fields.text("story") or ""
-    rendered = render_markdown(story, memo=memo) if story else None
+    rendered = render_markdown(story, memo=memo, top=STORY_TOP) if story else None
     photo = fields.text("photo") or ""
     photo_url = ""
     if photo:

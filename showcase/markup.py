@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Callable
 
@@ -20,6 +21,11 @@ from .text import join_hard_wraps, reading_minutes
 LinkResolver = Callable[[str, str], "str | None"]
 """Given an address from the text and its tag ('img' or 'a'), the address to publish
 (None: keep it as written)."""
+
+REPORT_TOP = 2
+"""A report's headings start at h2, under its title (h1); a household's story's at h3, under
+the page's 家庭事迹 (h2)."""
+STORY_TOP = 3
 
 
 @dataclass(frozen=True)
@@ -66,16 +72,10 @@ class _PastedParagraphs(Preprocessor):
     so is every run holding one."""
 
     def run(self, lines: list[str]) -> list[str]:
-        out: list[str] = []
-        run: list[str] = []
-        for line in [*lines, ""]:
-            if line.strip():
-                run.append(line)
-                continue
-            out += self._paragraphs(run) if all(map(_is_plain, run)) else run
-            out.append(line)
-            run = []
-        return out[:-1]
+        out = list(lines)
+        for start, run in reversed(list(plain_runs(lines))):
+            out[start:start + len(run)] = self._paragraphs(run)
+        return out
 
     @staticmethod
     def _paragraphs(run: list[str]) -> list[str]:
@@ -109,6 +109,17 @@ def _is_plain(line: str) -> bool:
     return not _MARKDOWN_LINE.search(line)
 
 
+def plain_runs(lines: list[str]) -> Iterator[tuple[int, list[str]]]:
+    """Each run of non-blank lines holding no Markdown, with the index of its first line: the
+    text _PastedParagraphs divides, where every line with an `outline_level` is a heading."""
+    start = 0
+    for index, line in enumerate([*lines, ""]):
+        if not line.strip():
+            if index > start and all(map(_is_plain, lines[start:index])):
+                yield start, lines[start:index]
+            start = index + 1
+
+
 def outline_level(line: str) -> int:
     """2 for a heading numbered 一、, 3 for （一）, 0 for any other line (or a long one, or
     one with a full stop inside: a paragraph that begins with its number)."""
@@ -117,6 +128,46 @@ def outline_level(line: str) -> int:
     if not match or len(text) > OUTLINE_HEADING_LENGTH or "。" in text[:-1]:
         return 0
     return 2 if match["part"] else 3
+
+
+def published_levels(written: list[int], top: int) -> list[int]:
+    """The level each heading is published at, given the levels written, in order: the first
+    at `top` (right under the page's own heading), each other one level under the nearest
+    heading before it written higher (its parent in the written outline), or at `top` when
+    there is none; so none is more than one level under the one before. Headings written from
+    `top` on that never skip a level are published as written."""
+    published: list[int] = []
+    parents: list[tuple[int, int]] = []  # (written, published) of the headings still open
+    for level in written:
+        while parents and parents[-1][0] >= level:
+            parents.pop()
+        published.append(min(parents[-1][1] + 1 if parents else top, 6))
+        parents.append((level, published[-1]))
+    return published
+
+
+class _ShiftHeadings(Treeprocessor):
+    """Pasted materials skip levels (a （一） section with its 一、 part left a plain line, a
+    text begun with ###), which leaves readers of the outline, and screen readers, a gap under
+    the page's own heading: the levels are shifted as `published_levels` says. Every heading of
+    the text counts, in the order a reader meets them, in lists, quotes and footnotes too (as
+    the table of contents counts them); raw HTML ones (<h4>) are the author's own. Run before
+    the table of contents (Python-Markdown's toc, priority 5), which lists the levels
+    published; anchors are made from the words, which do not change."""
+
+    def __init__(self, md, extension: _Extension):
+        super().__init__(md)
+        self.extension = extension
+
+    def run(self, root):
+        headings = [element for element in root.iter() if element.tag in _HEADING_TAGS]
+        levels = published_levels([int(element.tag[1]) for element in headings],
+                                  self.extension.top)
+        for element, level in zip(headings, levels):
+            element.tag = f"h{level}"
+
+
+_HEADING_TAGS = {f"h{level}" for level in range(1, 7)}
 
 
 class _AlignmentClasses(Treeprocessor):
@@ -151,22 +202,26 @@ class _RewriteLinks(Treeprocessor):
 
 
 class _Extension(markdown.Extension):
-    """Our tree processors. The link resolver belongs to one text: it is set before each
-    conversion and cleared by `md.reset()`, like the state of Markdown's own extensions."""
+    """Our tree processors. The link resolver and the top heading level belong to one text:
+    they are set before each conversion and cleared by `md.reset()`, like the state of
+    Markdown's own extensions."""
 
     def __init__(self):
         super().__init__()
         self.resolve: LinkResolver | None = None
+        self.top = REPORT_TOP
 
     def extendMarkdown(self, md):
         md.registerExtension(self)
         md.preprocessors.register(_PastedParagraphs(md), "pasted_paragraphs", 15)
+        md.treeprocessors.register(_ShiftHeadings(md, self), "shift_headings", 6)
         md.treeprocessors.register(_JoinHardWraps(md), "join_hard_wraps", 1)
         md.treeprocessors.register(_AlignmentClasses(md), "alignment_classes", 1)
         md.treeprocessors.register(_RewriteLinks(md, self), "rewrite_links", 0)
 
     def reset(self):
         self.resolve = None
+        self.top = REPORT_TOP
 
 
 def _toc_entries(tokens: list[dict]) -> list[TocEntry]:
@@ -203,16 +258,17 @@ def _converter() -> tuple[markdown.Markdown, _Extension]:
 
 
 def render_markdown(source: str, resolve: LinkResolver | None = None,
-                    memo: Memo | None = None) -> Rendered:
+                    memo: Memo | None = None, top: int = REPORT_TOP) -> Rendered:
     """Convert Markdown to sanitized HTML; `resolve` rewrites relative addresses (images, links
-    to other reports). Raw HTML in the text is allowed through the sanitizer's allow-list.
+    to other reports). Raw HTML in the text is allowed through the sanitizer's allow-list. The
+    text's first heading is published at level `top`, and none skips a level (_ShiftHeadings).
 
     A text converted by an earlier build comes from the memo: its addresses are resolved again,
     in the same order (so every problem is reported as before), and when each resolves as it did
     then, the kept conversion is the one this build would make."""
     if memo is None:
-        return _convert(source, resolve)[0]
-    key = memo.key("markdown", source.encode())
+        return _convert(source, resolve, top)[0]
+    key = memo.key("markdown", source.encode(), bytes([top]))
     kept = memo.get(key)
     if kept is not None:
         rendered, calls = kept
@@ -220,13 +276,13 @@ def render_markdown(source: str, resolve: LinkResolver | None = None,
         if answers == [answer for _, answer in calls]:
             return rendered
         replies = iter(answers)  # the same calls again: their answers, the problems said once
-        rendered, _ = _convert(source, resolve and (lambda *arguments: next(replies)))
+        rendered, _ = _convert(source, resolve and (lambda *arguments: next(replies)), top)
         return memo.put(key, (rendered, [(arguments, answer) for (arguments, _), answer
                                          in zip(calls, answers)]))[0]
-    return memo.put(key, _convert(source, resolve))[0]
+    return memo.put(key, _convert(source, resolve, top))[0]
 
 
-def _convert(source: str, resolve: LinkResolver | None) -> tuple[Rendered, list]:
+def _convert(source: str, resolve: LinkResolver | None, top: int) -> tuple[Rendered, list]:
     """The conversion, and the resolver's calls in order with their answers."""
     calls = []
 
@@ -238,6 +294,7 @@ def _convert(source: str, resolve: LinkResolver | None) -> tuple[Rendered, list]
     md, extension = _converter()
     md.reset()  # nothing of the previous text: footnotes, references, table of contents, stash
     extension.resolve = recorded if resolve else None
+    extension.top = top
     try:
         converted = md.convert(source)
         toc = tuple(_toc_entries(md.toc_tokens))

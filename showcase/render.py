@@ -15,6 +15,7 @@ from .charts import bar_chart
 from .dependencies import Recording
 from .images import img_attributes
 from .model import Page, Site
+from .offline import offline_page
 from .privacy import unmask_stars
 from .text import chinese_date
 
@@ -39,18 +40,19 @@ def make_environment(template_dirs: tuple[Path, ...]) -> Recording:
     return env
 
 
-def root_of(page: Page, site: Site) -> str:
+def root_of(page: Page, site: Site, offline: bool = False) -> str:
     """The relative way from a page back to the site root ('./', '../', '../../')."""
-    if page.url == "404.html" and site.config.base_url:
+    if page.url == "404.html" and site.config.base_url and not offline:
         # a host serves 404.html at any depth: only a rooted path finds the assets from there
+        # (a copy opened from disk has no host: its 404.html is a page like the others)
         return urlsplit(site.config.base_url).path
     depth = page.output_path.count("/")
     return "../" * depth if depth else "./"
 
 
-def context_for(page: Page, site: Site, assets: Assets) -> dict:
+def context_for(page: Page, site: Site, assets: Assets, offline: bool = False) -> dict:
     """What a template sees: the page's own data and a few helpers, built in one place."""
-    root = root_of(page, site)
+    root = root_of(page, site, offline)
 
     def asset(name: str) -> str:
         return root + assets.static[name]
@@ -81,29 +83,35 @@ Rendered = tuple[Page, bytes, frozenset]
 """A page, its bytes, and what its templates read of the site (see dependencies.py)."""
 
 
-def render_page(env: Recording, page: Page, site: Site, assets: Assets) -> Rendered:
+def render_page(env: Recording, page: Page, site: Site, assets: Assets,
+                offline: bool = False) -> Rendered:
+    """The page's bytes; `offline` (build --offline) for a copy opened from disk, whose HTML
+    pages link to files (offline.py)."""
     template = env.get_template(page.template)
     env.reads = set()
     try:
-        data = unmask_stars(template.render(context_for(page, site, assets))).encode("utf-8")
-        return page, data, frozenset(env.reads)
+        text = unmask_stars(template.render(context_for(page, site, assets, offline)))
+        if offline and page.output_path.endswith(".html"):
+            text = offline_page(text)
+        return page, text.encode("utf-8"), frozenset(env.reads)
     finally:
         env.reads = None
 
 
 def render_site(site: Site, template_dirs: tuple[Path, ...], assets: Assets,
-                jobs: int = 1, wanted: list[int] | None = None) -> Iterator[Rendered]:
+                jobs: int = 1, wanted: list[int] | None = None,
+                offline: bool = False) -> Iterator[Rendered]:
     """The site's pages (those numbered in `wanted`, else all), one at a time as they are
     rendered (the caller writes each away); with jobs > 1, in that many processes."""
     wanted = list(range(len(site.pages))) if wanted is None else wanted
     if jobs <= 1 or len(wanted) <= CHUNK:
         env = make_environment(template_dirs)
         for number in wanted:
-            yield render_page(env, site.pages[number], site, assets)
+            yield render_page(env, site.pages[number], site, assets, offline)
         return
     chunks = [wanted[i:i + CHUNK] for i in range(0, len(wanted), CHUNK)]
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
-                             initargs=(site, template_dirs, assets)) as pool:
+                             initargs=(site, template_dirs, assets, offline)) as pool:
         for part in pool.map(_render_chunk, chunks):
             for number, data, reads in part:
                 yield site.pages[number], data, reads
@@ -113,12 +121,14 @@ _worker: dict = {}
 """Per-process state of a render worker (set once by the pool initializer, never in the parent)."""
 
 
-def _start_worker(site: Site, template_dirs: tuple[Path, ...], assets: Assets) -> None:
-    _worker.update(site=site, assets=assets, env=make_environment(template_dirs))
+def _start_worker(site: Site, template_dirs: tuple[Path, ...], assets: Assets,
+                  offline: bool) -> None:
+    _worker.update(site=site, assets=assets, env=make_environment(template_dirs),
+                   offline=offline)
 
 
 def _render_chunk(numbers: list[int]) -> list[tuple[int, bytes, frozenset]]:
     site, env, assets = _worker["site"], _worker["env"], _worker["assets"]
-    return [(number, *render_page(env, site.pages[number], site, assets)[1:])
+    return [(number, *render_page(env, site.pages[number], site, assets, _worker["offline"])[1:])
             for number in numbers]
 

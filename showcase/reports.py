@@ -15,6 +15,7 @@ from .assets import Assets, leaves_site
 from .config import SiteConfig
 from .errors import Problems
 from .fields import Fields, expect_mapping
+from .headings import skips
 from .i18n import _
 from .images import make_responsive
 from .load import SourceText
@@ -141,6 +142,7 @@ def render_report(report: ReportSource, url_of_report: dict[str, str], assets: A
         return root + found + (f"#{fragment}" if fragment else "")
 
     rendered = render_markdown(_resolve_raw_html(report.body, resolve), resolve, memo)
+    _warn_skipped_headings(report, problems)
     body_html = make_responsive(rendered.html, assets.pictures, root)
     cover = ""
     if fields["cover"]:
@@ -158,6 +160,30 @@ def render_report(report: ReportSource, url_of_report: dict[str, str], assets: A
         summary=fields["summary"] or summarise(first_paragraph_text(rendered.html)),
         **{k: v for k, v in fields.items() if k not in ("cover", "summary")},
     )
+
+
+def _warn_skipped_headings(report: ReportSource, problems: Problems) -> None:
+    """Each heading where the text's outline skips a level, or a second title, at its line,
+    saying how to write it (markup.py publishes them shifted, so that the page never skips)."""
+    for skip in skips(report.body):
+        heading, previous = skip.heading, skip.previous
+        if heading.level == 1:
+            message = _("this heading ({written}) would be a second title beside the front "
+                        "matter's 'title': it is published as ##, and the headings under it a "
+                        "level down; begin the text's headings with ##")
+        elif previous is None:
+            message = _("this heading skips a level ({written} right after the title, with no "
+                        "## before it): it is published as ##; write the ## heading it belongs "
+                        "under, or make this one ##")
+        else:
+            message = _("this heading skips a level ({written} after the {previous} heading of "
+                        "line {line}, with no {missing} between): it is published as "
+                        "{published}; write the {missing} heading it belongs under, or make "
+                        "this one {missing}")
+        before = {"previous": previous.marker, "line": report.body_line + previous.offset,
+                  "missing": "#" * (previous.level + 1)} if previous else {}
+        problems.warning(report.source, report.body_line + heading.offset, message.format(
+            written=heading.marker, published="#" * skip.published, **before))
 
 
 _RAW_ADDRESS = re.compile(r'(<(img|a)\b[^>]*?\s(?:src|href)=")([^"]*)(")')

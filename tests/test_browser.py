@@ -113,23 +113,33 @@ def test_link_previews_have_title_description_and_picture(sample_output):
     assert 'property="og:image" content="https://pingan.example.org/zt/pajt/static/images/' in page
 
 
-def test_every_control_outside_running_text_is_easy_to_tap(browser, sample_output, serve_sub):
-    """44 px at least, for links and buttons that are not words inside a paragraph."""
+@pytest.mark.parametrize("large", [False, True], ids=["normal", "large-type"])
+def test_every_control_outside_running_text_is_easy_to_tap(browser, sample_output, serve_sub,
+                                                           large):
+    """44 px at least both ways, for links and buttons that are not words inside a paragraph,
+    the section menu open, on the pages a reader lands on (404.html: test_phone_first_screen)."""
     base = serve_sub(sample_output)
     context = browser.new_context(viewport={"width": 360, "height": 640})
     page = context.new_page()
+    if large:
+        page.goto(base)
+        page.evaluate("localStorage.setItem('showcase-reading', JSON.stringify({large: true}))")
     small = []
     for path in ("", "reports/longhui-tiaojie-wangluo/", "honours/2024-xupu-pingan/",
+                 "households/2024-xupu-pingan-cengfanjun-jiating/",
                  "regions/hunan-sheng/huaihua-shi/xupu-xian/", "tags/", "categories/",
                  "search/index.html?q=%E7%95%99%E5%AE%88"):
         page.goto(base + path)
         page.wait_for_load_state("load")
+        page.click("#menu-button")
         small += page.evaluate("""(path) => [...document.querySelectorAll(
                 'a, button, input, select, summary')]
             .filter(e => e.offsetParent !== null && !e.closest('.prose p, .prose li, .summary,'
                 + ' .prose td, .skip, .footnote'))
-            .filter(e => e.getBoundingClientRect().height < 44)
+            .filter(e => e.getBoundingClientRect().height < 44
+                         || e.getBoundingClientRect().width < 44)
             .map(e => path + ' ' + e.tagName + ' ' + (e.textContent || e.name).trim().slice(0, 20)
-                 + ' ' + Math.round(e.getBoundingClientRect().height))""", path)
+                 + ' ' + Math.round(e.getBoundingClientRect().width) + 'x'
+                 + Math.round(e.getBoundingClientRect().height))""", path)
     context.close()
     assert small == []
