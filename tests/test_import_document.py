@@ -126,7 +126,7 @@ def test_a_word_report_is_published_as_its_reader_expects(site, tmp_path):
     page = (page_folder / "index.html").read_text("utf-8")
     assert f"<h1>{TITLE}</h1>" in page
     assert '<time datetime="2024-03-05">' in page
-    prose = page.split('<div class="prose">', 1)[1].split("</div>", 1)[0]
+    prose = "".join(part.split("</div>", 1)[0] for part in page.split('<div class="prose">')[1:])
     assert "溆浦县妇女联合会" not in prose and "2024年3月5日" not in prose and TITLE not in prose
     headings = [(level, html.unescape(re.sub(r"<[^>]+>", "", text))) for level, text in
                 re.findall(r"<h([2-4])[^>]*>(.*?)</h\1>", prose)]
@@ -205,7 +205,7 @@ def test_pasted_text_that_looks_like_markdown_is_shown_as_written(site, tmp_path
                                      category="经验交流", problems=Problems())
     commands.build(site, tmp_path / "out", jobs=1)
     page = (tmp_path / "out" / "reports" / Path(written[0]).stem / "index.html").read_text()
-    prose = page.split('<div class="prose">', 1)[1].split("</div>", 1)[0]
+    prose = "".join(part.split("</div>", 1)[0] for part in page.split('<div class="prose">')[1:])
     assert prose.strip().startswith("<p>") and "<script" not in prose
     assert [html.unescape(text) for text in re.findall(r"<p>(.*?)</p>", prose, re.S)] == \
         [line.strip() for line in literal]
