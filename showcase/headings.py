@@ -13,11 +13,13 @@ from dataclasses import dataclass
 
 from markdown.extensions.fenced_code import FencedBlockPreprocessor
 
-from .markup import OUTLINE, REPORT_TOP, outline_level, plain_runs, published_levels
+from .markup import (OUTLINE, REPORT_TOP, TOPIC_TAG, outline_level, plain_runs,
+                     published_levels)
 
-_HASHES = re.compile(r"(?:[ ]{0,3}>[ ]?)*(#{1,6})")
+_HASHES = re.compile(rf"(?:[ ]{{0,3}}>[ ]?)*(?![ ]{{0,3}}{TOPIC_TAG})(#{{1,6}})")
 """A `#` heading as Python-Markdown reads one: the hashes first on the line (or first in a
-quote); no space is needed after them."""
+quote), no space needed after them; a line that begins with a topic tag (#平安家庭#) is text
+(markup._HashtagsAreText)."""
 _UNDERLINE = re.compile(r"(?:=+|-+)[ ]*$")
 _TAB_LENGTH = 4
 

@@ -170,6 +170,20 @@ class _ShiftHeadings(Treeprocessor):
 _HEADING_TAGS = {f"h{level}" for level in range(1, 7)}
 
 
+class _HashtagsAreText(Preprocessor):
+    """A line that begins with a topic tag (#平安家庭#, as posts and pasted materials write
+    them) is a paragraph: Python-Markdown reads any `#` at the start of a line as a heading
+    (## 二、 and ##二、 alike, which stay headings)."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        return [HASHTAG_LINE.sub(r"\1\\", line) for line in lines]
+
+
+TOPIC_TAG = r"#[^\s#][^#\n]*#"
+"""A topic tag: one `#`, words, a closing `#` (#平安家庭#)."""
+HASHTAG_LINE = re.compile(rf"^((?:[ ]{{0,3}}>[ ]?)*[ ]{{0,3}})(?={TOPIC_TAG})")
+
+
 class _AlignmentClasses(Treeprocessor):
     """Table column alignment as a class: the Content-Security-Policy forbids style attributes."""
 
@@ -213,6 +227,7 @@ class _Extension(markdown.Extension):
 
     def extendMarkdown(self, md):
         md.registerExtension(self)
+        md.preprocessors.register(_HashtagsAreText(md), "hashtags_are_text", 16)
         md.preprocessors.register(_PastedParagraphs(md), "pasted_paragraphs", 15)
         md.treeprocessors.register(_ShiftHeadings(md, self), "shift_headings", 6)
         md.treeprocessors.register(_JoinHardWraps(md), "join_hard_wraps", 1)

@@ -132,10 +132,12 @@ def test_source_headings_are_found_at_their_lines_as_markdown_reads_them():
             "第二行\n"
             "---\n"                          # a rule: the line above starts no paragraph
             "\n"
-            "#话题#\n")                      # 17: Python-Markdown's h1, no space needed
+            "#话题#\n"                       # 17: a topic tag, text
+            "\n"
+            "#标题\n")                        # 19: Python-Markdown's h1, no space needed
     assert source_headings(text) == [
         SourceHeading(2, 3, "###"), SourceHeading(6, 2, "二、"), SourceHeading(8, 4, "####"),
-        SourceHeading(10, 2, "---"), SourceHeading(17, 1, "#")]
+        SourceHeading(10, 2, "---"), SourceHeading(19, 1, "#")]
     assert levels_of(render_markdown(text).html) == published_levels([3, 2, 4, 2, 1], 2)
 
 
@@ -261,3 +263,15 @@ def test_the_nu_html_checker_finds_no_skipped_heading(built):
     result = subprocess.run([*vnu_command(), "--errors-only", "--format", "text", *map(str, pages)],
                             capture_output=True, encoding="utf-8", errors="replace", timeout=600)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_line_that_begins_with_a_topic_tag_is_text_not_a_heading():
+    """#平安家庭# opens many a pasted post: it stays a paragraph (no heading, no warning), while
+    ## 二、 and ##二、 stay headings."""
+    text = "#平安家庭# 创建活动启动\n\n> #话题# 引文\n\n## 一、健全机制\n\n##二、强化预防\n"
+    html = render_markdown(text).html
+    assert "<p>#平安家庭# 创建活动启动</p>" in html and "<p>#话题# 引文</p>" in html
+    assert re.findall(r"<h(\d)[^>]*>([^<]*)</h", html) == [("2", "一、健全机制"),
+                                                           ("2", "二、强化预防")]
+    assert [heading.level for heading in source_headings(text)] == [2, 2]
+    assert skips(text) == []
