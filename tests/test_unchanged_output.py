@@ -138,3 +138,70 @@ def test_a_build_stopped_while_moving_its_files_in_is_finished_by_the_next(site,
         commands.build(site, out, jobs=1)
     assert snapshot(out) == snapshot(fresh)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def _digested(monkeypatch, site) -> list[str]:
+    """The site's input files whose content is digested from here on (read, not recalled)."""
+    from showcase import cache
+    read: list[str] = []
+    original = cache._content_digest
+
+    def digest(path):
+        if site in path.parents:
+            read.append(path.relative_to(site).as_posix())
+        return original(path)
+
+    monkeypatch.setattr(cache, "_content_digest", digest)
+    return read
+
+
+def test_a_rebuild_recalls_the_inputs_it_read_instead_of_reading_them(site, tmp_path,
+                                                                      monkeypatch):
+    """At 10,000 reports the last build's inputs are 50 MB: a file whose size, times and
+    inode are as recorded is not read again to know whether anything changed."""
+    from showcase import cache
+    monkeypatch.setattr(cache, "RACY_SECONDS", 0)  # the files were all written just now
+    out = tmp_path / "out"
+    commands.build(site, out, jobs=1, use_cache=True)
+    read = _digested(monkeypatch, site)
+    assert commands.build(site, out, jobs=1, use_cache=True).site is None  # nothing changed
+    assert read == []
+
+    (site / ".cache" / cache.INPUTS_RECORD).write_bytes(b"damaged")
+    assert commands.build(site, out, jobs=1, use_cache=True).site is None
+    assert "content/reports/longtan.md" in read  # read again, and recorded again
+
+
+def test_an_edit_that_keeps_the_size_and_the_time_is_still_seen(site, tmp_path, monkeypatch):
+    """A file written over with text of the same length, its modification time set back (as a
+    copy or a sync tool may): its change time moved, so it is read, and the edit published."""
+    from showcase import cache
+    monkeypatch.setattr(cache, "RACY_SECONDS", 0)
+    out = tmp_path / "out"
+    commands.build(site, out, jobs=1, use_cache=True)
+    report = site / "content/reports/longtan.md"
+    before = report.stat()
+    text = report.read_text("utf-8")
+    report.write_text(text.replace("调解优先", "调解在先"), "utf-8")
+    os.utime(report, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert report.stat().st_size == before.st_size
+    assert commands.build(site, out, jobs=1, use_cache=True).site is not None
+    assert "调解在先" in (out / "reports/longtan/index.html").read_text("utf-8")
+
+
+def test_a_file_changed_just_before_the_record_is_always_read(site, monkeypatch):
+    """Within RACY_SECONDS of the record, a second change could leave the same size and
+    timestamp (a FAT stick keeps times to 2 s and has no change time): such a file is read
+    every time until it has settled."""
+    from showcase import cache
+    report = site / "content/reports/longtan.md"
+    first = cache.InputDigests(site)
+    first.of(report)
+    first.save()
+    read = _digested(monkeypatch, site)
+    cache.InputDigests(site).of(report)
+    assert read == ["content/reports/longtan.md"]
+    settled = cache.InputDigests(site)
+    settled.recorded_at += (cache.RACY_SECONDS + 1) * 10**9
+    settled.of(report)
+    assert read == ["content/reports/longtan.md"]  # not read again
