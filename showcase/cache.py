@@ -43,9 +43,20 @@ class Previous:
 
 
 def _files(root: Path) -> list[Path]:
+    """Every file below `root`, links to folders followed as the build follows them (load.py:
+    a folder linked from inside the site is read, so it is digested too), each folder once."""
     if root.is_file():
         return [root]
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
+    found, visited = [], set()
+    for folder, folders, files in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in visited:  # a link back up the tree
+            folders[:] = []
+            continue
+        visited.add(real)
+        found += [Path(folder, name) for name in files
+                  if os.path.isfile(os.path.join(folder, name))]
+    return sorted(found)
 
 
 def digest_files(digest, roots: list[Path], inputs: InputDigests | None = None) -> None:

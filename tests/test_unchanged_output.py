@@ -205,3 +205,19 @@ def test_a_file_changed_just_before_the_record_is_always_read(site, monkeypatch)
     settled.recorded_at += (cache.RACY_SECONDS + 1) * 10**9
     settled.of(report)
     assert read == ["content/reports/longtan.md"]  # not read again
+
+
+def test_a_change_in_a_folder_linked_into_the_site_is_seen(site, tmp_path):
+    """The build reads a folder linked from inside the site (load.py): its files are part of
+    what decides that nothing changed."""
+    reports = site / "content/reports"
+    (site / "archive").mkdir()
+    (reports / "longtan.md").rename(site / "archive/longtan.md")
+    (reports / "archive").symlink_to(site / "archive", target_is_directory=True)
+    out = tmp_path / "out"
+    commands.build(site, out, jobs=1, use_cache=True)
+    assert commands.build(site, out, jobs=1, use_cache=True).site is None
+    moved = site / "archive/longtan.md"
+    moved.write_text(moved.read_text("utf-8").replace("调解优先", "调解为先"), "utf-8")
+    assert commands.build(site, out, jobs=1, use_cache=True).site is not None
+    assert "调解为先" in (out / "reports/longtan/index.html").read_text("utf-8")
