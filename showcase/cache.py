@@ -18,8 +18,8 @@ from importlib import metadata
 from pathlib import Path
 
 from . import i18n
-from .errors import Problem
-from .load import REPOSITORY
+from .errors import Problem, Problems
+from .load import REPOSITORY, files_under
 from .write import files_below
 
 CACHE_FOLDER = ".cache"
@@ -43,26 +43,17 @@ class Previous:
 
 
 def _files(root: Path) -> list[Path]:
-    """Every file below `root`, links to folders followed as the build follows them (load.py:
-    a folder linked from inside the site is read, so it is digested too), each folder once."""
+    """Every file below `root` as the build reads a folder (load.files_under: links inside the
+    site followed, each folder once, hidden files left out)."""
     if root.is_file():
         return [root]
-    found, visited = [], set()
-    for folder, folders, files in os.walk(root, followlinks=True):
-        real = os.path.realpath(folder)
-        if real in visited:  # a link back up the tree
-            folders[:] = []
-            continue
-        visited.add(real)
-        found += [Path(folder, name) for name in files
-                  if os.path.isfile(os.path.join(folder, name))]
-    return sorted(found)
+    return [path for path in files_under(root, root.parent, Problems()) if path.is_file()]
 
 
 def digest_files(digest, roots: list[Path], inputs: InputDigests | None = None) -> None:
     """Add to `digest` every file below `roots` (compiled Python left out): its path from its
     root's parent and its content's digest (from `inputs` when the file is as it was read)."""
-    for root in roots:
+    for root in map(Path.resolve, roots):
         for path in _files(root):
             if path.suffix == ".pyc":
                 continue

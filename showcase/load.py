@@ -104,7 +104,7 @@ def _within(root: Path, path: Path) -> bool:
     return real == root or root in real.parents
 
 
-def _files_under(folder: Path, root: Path, problems: Problems,
+def files_under(folder: Path, root: Path, problems: Problems,
                  suffixes: tuple[str, ...] | None = None,
                  exclude: tuple[str, ...] = ()) -> list[Path]:
     """Files below `folder` in a stable order, hidden ones left out. Links are followed while they
@@ -157,7 +157,7 @@ def _static_files(root: Path, problems: Problems) -> tuple[AssetFile, ...]:
     chosen: dict[str, AssetFile] = {}
     for base in dict.fromkeys((REPOSITORY, root)):
         folder = base / "static"
-        for file in _files_under(folder, base, problems):
+        for file in files_under(folder, base, problems):
             asset = _asset(folder, file)
             chosen[asset.name] = asset
     return tuple(chosen[name] for name in sorted(chosen))
@@ -184,7 +184,7 @@ def load_site(root: Path, problems: Problems) -> SiteSources:
         return read(file) if file.is_file() and _allowed(file, root, problems) else None
 
     def texts(folder: Path, suffixes: tuple[str, ...]) -> tuple[SourceText, ...]:
-        found = (read(f) for f in _files_under(folder, root, problems, suffixes))
+        found = (read(f) for f in files_under(folder, root, problems, suffixes))
         return tuple(t for t in found if t is not None)
 
     content = root / "content"
@@ -196,7 +196,7 @@ def load_site(root: Path, problems: Problems) -> SiteSources:
         honour_lists=texts(root / "data" / "households", (".yaml", ".yml")),
         static_files=_static_files(root, problems),
         content_files=tuple(_asset(content, f) for f in
-                            _files_under(content, root, problems, exclude=(".md", ".markdown"))),
+                            files_under(content, root, problems, exclude=(".md", ".markdown"))),
         template_dirs=template_folders(root),
     )
     return replace(sources, unreadable=frozenset(unreadable))

@@ -79,8 +79,6 @@ class _PastedParagraphs(Preprocessor):
 
     @staticmethod
     def _paragraphs(run: list[str]) -> list[str]:
-        if len(run) < 2:
-            return [_HEADING_OF.get(outline_level(run[0]), "") + run[0]] if run else []
         out: list[str] = []
         for line in run:
             level = outline_level(line)

@@ -77,12 +77,17 @@ def _add_level(items: LineList, parent: Region | None, path: str, problems: Prob
     return tuple(added)
 
 
+def region_path(text: str) -> str:
+    """A region path as written by hand (湖南省 / 怀化市/溆浦县/) as the tree writes it."""
+    return "/".join(part.strip() for part in text.strip().strip("/").split("/"))
+
+
 def check_region(fields: Fields, key: str, tree: RegionTree) -> str | None:
     """The region path of `key`, or None with an error that suggests the path meant."""
     value = fields.text(key, required=True)
     if value is None:
         return None
-    value = "/".join(part.strip() for part in value.strip("/").split("/"))
+    value = region_path(value)
     if value in tree:
         return value
     if not tree.regions:

@@ -15,9 +15,9 @@ from .errors import Problems, UsageError
 from .fields import TODO
 from .i18n import _
 from .load import read_text
-from .model import RegionTree
-from .regions import REGIONS_FILE, parse_regions
-from .slugs import slugify
+from .model import COUNTY_DEPTH, RegionTree
+from .regions import REGIONS_FILE, parse_regions, region_path
+from .slugs import MAX_LENGTH, slugify
 from .text import parse_date
 
 SKELETON = Path(__file__).resolve().parent / "skeleton"
@@ -77,7 +77,7 @@ def _write_new(path: Path, template: str, **values) -> None:
 
 
 def _region_parts(region: str | None) -> list[str]:
-    parts = [part.strip() for part in (region or EXAMPLE_REGION).strip("/").split("/")]
+    parts = region_path(region or EXAMPLE_REGION).split("/")
     if not all(parts):
         raise UsageError(_("--region must be a path like 湖南省/怀化市/溆浦县, not '{region}'")
                          .format(region=region))
@@ -169,7 +169,7 @@ def site_settings(site_dir: Path) -> tuple[RegionTree, list[str], str]:
 
 def county_of(regions: RegionTree) -> str | None:
     """The site's county when regions.yaml names exactly one."""
-    counties = [path for path in regions.regions if path.count("/") == 2]
+    counties = [path for path in regions.regions if path.count("/") == COUNTY_DEPTH - 1]
     return counties[0] if len(counties) == 1 else None
 
 
@@ -181,13 +181,22 @@ def checked_choices(category: str | None, region: str | None, categories: list[s
         raise UsageError(_("the category '{category}' is not one of site.yaml's categories: "
                            "{categories}").format(category=category,
                                                   categories="、".join(categories)))
-    if region is None:
-        return None
-    region = "/".join(part.strip() for part in region.strip("/").split("/"))
-    if region not in regions:
-        raise UsageError(_("the region '{region}' is not in {file}: add it there first")
-                         .format(region=region, file=REGIONS_FILE))
-    return region
+    return None if region is None else checked_region(region, regions)
+
+
+def checked_region(given: str, regions: RegionTree) -> str:
+    """A region given on the command line as the site writes it; refused when regions.yaml
+    does not have it (with its whole path when the name is there once)."""
+    region = region_path(given)
+    if region in regions:
+        return region
+    same = [path for path, found in regions.regions.items()
+            if found.name == region.rsplit("/", 1)[-1]]
+    if len(same) == 1:
+        raise UsageError(_("--region {region} is not in {file}; write the whole path: {path}"
+                           ).format(region=given, file=REGIONS_FILE, path=same[0]))
+    raise UsageError(_("the region '{region}' is not in {file}: add it there first")
+                     .format(region=region, file=REGIONS_FILE))
 
 
 def new_report(site_dir: Path, title: str, *, category: str | None = None,
@@ -210,6 +219,13 @@ def new_report(site_dir: Path, title: str, *, category: str | None = None,
     return path
 
 
+def list_stem(year: int, county: str | None, honour: str) -> str:
+    """An honour list's file name, without .yaml: its year, county (when known) and honour in
+    pinyin (2025-xupu-xian-pinganjiatingshifanhu), whether `new list` or `import` writes it."""
+    parts = [str(year), slugify(county.rsplit("/", 1)[-1]) if county else "", slugify(honour)]
+    return "-".join(filter(None, parts))[:MAX_LENGTH].rstrip("-")
+
+
 def new_list(site_dir: Path, title: str, *, honour: str, year: int) -> Path:
     """An honour list with its details filled in and one example household in comments;
     returns its path."""
@@ -221,9 +237,7 @@ def new_list(site_dir: Path, title: str, *, honour: str, year: int) -> Path:
     title = title.strip()
     if not title.endswith("名单"):
         title += "名单"
-    county = county_of(regions)
-    place = f"{slugify(county.rsplit('/', 1)[-1])}-" if county else ""
-    path = site_dir / "data" / "households" / f"{year}-{place}{slugify(honour)}.yaml"
+    path = site_dir / "data" / "households" / f"{list_stem(year, county_of(regions), honour)}.yaml"
     example = next(reversed(regions.regions), None) or EXAMPLE_REGION
     _write_new(path, "list.yaml", title=title, honour=honour.strip(), year=year,
                awarded_by="", date="", households=_example_household(example, commented=True))

@@ -109,20 +109,20 @@ def test_search_works_from_a_copy_opened_as_files(browser, sample_output):
     context.close()
 
 
+def _page_at(browser, sample_output, serve_sub, width: int, height: int):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    yield context.new_page(), serve_sub(sample_output)
+    context.close()
+
+
 @pytest.fixture
 def reader(browser, sample_output, serve_sub):
-    context = browser.new_context(viewport={"width": 360, "height": 640})
-    page = context.new_page()
-    yield page, serve_sub(sample_output)
-    context.close()
+    yield from _page_at(browser, sample_output, serve_sub, 360, 640)
 
 
 @pytest.fixture
 def desk(browser, sample_output, serve_sub):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    yield page, serve_sub(sample_output)
-    context.close()
+    yield from _page_at(browser, sample_output, serve_sub, 1280, 800)
 
 
 def test_on_a_phone_the_header_leads_to_the_search_page(reader):

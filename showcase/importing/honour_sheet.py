@@ -22,8 +22,7 @@ from ..load import SourceText, decode
 from ..model import COUNTY_DEPTH, RegionTree
 from ..privacy import BANK_CARD, MOBILE, RESIDENT_ID, find_personal_data
 from ..regions import REGIONS_FILE, parse_regions
-from ..scaffold import county_of, yaml_value
-from ..slugs import MAX_LENGTH, slugify
+from ..scaffold import checked_region, county_of, list_stem, yaml_value
 from .new_places import with_places
 from .sheets import Sheet, read_sheet
 
@@ -90,14 +89,12 @@ def import_honour_sheet(sheet: Path, site_dir: Path, *, mapping: dict[str, str] 
     of the same sheet writes nothing. Raises ContentError with every problem before writing
     anything; UsageError for a sheet that cannot be read or a bad option."""
     wanted = _wanted_columns(mapping or {})
-    if not site_dir.is_dir():
-        raise UsageError(_("the site folder {folder} does not exist").format(folder=site_dir))
     grid = read_sheet(sheet)
     file = sheet.name
     regions_text, tree = _regions(site_dir, problems)
     problems.raise_if_errors()
     # a site of one county: its places are looked for, and added, there
-    within = _county_path(county, tree) if county else county_of(tree)
+    within = checked_region(county, tree) if county else county_of(tree)
     layout = _layout(grid, wanted, file, problems)
     problems.raise_if_errors()
     places = _Places(tree, within)
@@ -459,18 +456,6 @@ def _regions(site_dir: Path, problems: Problems) -> tuple[str, RegionTree]:
     return data.decode("utf-8"), parse_regions(SourceText(REGIONS_FILE, text), problems)
 
 
-def _county_path(county: str, tree: RegionTree) -> str:
-    path = "/".join(part.strip() for part in county.strip().strip("/").split("/"))
-    if path in tree:
-        return path
-    same = [p for p, region in tree.regions.items() if region.name == path.rsplit("/", 1)[-1]]
-    if len(same) == 1:
-        raise UsageError(_("--region {region} is not in {file}; write the whole path: {path}"
-                           ).format(region=county, file=REGIONS_FILE, path=same[0]))
-    raise UsageError(_("--region {region} is not in {file}; give a path from there, like "
-                       "湖南省/怀化市/溆浦县").format(region=county, file=REGIONS_FILE))
-
-
 # Writing the lists ---------------------------------------------------------------------------
 
 def _list_files(households: list[_Household], title: str, county: str | None, file: str,
@@ -489,8 +474,7 @@ def _list_files(households: list[_Household], title: str, county: str | None, fi
                 problems.error(file, h.row, _("row {row}: {name} of {place} is listed twice (also "
                                               "row {other})").format(
                     row=h.row, name=h.name, place=_shown(h.place), other=other))
-        parts = [str(year), slugify(county_name) if county_name else "", slugify(honour)]
-        stem = "-".join(filter(None, parts))[:MAX_LENGTH].rstrip("-")
+        stem = list_stem(year, county, honour)
         base, n = stem, 2
         while stem in taken:  # two honours of one pinyin
             stem, n = f"{base}-{n}", n + 1

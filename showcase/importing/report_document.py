@@ -30,8 +30,6 @@ def import_report_document(document: Path, site_dir: Path, *, category: str | No
     """Write `document` as content/reports/<year>/<slug>.md with its pictures beside it, and
     return the paths written, relative to site_dir (posix): the report first, then its
     pictures. Nothing is written unless everything is known and no file would be replaced."""
-    if not site_dir.is_dir():
-        raise UsageError(_("the site folder {folder} does not exist").format(folder=site_dir))
     regions, categories, _organiser = site_settings(site_dir)
     region = checked_choices(category, region, categories, regions) or county_of(regions)
     blocks = read_blocks(document, problems)
