@@ -20,7 +20,7 @@ from pathlib import Path
 from . import i18n
 from .errors import Problem, Problems
 from .load import REPOSITORY, files_under
-from .write import files_below
+from .write import listing
 
 CACHE_FOLDER = ".cache"
 RECORD = "build.json"
@@ -129,15 +129,12 @@ def _version(name: str) -> str:
         return f"{name} none"
 
 
-def manifest(out_dir: Path) -> str:
-    """A digest of the output folder as it stands: every file's path, size and time (a hidden
-    folder is a search/ being replaced)."""
-    files = []
-    for path, entry in files_below(out_dir, hidden_folders=False):
-        stat = entry.stat()
-        files.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n")
-    files.sort()
-    return hashlib.blake2b("".join(files).encode(), digest_size=20).hexdigest()
+def manifest(files: dict[str, tuple[int, int]]) -> str:
+    """A digest of an output folder's listing (write.listing): every file's path, size and time,
+    but those in hidden folders (a search/ being replaced)."""
+    lines = sorted(f"{path}\0{size}\0{mtime}\n" for path, (size, mtime) in files.items()
+                   if not any(part.startswith(".") for part in path.split("/")[:-1]))
+    return hashlib.blake2b("".join(lines).encode(), digest_size=20).hexdigest()
 
 
 def write_whole(path: Path, data: bytes) -> None:
@@ -170,16 +167,19 @@ class BuildCache:
         try:
             record = json.loads(self.record.read_text("utf-8"))
             if (record["key"], record["output"]) != (self.key, str(self.out_dir)) or \
-                    not self.out_dir.is_dir() or record["manifest"] != manifest(self.out_dir):
+                    not self.out_dir.is_dir() or \
+                    record["manifest"] != manifest(listing(self.out_dir)):
                 return None
             return Previous(record["pages"], record["files"],
                             [Problem(*warning) for warning in record["warnings"]])
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def remember(self, pages: int, files: int, warnings: list[Problem]) -> None:
-        """Keep this build's record (a site folder that cannot be written to just has none)."""
-        record = {"key": self.key, "output": str(self.out_dir), "manifest": manifest(self.out_dir),
+    def remember(self, pages: int, files: int, warnings: list[Problem],
+                 output: dict[str, tuple[int, int]]) -> None:
+        """Keep this build's record, with the `output` folder's listing as the build left it (a
+        site folder that cannot be written to just has none)."""
+        record = {"key": self.key, "output": str(self.out_dir), "manifest": manifest(output),
                   "pages": pages, "files": files,
                   "warnings": [[w.path, w.line, w.message, w.severity] for w in warnings]}
         write_whole(self.record, json.dumps(record, ensure_ascii=False).encode("utf-8"))
@@ -217,14 +217,13 @@ class OutputRecord:
     def note(self, path: str, digest: str, reads: frozenset = frozenset()) -> None:
         self.now[path] = (digest, reads)
 
-    def save(self, where: Callable[[str], str]) -> None:
-        """Record the files noted, as they stand at `where(path)` (the new output, or its
-        staging folder: a file linked or moved keeps its size and time)."""
+    def save(self, stat: Callable[[str], tuple[int, int] | None]) -> None:
+        """Record the files noted, with the size and time `stat(path)` gives (as they stand in the
+        new output, or in the staging folder or the previous output until the commit: a file
+        moved keeps both)."""
         record = {}
         for path, (digest, reads) in self.now.items():
-            try:
-                stat = os.stat(where(path))
-            except OSError:
-                continue
-            record[path] = (digest, reads, stat.st_size, stat.st_mtime_ns)
+            size_and_time = stat(path)
+            if size_and_time is not None:
+                record[path] = (digest, reads, *size_and_time)
         write_whole(self.path, pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))

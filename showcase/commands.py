@@ -166,7 +166,7 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
         staging.copy(content.assets.files)
         staging.commit()
     if use_cache:
-        record.save(lambda path: f"{out_dir}/{path}")
+        record.save(staging.after.get)
     if pages_first is not None:
         pages_first(staging.changed)
         written += _search_folder(site, site_dir, out_dir, memo, audit, problems, progress,
@@ -174,7 +174,8 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
     if memo is not None:
         memo.close()
     if cache is not None:
-        cache.remember(written, len(content.assets.files), problems.warnings)
+        cache.remember(written + staging.kept, len(content.assets.files), problems.warnings,
+                       staging.after)
     return Outcome(site, written + staging.kept, len(content.assets.files), problems.warnings,
                    staging.unchanged, content.assets)
 
@@ -210,7 +211,7 @@ def _search_files(site: Site, memo: Memo | None, staging: StagedOutput, site_dir
         return
     record = OutputRecord(site_dir, out_dir, "search")
     yield from build_search_files(site, memo, _Reuse(record, staging), workers)
-    record.save(staging.staged)
+    record.save(staging.stat)
 
 
 class _Reuse:

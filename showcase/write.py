@@ -75,6 +75,12 @@ class StagedOutput:
         self.spared: list[str] = []
         """Folders of the previous output left whole, whatever this build claims (`carry`)."""
         self.folders: set[str] = set()
+        self.before: dict[str, tuple[int, int]] = {}
+        """The previous output's files (from `out_dir`) with their size and time, listed once
+        when the build begins: what is kept, left or removed is decided from it, not by asking
+        the disk again for each of tens of thousands of files."""
+        self.after: dict[str, tuple[int, int]] = {}
+        """The output's files with their size and time once committed (for the build record)."""
         self.unchanged = 0
         self.kept = 0
         """Pages kept from the previous output without being made again (`keep`)."""
@@ -85,6 +91,7 @@ class StagedOutput:
         try:
             self.out_dir.parent.mkdir(parents=True, exist_ok=True)
             finish_interrupted(self.out_dir)
+            self.before = listing(self.out_dir)
             self.staging = _unique(self.out_dir, "new")
             self.staging.mkdir()
         except OSError as exc:
@@ -122,6 +129,17 @@ class StagedOutput:
         where = self.out_dir if path in self.left else self.staging
         return f"{where}/{path.removeprefix(self.prefix)}"
 
+    def stat(self, path: str) -> tuple[int, int] | None:
+        """The size and time of the file of `path` where it stands until the commit (None when
+        there is none): a file moved in keeps both."""
+        if path in self.left:
+            return self.before.get(path.removeprefix(self.prefix))
+        try:
+            stat = os.stat(self.staged(path))
+        except OSError:
+            return None
+        return stat.st_size, stat.st_mtime_ns
+
     def _previous(self, path: str) -> str:
         """Where `path` stands in the previous output."""
         return f"{self.out_dir}/{path.removeprefix(self.prefix)}"
@@ -136,19 +154,16 @@ class StagedOutput:
     def _same(self, path: str, data: bytes | None = None) -> bool:
         """Leave the previous output's file as it is when it is the same (`data`, or, without
         it, a file whose name already says what it holds)."""
-        previous = self._previous(path)
-        try:
-            if data is None:
-                if not os.path.isfile(previous):
-                    return False
-            else:
-                if os.stat(previous).st_size != len(data):
-                    return False
-                with open(previous, "rb") as file:
+        before = self.before.get(path.removeprefix(self.prefix))
+        if before is None or before[0] < 0 or (data is not None and before[0] != len(data)):
+            return False
+        if data is not None:
+            try:
+                with open(self._previous(path), "rb") as file:
                     if file.read() != data:
                         return False
-        except OSError:
-            return False
+            except OSError:
+                return False
         self._leave(path)
         return True
 
@@ -159,11 +174,8 @@ class StagedOutput:
     def keep(self, path: str, size: int | None = None, mtime_ns: int | None = None) -> bool:
         """Leave the previous output's file as it is (when given, only if it still has this
         size and time: nobody has touched it since it was written); whether it was."""
-        try:
-            stat = os.stat(self._previous(path))
-        except OSError:
-            return False
-        if size is not None and (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
+        before = self.before.get(path.removeprefix(self.prefix))
+        if before is None or before[0] < 0 or (size is not None and before != (size, mtime_ns)):
             return False
         self._claim(path)
         self._leave(path)
@@ -248,12 +260,17 @@ class StagedOutput:
         complete, and a build stopped while moving is finished by the next (finish_interrupted)."""
         if not self.out_dir.is_dir():
             self.staging.rename(self.out_dir)
+            self.after = listing(self.out_dir)
             return
         mine = {path.removeprefix(self.prefix) for path in self.claimed.values()}
-        gone = [path for path, _ in files_below(self.out_dir)
-                if path not in mine and not path.startswith(tuple(self.spared))]
-        (self.staging / GONE).write_text("\n".join(gone), "utf-8")
-        _apply(self.staging, self.out_dir)
+        gone = {path for path in self.before
+                if path not in mine and not path.startswith(tuple(self.spared))}
+        (self.staging / GONE).write_text("\n".join(sorted(gone)), "utf-8")
+        moved = listing(self.staging)
+        del moved[GONE]
+        _apply(self.staging, self.out_dir, list(moved))
+        self.after = {path: stat for path, stat in self.before.items() if path not in gone}
+        self.after.update(moved)
 
 
 GONE = ".gone"
@@ -293,9 +310,25 @@ def files_below(folder: Path, hidden_folders: bool = True) -> Iterator[tuple[str
     return walk(str(folder), "")
 
 
-def _apply(staging: Path, out_dir: Path) -> None:
-    """Remove the files listed gone, move every file of `staging` into `out_dir`, then remove
-    `staging` and the folders left empty."""
+def listing(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file below `folder` (in hidden folders too) by its path from it, with its size and
+    modification time ((-1, -1): a link to nothing); empty when there is no such folder."""
+    files = {}
+    try:
+        for path, entry in files_below(folder):
+            try:
+                stat = entry.stat()
+                files[path] = (stat.st_size, stat.st_mtime_ns)
+            except OSError:
+                files[path] = (-1, -1)
+    except FileNotFoundError:
+        pass
+    return files
+
+
+def _apply(staging: Path, out_dir: Path, moved: list[str] | None = None) -> None:
+    """Remove the files listed gone, move every file of `staging` (`moved`, when its caller
+    has listed them) into `out_dir`, then remove `staging` and the folders left empty."""
     emptied = set()
     for path in (staging / GONE).read_text("utf-8").splitlines():
         try:
@@ -310,12 +343,13 @@ def _apply(staging: Path, out_dir: Path) -> None:
             except OSError:
                 break  # not empty
             folder = os.path.dirname(folder)
-    for path, _ in list(files_below(staging)):
-        if path != GONE:
-            target = out_dir / path
-            try:
-                os.replace(staging / path, target)
-            except FileNotFoundError:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(staging / path, target)
+    if moved is None:
+        moved = [path for path, _ in files_below(staging) if path != GONE]
+    for path in moved:
+        target = out_dir / path
+        try:
+            os.replace(staging / path, target)
+        except FileNotFoundError:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / path, target)
     shutil.rmtree(staging, ignore_errors=True)

@@ -55,8 +55,17 @@ def test_a_changed_report_rewrites_what_shows_it_and_nothing_else(site, tmp_path
     assert any(path.startswith("reports/") and path.endswith("index.html") for path in changed)
     assert not any(path.startswith("static/") for path in changed)
     assert 0 < unchanged_count(result) < len(after)
+    again = run_build("build", "--site", site, "--out", out)  # the count, as the build left it
+    assert "(nothing changed since the last build)" in again.stdout
+    assert built_count(again) == built_count(result) == len(after)
     assert run_build("build", "--site", site, "--out", fresh).returncode == 0
     assert snapshot(out) == snapshot(fresh)
+
+
+def built_count(result) -> int:
+    """Pages and files the build says the site has."""
+    found = re.search(r"built (\d+) pages and (\d+) files", result.stdout)
+    return int(found.group(1)) + int(found.group(2))
 
 
 def test_with_nothing_changed_the_cache_skips_the_work(site, tmp_path):
