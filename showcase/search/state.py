@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import mmap
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import numpy as np
 
@@ -70,9 +72,10 @@ class StateWriter:
         self.pairs += len(pairs)
 
     def add_spliced(self, old: Pairs, values: np.ndarray, removed_at: np.ndarray,
-                    at: np.ndarray, new: Pairs) -> None:
+                    at: np.ndarray, new: Pairs, let_go: Callable[[int, int], None]) -> None:
         """The `old` pairs with their new `values`, less those `removed_at`, with the `new`
-        pairs put in `at` their places (before the old pair there), a part at a time."""
+        pairs put in `at` their places (before the old pair there), a part at a time (each
+        part of `old` let go once written)."""
         for start in range(0, max(len(old), 1), PART):
             end = min(start + PART, len(old))
             gone = removed_at[np.searchsorted(removed_at, start):
@@ -85,6 +88,7 @@ class StateWriter:
             self.add(Pairs(*(np.insert(np.delete(getattr(part, f.name), gone), places,
                                        getattr(new, f.name)[first:last])
                              for f in dataclasses.fields(Pairs))))
+            let_go(start, end)
 
     def finish(self, documents: Documents, phrases: str, parts: KeyParts,
                files: IndexFiles) -> None:
@@ -136,6 +140,7 @@ class IndexState:
     pairs: Pairs
     parts: KeyParts
     files: IndexFiles
+    mapped: "_PairFiles"
 
     @classmethod
     def load(cls, memo: Memo, phrases: str, report_flags: list[bool]) -> "IndexState | None":
@@ -148,8 +153,7 @@ class IndexState:
                     or meta["engine"] != memo.engine or meta["memo"] is None
                     or meta["memo"] != memo.identity()):
                 return None
-            pairs = Pairs(**{name: np.memmap(folder / f"pairs.{name}", dtype=kind, mode="r")
-                             for name, kind in PAIR_TYPES.items()})
+            mapped = _PairFiles(folder)
             parts = {name: np.fromfile(folder / f"parts.{name}", dtype=kind)
                      for name, kind in PART_TYPES.items()}
             parts["values"], parts["postings"] = (parts["values"].tobytes(),
@@ -159,14 +163,14 @@ class IndexState:
             files = (folder / "files").read_bytes()
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        if not _whole(meta, pairs, parts, len(report_flags), digests, files, own):
+        if not _whole(meta, mapped.pairs, parts, len(report_flags), digests, files, own):
             return None
         file_digests = [files[n:n + 16] for n in range(0, len(files), 16)]
         return cls(Documents([digests[n:n + 20] for n in range(0, len(digests), 20)],
                              report_flags, meta["lengths"], meta["blocks"]),
-                   pairs, KeyParts(**parts),
+                   mapped.pairs, KeyParts(**parts),
                    IndexFiles(meta["shards"], file_digests[:meta["shards"]], own,
-                              file_digests[meta["shards"]:]))
+                              file_digests[meta["shards"]:]), mapped)
 
     def changed(self, digests: list[bytes]) -> list[int]:
         """The numbers of the documents that changed since."""
@@ -186,22 +190,24 @@ class IndexState:
         norm = norms(lengths, documents.report_flags)
         gone = np.zeros(len(lengths), dtype=bool)
         gone[list(records)] = True
-        old = self.pairs
-        removed = gone[old.numbers]
+        old, by_parts = self.pairs, self.mapped.by_parts
+        removed = by_parts(lambda part: gone[old.numbers[part]], len(old))
         removed_at = np.flatnonzero(removed)
         values, flipped = old.values, removed_at[:0]
         if not np.array_equal(old_norm[~gone], norm[~gone]):  # the average length moved
-            values = np.concatenate([values_of(old.frequencies[part], old.flags[part],
-                                               norm[old.numbers[part]])
-                                     for part in _slices(len(old))] or [old.values[:0]])
-            flipped = np.flatnonzero((values != old.values) & ~removed)
+            values = by_parts(lambda part: values_of(old.frequencies[part], old.flags[part],
+                                                     norm[old.numbers[part]]), len(old))
+            flipped = np.flatnonzero(by_parts(lambda part: values[part] != old.values[part],
+                                              len(old)) & ~removed)
         new = _pairs_of(records, norm)
         if writer is not None:
-            writer.add_spliced(old, values, removed_at, _positions(old, new), new)
+            at = _positions(old, new)
+            self.mapped.let_go(0, len(old))  # the pages its searches went through
+            writer.add_spliced(old, values, removed_at, at, new, self.mapped.let_go)
         remade = np.unique(np.concatenate([old.key_ids[removed_at], old.key_ids[flipped],
                                            new.key_ids]))
         change = _Change(old, values, removed, removed_at, flipped, new, len(lengths),
-                         sum(documents.report_flags))
+                         sum(documents.report_flags), self.mapped.let_go)
         return lengths, remade, self.parts.replaced(remade, change.parts(remade, self.parts,
                                                                          names))
 
@@ -209,6 +215,38 @@ class IndexState:
 def _slices(length: int) -> list[slice]:
     """A long array in parts of PART items (the temporaries of each stay small)."""
     return [slice(start, start + PART) for start in range(0, length, PART)]
+
+
+class _PairFiles:
+    """The last build's pairs, mapped from the state's files. A patch reads them all, a part
+    at a time; each part's pages are let go once read (they stay in the system's file
+    cache), or the whole state would count as the build's own memory by the end."""
+
+    def __init__(self, folder: Path):
+        self.maps: dict[str, mmap.mmap] = {}
+        for name in PAIR_TYPES:
+            with open(folder / f"pairs.{name}", "rb") as file:
+                self.maps[name] = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        self.pairs = Pairs(**{name: np.frombuffer(self.maps[name], dtype=kind)
+                              for name, kind in PAIR_TYPES.items()})
+
+    def let_go(self, start: int, end: int) -> None:
+        """Let go of the pages of pairs `start` to `end` (read again from the file if needed)."""
+        if not hasattr(mmap, "MADV_DONTNEED"):
+            return
+        for name, mapping in self.maps.items():
+            size = np.dtype(PAIR_TYPES[name]).itemsize
+            first = start * size // mmap.PAGESIZE * mmap.PAGESIZE
+            if end * size > first:
+                mapping.madvise(mmap.MADV_DONTNEED, first, end * size - first)
+
+    def by_parts(self, read: Callable[[slice], np.ndarray], length: int) -> np.ndarray:
+        """`read(part)` for each part of the pairs, joined, each part let go once read."""
+        results = []
+        for part in _slices(length):
+            results.append(read(part))
+            self.let_go(part.start, min(part.stop, length))
+        return np.concatenate(results) if results else read(slice(0, 0))
 
 
 def _positions(pairs: Pairs, new: Pairs) -> np.ndarray:
@@ -227,10 +265,10 @@ class _Change:
 
     def __init__(self, old: Pairs, values: np.ndarray, removed: np.ndarray,
                  removed_at: np.ndarray, flipped: np.ndarray, new: Pairs, documents: int,
-                 reports: int):
+                 reports: int, let_go: Callable[[int, int], None]):
         self.old, self.values, self.removed, self.new = old, values, removed, new
         self.removed_at, self.flipped = removed_at, flipped
-        self.documents, self.reports = documents, reports
+        self.documents, self.reports, self.let_go = documents, reports, let_go
 
     def parts(self, remade: np.ndarray, parts: KeyParts, names: list[str]) -> KeyParts:
         """The parts of the keys `remade` now (held by some document). A key in most documents
@@ -240,6 +278,7 @@ class _Change:
         old, new = self.old, self.new
         low = np.searchsorted(old.key_ids, remade, side="left")
         high = np.searchsorted(old.key_ids, remade, side="right")
+        self.let_go(0, len(old))  # the pages the searches went through
         held = (high - low) - np.bincount(np.searchsorted(remade, old.key_ids[self.removed_at]),
                                           minlength=len(remade))
         held += np.bincount(np.searchsorted(remade, new.key_ids), minlength=len(remade))
