@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .documents import SearchDocument
 from .lexicon import SHORT, PhraseFinder
-from .normalize import document_keys, fold, folded_keys, unit_count
+from .normalize import document_keys, fold, folded_keys_by_kind
 
 FLAG_TITLE, FLAG_PLACE, FLAG_META = 1, 2, 4
 """Which fields hold a key: the title (a household's name), the unit or region (the document's
@@ -42,8 +42,15 @@ class DocumentKeys:
     @classmethod
     def of(cls, length: int, keys: list[str], frequencies: list[int], flags: list[int],
            hints: list[int]) -> "DocumentKeys":
-        return cls(length, keys, array("H", [min(f, MOST) for f in frequencies]).tobytes(),
-                   array("B", flags).tobytes(), array("H", [min(h, MOST) for h in hints]).tobytes())
+        return cls(length, keys, _two_bytes(frequencies), bytes(flags), _two_bytes(hints))
+
+
+def _two_bytes(values: list[int]) -> bytes:
+    """`values` as uint16 bytes, those above MOST as MOST (looked for only when one is)."""
+    try:
+        return array("H", values).tobytes()
+    except OverflowError:
+        return array("H", [min(value, MOST) for value in values]).tobytes()
 
 
 def body(document: SearchDocument) -> list[str]:
@@ -52,18 +59,29 @@ def body(document: SearchDocument) -> list[str]:
 
 
 def document_record(document: SearchDocument, phrases: PhraseFinder) -> DocumentKeys:
-    """Everything the postings need of one document."""
-    counts: Counter = Counter()
-    first_block: dict[str, int] = {}
+    """Everything the postings need of one document. Its keys stand in the order they are met
+    reading the blocks from the last to the first (each block's units, word pairs, Han pairs,
+    then phrases), the fields' own keys after them."""
+    met: list[str] = []
+    """The body's keys in that order, repeated (each phrase once a block)."""
+    blocks: list[int] = []
+    """The block (counted from 1) each of `met` stands in."""
+    counted: list[str] = []
+    """The body's keys, each as often as it stands there (and runs that are no phrase)."""
+    length = 0
     folded = [fold(text) for text in body(document)]
-    for number in range(len(folded) - 1, -1, -1):  # the first block a key is in wins
-        singles, pairs = folded_keys(folded[number])
-        keys = singles + pairs
-        counts.update(keys)
-        found = phrases.counts(folded[number], set(pairs))
-        counts.update(found)
-        first_block.update(dict.fromkeys(keys, number + 1))
-        first_block.update(dict.fromkeys(found, number + 1))
+    for number in range(len(folded) - 1, -1, -1):
+        units, word_pairs, pairs = folded_keys_by_kind(folded[number])
+        found, phrase_runs = phrases.find(folded[number], set(pairs))
+        keys = units + word_pairs + pairs
+        met += keys
+        met += found
+        counted += keys
+        counted += phrase_runs
+        blocks += itertools.repeat(number + 1, len(met) - len(blocks))
+        length += len(units)
+    first_block = dict(zip(met, blocks))  # the last written, the first block, wins
+    counts = Counter(counted)
     flags: dict[str, int] = {}
     for name, values in document.fields.items():
         text = " | ".join(values)
@@ -72,11 +90,12 @@ def document_record(document: SearchDocument, phrases: PhraseFinder) -> Document
     for name, tokens in document.pinyin.items():
         for key in set(tokens):
             flags[key] = flags.get(key, 0) | FIELD_FLAGS[name]
-    keys = list(dict.fromkeys([*counts, *flags]))
+    keys = [*first_block, *(key for key in flags if key not in first_block)]
+    fields_only = [0] * (len(keys) - len(first_block))  # the keys not in the body
     return DocumentKeys.of(
-        length=sum(unit_count(text) for text in body(document)), keys=keys,
-        frequencies=[counts.get(key, 0) for key in keys], flags=[flags.get(key, 0) for key in keys],
-        hints=[first_block.get(key, 0) for key in keys])
+        length=length, keys=keys, frequencies=[*map(counts.__getitem__, first_block), *fields_only],
+        flags=list(map(flags.get, keys, itertools.repeat(0))),
+        hints=[*first_block.values(), *fields_only])
 
 
 @dataclass(frozen=True)

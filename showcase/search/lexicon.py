@@ -86,19 +86,36 @@ class PhraseFinder:
                 rest = tuple(phrase[i:i + 2] for i in range(1, len(phrase) - 1))
                 self.by_pair.setdefault(phrase[:2], []).append((phrase, rest))
 
-    def counts(self, folded: str, pairs: set[str]) -> Counter:
-        """How often each phrase stands in a folded text whose Han pairs are `pairs`."""
-        found: Counter = Counter()
+    def find(self, folded: str, pairs: set[str]) -> tuple[list[str], list[str]]:
+        """The phrases in a folded text whose Han pairs are `pairs`, each once, and a list
+        that counts them: the text's runs of three and four characters (each phrase among them
+        as often as it stands in the text, beside runs that are no phrase) and each longer
+        phrase once per occurrence. The caller counts it together with its other keys, in C."""
+        found: list[str] = []
+        counted: list[str] = []
         for size, runs in _RUNS_OF.items():
-            grams = Counter(runs.findall(folded))
-            for phrase in grams.keys() & self.short[size]:
-                found[phrase] = grams[phrase]
+            grams = runs.findall(folded)
+            found += _among(grams, self.short[size])
+            counted += grams
         for pair in pairs & self.by_pair.keys():
             for phrase, rest in self.by_pair[pair]:
                 if pairs.issuperset(rest) and phrase in folded:
-                    found[phrase] = folded.count(phrase)
-        return found
+                    found.append(phrase)
+                    counted += [phrase] * folded.count(phrase)
+        return found, counted
 
     def __call__(self, folded: str) -> list[str]:
         """The phrases in one folded text, one per occurrence."""
-        return list(self.counts(folded, set(HAN_PAIR.findall(folded))).elements())
+        found, counted = self.find(folded, set(HAN_PAIR.findall(folded)))
+        counts = Counter(counted)
+        return [phrase for phrase in found for _ in range(counts[phrase])]
+
+
+def _among(grams: list[str], phrases: set[str]) -> set[str]:
+    """The phrases among `grams`, as the set `Counter(grams).keys() & phrases` (a record's
+    keys stand in the order it iterates in). Python makes that set by going through the
+    smaller side; with no more grams than phrases that is the grams, whose repeats add
+    nothing, so they need not be counted first."""
+    if len(grams) <= len(phrases):
+        return phrases.intersection(grams)
+    return dict.fromkeys(grams).keys() & phrases

@@ -18,7 +18,7 @@ _HAN = re.compile(f"[{HAN_CLASS}]")
 # One unit: a word or number (a dot between digits stays inside: 98.2, v1.2.3), or a Han
 # character; anything else is a separator. The same rule as segments() in static/js/search/fold.js.
 _WORD_PATTERN = "[a-z0-9]+(?:(?<=[0-9])\\.[0-9][a-z0-9]*)*"
-_UNIT = re.compile(f"(?P<word>{_WORD_PATTERN})|(?P<han>[{HAN_CLASS}])")
+_UNIT = re.compile(f"[{HAN_CLASS}]|{_WORD_PATTERN}")  # no groups: findall gives the units
 
 
 def is_han(char: str) -> bool:
@@ -60,19 +60,20 @@ def fold_map(*texts: str) -> str:
     return "".join(c + table[c] for c in sorted(seen))
 
 
-_folded: dict[str, str] = {}
-"""Each character's folded form, computed once (a site has a few thousand distinct ones)."""
+class _Folded(dict):
+    """Each code point's folded form, computed when first met (a site has a few thousand
+    distinct ones): the table str.translate folds a text by, in C."""
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = fold_char(chr(code), fold_table())
+        return folded
+
+
+_folded = _Folded()
 
 
 def fold(text: str) -> str:
-    cache = _folded
-    try:
-        return "".join([cache[c] for c in text])
-    except KeyError:
-        table = fold_table()
-        for char in set(text) - cache.keys():
-            cache[char] = fold_char(char, table)
-        return "".join([cache[c] for c in text])
+    return text.translate(_folded)
 
 
 def units(text: str) -> list[list[str]]:
@@ -86,10 +87,6 @@ def units(text: str) -> list[list[str]]:
         segments[-1].append(match.group())
         end = match.end()
     return segments
-
-
-def unit_count(text: str) -> int:
-    return len(_UNIT.findall(fold(text)))
 
 
 HAN_PAIR = re.compile(f"(?=([{HAN_CLASS}]{{2}}))")
@@ -108,11 +105,18 @@ def document_keys(text: str) -> list[str]:
 def folded_keys(folded: str) -> tuple[list[str], list[str]]:
     """The keys of an already folded text: its units and word pairs, and apart its Han pairs
     (which say what phrases it may hold)."""
-    keys = [m.group() for m in _UNIT.finditer(folded)]
+    units, word_pairs, pairs = folded_keys_by_kind(folded)
+    return units + word_pairs, pairs
+
+
+def folded_keys_by_kind(folded: str) -> tuple[list[str], list[str], list[str]]:
+    """The keys of an already folded text in three lists, each in the text's order: its units,
+    its pairs of a word and a Han character, and its Han pairs."""
+    word_pairs = []
     for match in _WORD.finditer(folded):
         start, end = match.span()
         if start and _HAN.match(folded, start - 1):
-            keys.append(folded[start - 1] + match.group())
+            word_pairs.append(folded[start - 1] + match.group())
         if _HAN.match(folded, end):
-            keys.append(match.group() + folded[end])
-    return keys, HAN_PAIR.findall(folded)
+            word_pairs.append(match.group() + folded[end])
+    return _UNIT.findall(folded), word_pairs, HAN_PAIR.findall(folded)

@@ -5,6 +5,7 @@ database with the records using them; a build without the memo numbers keys as i
 Nothing in the output depends on the numbers."""
 from __future__ import annotations
 
+import itertools
 from array import array
 from dataclasses import dataclass
 
@@ -37,9 +38,9 @@ class Vocabulary:
         return self.memo is not None
 
     def numbered(self, record: DocumentKeys) -> NumberedKeys:
-        new = [key for key in dict.fromkeys(record.keys) if key not in self.numbers]
+        new = dict.fromkeys(itertools.filterfalse(self.numbers.__contains__, record.keys))
         if new:
-            self._add(new)
+            self._add(list(new))
         return NumberedKeys(record.length, array("i", map(self.numbers.__getitem__,
                                                            record.keys)).tobytes(),
                             record.frequencies, record.flags, record.hints)

@@ -1,0 +1,142 @@
+"""A document's search record, as computed in bulk for speed (keys.document_record,
+lexicon.PhraseFinder, normalize.fold), is exactly what reading it key by key gives: the same
+keys in the same order, the same frequencies, fields, first blocks and length. The key-by-key
+reading below is the plain statement of what a record holds, kept as the oracle."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from array import array
+from collections import Counter
+
+from conftest import REPO
+from showcase.commands import _prepare
+from showcase.search.documents import SearchDocument, search_documents
+from showcase.search.keys import FIELD_FLAGS, MOST, DocumentKeys, body, document_record
+from showcase.search.lexicon import PhraseFinder, phrase_keys
+from showcase.search.normalize import HAN_CLASS, fold, fold_char, fold_table
+from showcase.search.vocabulary import Vocabulary
+
+_WORD = re.compile("[a-z0-9]+(?:(?<=[0-9])\\.[0-9][a-z0-9]*)*")
+_UNIT = re.compile(f"(?P<word>{_WORD.pattern})|(?P<han>[{HAN_CLASS}])")
+_HAN = re.compile(f"[{HAN_CLASS}]")
+_PAIR = re.compile(f"(?=([{HAN_CLASS}]{{2}}))")
+_RUNS = {size: re.compile(f"(?=([{HAN_CLASS}]{{{size}}}))") for size in (3, 4)}
+
+
+def _keys_one_by_one(folded: str) -> tuple[list[str], list[str]]:
+    keys = [match.group() for match in _UNIT.finditer(folded)]
+    for match in _WORD.finditer(folded):
+        start, end = match.span()
+        if start and _HAN.match(folded, start - 1):
+            keys.append(folded[start - 1] + match.group())
+        if _HAN.match(folded, end):
+            keys.append(match.group() + folded[end])
+    return keys, _PAIR.findall(folded)
+
+
+def _phrases_one_by_one(finder: PhraseFinder, folded: str, pairs: set[str]) -> Counter:
+    found: Counter = Counter()
+    for size, runs in _RUNS.items():
+        grams = Counter(runs.findall(folded))
+        for phrase in grams.keys() & finder.short[size]:
+            found[phrase] = grams[phrase]
+    for pair in pairs & finder.by_pair.keys():
+        for phrase, rest in finder.by_pair[pair]:
+            if pairs.issuperset(rest) and phrase in folded:
+                found[phrase] = folded.count(phrase)
+    return found
+
+
+def _record_one_by_one(document: SearchDocument, finder: PhraseFinder) -> DocumentKeys:
+    counts: Counter = Counter()
+    first_block: dict[str, int] = {}
+    folded = [fold(text) for text in body(document)]
+    for number in range(len(folded) - 1, -1, -1):
+        singles, pairs = _keys_one_by_one(folded[number])
+        keys = singles + pairs
+        counts.update(keys)
+        found = _phrases_one_by_one(finder, folded[number], set(pairs))
+        counts.update(found)
+        first_block.update(dict.fromkeys(keys, number + 1))
+        first_block.update(dict.fromkeys(found, number + 1))
+    flags: dict[str, int] = {}
+    for name, values in document.fields.items():
+        text = fold(" | ".join(values))
+        singles, pairs = _keys_one_by_one(text)
+        found = _phrases_one_by_one(finder, text, set(pairs))
+        for key in set(singles + pairs + list(found.elements())):
+            flags[key] = flags.get(key, 0) | FIELD_FLAGS[name]
+    for name, tokens in document.pinyin.items():
+        for key in set(tokens):
+            flags[key] = flags.get(key, 0) | FIELD_FLAGS[name]
+    keys = list(dict.fromkeys([*counts, *flags]))
+    return DocumentKeys(
+        sum(len(_UNIT.findall(fold(text))) for text in body(document)), keys,
+        array("H", [min(counts.get(key, 0), MOST) for key in keys]).tobytes(),
+        array("B", [flags.get(key, 0) for key in keys]).tobytes(),
+        array("H", [min(first_block.get(key, 0), MOST) for key in keys]).tobytes())
+
+
+def _report(blocks: list[str], title: str = "平安家庭 2023年") -> SearchDocument:
+    return SearchDocument(
+        kind="report", url="r/", date="2024-01-01",
+        fields={"title": [title], "unit": ["溆浦縣婦聯"], "region": ["溆浦县", "桥江镇"],
+                "meta": ["经验交流", "平安家庭", "2024"]},
+        blocks=blocks, opening=blocks[0] if blocks else "",
+        pinyin={"pt": ["pingan", "jiating", "pinganjiating"], "pg": ["xupu", "xupuxian"]})
+
+
+MIXED = [
+    "創建平安家庭，溆浦縣留守兒童關愛。平安家庭示范户名单2023年第1100号，v1.2.3版98.2%。",
+    "ＡＢＣ１２３年平安家庭平安家庭平安家庭；哈哈哈哈哈。a.5年 1..5年 年1年 x年",
+    "平安家庭示范户：张建国家庭（桥江镇龙潭村）。留守儿童关爱行动，平安家庭。",
+    "",
+    "2024",
+]
+PHRASES = ["平安家", "平安家庭", "安家庭", "留守儿童", "溆浦县", "哈哈哈", "平安家庭示范户",
+           "留守儿童关爱", "溆浦县桥江镇"]
+
+
+def test_records_are_those_read_key_by_key_in_the_same_order():
+    _, _, site, _ = _prepare(REPO, drafts=False, base_url=None, today=None)
+    searchables = search_documents(site)
+    documents = [searchable.document for searchable in searchables]
+    finders = [PhraseFinder(phrase_keys(searchables)), PhraseFinder(PHRASES), PhraseFinder([])]
+    crafted = [_report(MIXED), _report(MIXED[::-1], title="v1.2.3 第1100号"), _report([])]
+    for finder in finders:
+        for document in documents + crafted:
+            assert document_record(document, finder) == _record_one_by_one(document, finder)
+
+
+def test_frequencies_above_two_bytes_rank_as_the_most_two_bytes_hold():
+    document = _report(["哈" * (MOST + 10), "哈哈"])
+    record = document_record(document, PhraseFinder(PHRASES))
+    assert record == _record_one_by_one(document, PhraseFinder(PHRASES))
+    frequencies = array("H", record.frequencies)
+    assert frequencies[record.keys.index("哈")] == MOST
+    assert frequencies[record.keys.index("哈哈")] == MOST
+
+
+def test_phrases_are_listed_once_per_occurrence_in_the_order_found():
+    finder = PhraseFinder(PHRASES)
+    for text in MIXED:
+        folded = fold(text)
+        expected = _phrases_one_by_one(finder, folded, set(_PAIR.findall(folded)))
+        assert finder(folded) == list(expected.elements())
+
+
+def test_folding_a_text_folds_each_of_its_code_points():
+    text = "".join(MIXED) + "ＡＢＣ①Ⅻ㍿ﬁ\u00adẞİ與學溆浦縣" + "".join(map(chr, range(0x3000, 0x3100)))
+    assert fold(text) == "".join(fold_char(char, fold_table()) for char in text)
+    assert fold("ＡＢＣ１２３") == unicodedata.normalize("NFKC", "ＡＢＣ１２３").lower()
+
+
+def test_keys_are_numbered_in_the_order_first_met():
+    vocabulary = Vocabulary(None)
+    finder = PhraseFinder(PHRASES)
+    records = [document_record(_report(MIXED[n:]), finder) for n in range(len(MIXED))]
+    order = list(dict.fromkeys(key for record in records for key in record.keys))
+    for record in records:
+        numbered = vocabulary.numbered(record)
+        assert list(array("i", numbered.numbers)) == [order.index(key) for key in record.keys]
