@@ -9,8 +9,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pypinyin import Style, lazy_pinyin
-
 from ..memo import digestible
 from ..model import Household, HonourList, Report, Site
 from ..slugs import SUFFIXES
@@ -38,6 +36,7 @@ class SearchDocument:
 
 @functools.lru_cache(maxsize=65536)
 def _syllables(text: str) -> tuple[str, ...]:
+    from pypinyin import Style, lazy_pinyin  # loaded when first needed (see slugs.py)
     return tuple(s for s in lazy_pinyin(text, style=Style.NORMAL, errors="ignore") if s.isalpha())
 
 
