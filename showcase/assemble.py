@@ -7,6 +7,7 @@ import itertools
 from collections import Counter
 from dataclasses import replace
 
+from .memo import Memo, kept
 from .model import COUNTY_DEPTH, HonourList, Household, Page, Report, Site, Term
 from .pagination import paginate
 from .slugs import unique_slugs
@@ -23,12 +24,19 @@ def newest_first(reports) -> tuple[Report, ...]:
     return tuple(sorted(reports, key=lambda r: (r.date, r.slug), reverse=True))
 
 
-def build_site(content: Content) -> Site:
+def build_site(content: Content, memo: Memo | None = None) -> Site:
+    """The model the pages are made from; the terms' slugs (pinyin) from `memo` when an earlier
+    build named the same terms."""
     reports = newest_first(content.reports)
     tree = content.regions
-    categories = _terms("categories", reports, lambda r: [r.category], content.config.categories)
-    tags = _terms("tags", reports, lambda r: r.tags)
-    years = _terms("years", reports, lambda r: [str(r.date.year)])
+
+    def slugs(names: list[str]) -> dict[str, str]:
+        return kept(memo, "term slugs", sorted(names), lambda: unique_slugs(names))
+
+    categories = _terms("categories", reports, lambda r: [r.category], slugs,
+                        content.config.categories)
+    tags = _terms("tags", reports, lambda r: r.tags, slugs)
+    years = _terms("years", reports, lambda r: [str(r.date.year)], slugs)
     years = tuple(sorted(years, key=lambda t: t.name, reverse=True))
 
     region_reports: dict[str, list[Report]] = {}
@@ -60,13 +68,13 @@ def build_site(content: Content) -> Site:
     return replace(site, pages=tuple(_pages(site)))
 
 
-def _terms(kind: str, reports, names_of, declared=()) -> tuple[Term, ...]:
+def _terms(kind: str, reports, names_of, slugs_of, declared=()) -> tuple[Term, ...]:
     """Terms in declared order first (categories), then by number of reports and name."""
     filed: dict[str, list[Report]] = {}
     for report in reports:
         for name in names_of(report):
             filed.setdefault(name, []).append(report)
-    slugs = unique_slugs(list(filed))
+    slugs = slugs_of(list(filed))
     order = {name: i for i, name in enumerate(declared)}
     names = sorted(filed, key=lambda n: (order.get(n, len(order)), -len(filed[n]), n))
     return tuple(Term(kind, n, slugs[n], tuple(filed[n])) for n in names)

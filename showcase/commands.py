@@ -65,7 +65,8 @@ def _prepare(site_dir: Path, *, drafts: bool, base_url: str | None, today: dt.da
         content = replace(content, config=replace(content.config, base_url=url))
     problems.raise_if_errors()
     # the model holds what is rendered from here on: the source texts are let go
-    return replace(sources, reports=(), honour_lists=()), content, build_site(content), problems
+    return (replace(sources, reports=(), honour_lists=()), content, build_site(content, memo),
+            problems)
 
 
 def _render(sources: SiteSources, content, site: Site, jobs: int,
