@@ -9,6 +9,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import pickle
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,8 +28,8 @@ def content_digest(value) -> bytes:
     rest = []
     for field_ in dataclasses.fields(value):
         item = getattr(value, field_.name)
-        if isinstance(item, str):
-            data = item.encode()
+        if isinstance(item, (str, bytes)):
+            data = item.encode() if isinstance(item, str) else item
             digest.update(b"%s:%d:" % (field_.name.encode(), len(data)) + data)
         elif isinstance(item, tuple) and item and all(isinstance(part, _Digested)
                                                        for part in item):
@@ -48,6 +49,18 @@ class _Digested:
 
 
 DIGEST = field(default=b"", init=False, repr=False, compare=False)
+
+
+def pack(text: str) -> bytes:
+    """A report's HTML or text as the model holds it: UTF-8, compressed. The model holds every
+    report while the pages are rendered, and a Chinese text as a Python string takes two bytes
+    a character; packed, about half a byte, and it is read back (`unpack`) only for the few
+    pages and search documents that show it."""
+    return zlib.compress(text.encode(), 1)
+
+
+def unpack(packed: bytes) -> str:
+    return zlib.decompress(packed).decode()
 
 COUNTY_DEPTH = 3
 """Province 1, city 2, county 3: the level the home page counts as 'counties covered'."""
@@ -114,8 +127,10 @@ class Report(_Digested):
     date: dt.date
     region: str
     category: str
-    body_html: str
-    text: str
+    packed_html: bytes
+    """The body as HTML (`body_html`), packed."""
+    packed_text: bytes
+    """The body as plain text (`text`), packed: what search and summaries read."""
     author: str = ""
     tags: tuple[str, ...] = ()
     summary: str = ""
@@ -130,6 +145,14 @@ class Report(_Digested):
     @property
     def url(self) -> str:
         return f"reports/{self.slug}/"
+
+    @property
+    def body_html(self) -> str:
+        return unpack(self.packed_html)
+
+    @property
+    def text(self) -> str:
+        return unpack(self.packed_text)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from .images import make_responsive
 from .load import SourceText
 from .markup import first_paragraph_text, render_markdown
 from .memo import Memo
-from .model import Report, RegionTree
+from .model import RegionTree, Report, pack
 from .regions import check_region
 from .slugs import file_slug, is_safe_slug
 from .text import summarise
@@ -155,7 +155,8 @@ def render_report(report: ReportSource, url_of_report: dict[str, str], assets: A
                            message.format(cover=fields["cover"]))
         cover = found or ""
     return Report(
-        source=report.source, body_html=body_html, text=rendered.text, toc=rendered.toc,
+        source=report.source, packed_html=pack(body_html), packed_text=pack(rendered.text),
+        toc=rendered.toc,
         reading_minutes=rendered.reading_minutes, cover=cover,
         summary=fields["summary"] or summarise(first_paragraph_text(rendered.html)),
         **{k: v for k, v in fields.items() if k not in ("cover", "summary")},

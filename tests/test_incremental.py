@@ -18,7 +18,7 @@ from conftest import REPO, SITES, snapshot
 from showcase import commands, dependencies, memo, parallel, render
 from showcase.markup import Rendered
 from showcase.memo import Held
-from showcase.model import Household, Report, Term
+from showcase.model import Household, Report, Term, pack
 
 
 @pytest.fixture
@@ -188,7 +188,8 @@ def test_results_kept_by_another_engine_are_never_used(site, out_dir_pair, monke
             value = pickle.loads(data)
             if isinstance(value, tuple) and isinstance(value[0], (Rendered, Report)):
                 poison = Rendered("<p>毒</p>", (), "毒", 1) if isinstance(value[0], Rendered) \
-                    else dataclasses.replace(value[0], body_html="<p>毒</p>", text="毒")
+                    else dataclasses.replace(value[0], packed_html=pack("<p>毒</p>"),
+                                             packed_text=pack("毒"))
                 database.execute("UPDATE memo SET value = ? WHERE key = ?",
                                  (pickle.dumps((poison, value[1])), key))
                 poisoned += 1
@@ -359,12 +360,12 @@ def test_a_reports_digest_follows_its_content_through_copies_and_the_memo():
     with them: a copy with a change has its own, an equal one the same, a kept one its own."""
     report = Report(source="content/a.md", slug="a", title="平安家庭", unit="综治办",
                     date=dt.date(2024, 1, 1), region="湖南省", category="典型推介",
-                    body_html="<p>调解</p>", text="调解")
+                    packed_html=pack("<p>调解</p>"), packed_text=pack("调解"))
     again = Report(source="content/a.md", slug="a", title="平安家庭", unit="综治办",
                    date=dt.date(2024, 1, 1), region="湖南省", category="典型推介",
-                   body_html="<p>调解</p>", text="调解")
+                   packed_html=pack("<p>调解</p>"), packed_text=pack("调解"))
     assert report.digest and again.digest == report.digest
-    assert dataclasses.replace(report, body_html="<p>调解室</p>").digest != report.digest
+    assert dataclasses.replace(report, packed_html=pack("<p>调解室</p>")).digest != report.digest
     assert pickle.loads(pickle.dumps(report)).digest == report.digest
     household = Household(id="zhang", name="张家", region="湖南省", list_slug="l", source="x.yaml",
                           line=3)
