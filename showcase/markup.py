@@ -8,11 +8,13 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Callable
+from xml.etree import ElementTree
 
 import markdown
-from markdown.extensions.toc import slugify_unicode
+from markdown.extensions.toc import TocExtension, TocTreeprocessor, slugify_unicode
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
 
 from .memo import Memo
 from .sanitize import sanitize
@@ -46,7 +48,9 @@ class Rendered:
 
 
 class _JoinHardWraps(Treeprocessor):
-    """Authors paste hard-wrapped text; a break between two Chinese characters is no space."""
+    """Authors paste hard-wrapped text; a break between two Chinese characters is no space.
+    Only a text with a line break is handed to `join_hard_wraps`: most have none, and its
+    pattern looks behind every character."""
 
     def run(self, root):
         self._walk(root)
@@ -54,11 +58,11 @@ class _JoinHardWraps(Treeprocessor):
     def _walk(self, element):
         if element.tag in ("pre", "code"):
             return
-        if element.text:
+        if element.text and "\n" in element.text:
             element.text = join_hard_wraps(element.text)
         for child in element:
             self._walk(child)
-            if child.tail:
+            if child.tail and "\n" in child.tail:
                 child.tail = join_hard_wraps(child.tail)
 
 
@@ -90,8 +94,9 @@ class _PastedParagraphs(Preprocessor):
         return out[:-1] if out and not out[-1] else out
 
 
-_MARKDOWN_LINE = re.compile(r"^(?: {4}|\t|\s*(?:[#>|<*+-]|\d+[.)]\s|\[\^?[^\]]*\]:|[=-]+\s*$))"
-                            r"|\x02|\|")
+_MARKDOWN_START = re.compile(r" {4}|\t|\s*(?:[#>|<*+-]|\d+[.)]\s|\[\^?[^\]]*\]:|[=-]+\s*$)")
+"""How a line of Markdown begins; one holding a table's | or a placeholder (\\x02) anywhere is
+Markdown too (looked for with `in`: a pattern would try every character of the line)."""
 _ENDS_SENTENCE = re.compile(r"[。！？；：…][”’」』）]*\s*$")
 OUTLINE = re.compile(r"^\s*(?:(?P<part>[一二三四五六七八九十]{1,3}、(?=\S)|"
                      r"篇[一二三四五六七八九十]{1,3}(?:\s|$))|"
@@ -104,7 +109,7 @@ OUTLINE_HEADING_LENGTH = 40
 
 
 def _is_plain(line: str) -> bool:
-    return not _MARKDOWN_LINE.search(line)
+    return "|" not in line and "\x02" not in line and not _MARKDOWN_START.match(line)
 
 
 def plain_runs(lines: list[str]) -> Iterator[tuple[int, list[str]]]:
@@ -174,7 +179,7 @@ class _HashtagsAreText(Preprocessor):
     (## 二、 and ##二、 alike, which stay headings)."""
 
     def run(self, lines: list[str]) -> list[str]:
-        return [HASHTAG_LINE.sub(r"\1\\", line) for line in lines]
+        return [HASHTAG_LINE.sub(r"\1\\", line) if "#" in line else line for line in lines]
 
 
 TOPIC_TAG = r"#[^\s#][^#\n]*#"
@@ -187,10 +192,14 @@ class _AlignmentClasses(Treeprocessor):
 
     def run(self, root):
         for element in root.iter():
-            match = re.fullmatch(r"text-align:\s*(left|center|right);?", element.get("style", ""))
+            style = element.get("style")
+            match = style and _ALIGNMENT.fullmatch(style)
             if match:
                 del element.attrib["style"]
                 element.set("class", f"align-{match.group(1)}")
+
+
+_ALIGNMENT = re.compile(r"text-align:\s*(left|center|right);?")
 
 
 class _RewriteLinks(Treeprocessor):
@@ -206,11 +215,65 @@ class _RewriteLinks(Treeprocessor):
         if resolve is None:
             return
         for element in root.iter():
-            attribute = {"img": "src", "a": "href"}.get(element.tag)
+            attribute = _ADDRESS_ATTRIBUTE.get(element.tag)
             if attribute and element.get(attribute) is not None:
                 replacement = resolve(element.get(attribute), element.tag)
                 if replacement is not None:
                     element.set(attribute, replacement)
+
+
+_ADDRESS_ATTRIBUTE = {"img": "src", "a": "href"}
+
+
+class _PlainTextIsAtomic(Treeprocessor):
+    """Python-Markdown tries each of its 15 inline patterns on every text of the tree, one after
+    the other, in Python: nearly half of a report's conversion, though most of its texts are
+    prose holding none of the characters a pattern needs. Such a text is marked atomic (Python-
+    Markdown's own way of saying "no inline markup here") before the inline patterns run
+    (priority 20): as no pattern could match it, it is published as it would have been."""
+
+    def run(self, root):
+        for element in root.iter():
+            if element.text and not _may_hold_inline_markup(element.text):
+                element.text = AtomicString(element.text)
+            if element.tail and not _may_hold_inline_markup(element.tail):
+                element.tail = AtomicString(element.tail)
+
+
+def _may_hold_inline_markup(text: str) -> bool:
+    """Whether `text` holds what one of the converter's inline patterns (_INLINE_PATTERNS) needs
+    to match: ` for code, \\ for escapes, [ for links, pictures and footnotes, < for autolinks
+    and HTML, & for entities, * and _ for emphasis, two spaces before a line break for <br>."""
+    return "  \n" in text or _INLINE_MARKUP_CHARACTER.search(text) is not None
+
+
+_INLINE_MARKUP_CHARACTER = re.compile(r"[`\\[<&*_]")
+_INLINE_PATTERNS = {"backtick", "escape", "footnote", "reference", "link", "image_link",
+                    "image_reference", "short_reference", "short_image_ref", "autolink",
+                    "automail", "linebreak", "html", "entity", "em_strong"}
+
+
+class _TocTokens(TocTreeprocessor):
+    """Python-Markdown's table of contents, which also builds, prettifies and serializes it as
+    HTML (md.toc) for every text, and looks through the whole tree for a [TOC] line to put it
+    at: a tenth of a report's conversion. We publish md.toc_tokens, so that HTML is made only
+    for a text with a line that may be [TOC] (the text of an element, stripped, is the marker)."""
+
+    def run(self, doc):
+        self.places_toc = any(element.text and element.text.strip() == self.marker
+                              for element in doc.iter())
+        super().run(doc)
+
+    def build_toc_div(self, toc_list):
+        return super().build_toc_div(toc_list) if self.places_toc else ElementTree.Element("div")
+
+    def replace_marker(self, root, elem):
+        if self.places_toc:
+            super().replace_marker(root, elem)
+
+
+class _Toc(TocExtension):
+    TreeProcessorClass = _TocTokens
 
 
 class _Extension(markdown.Extension):
@@ -227,6 +290,7 @@ class _Extension(markdown.Extension):
         md.registerExtension(self)
         md.preprocessors.register(_HashtagsAreText(md), "hashtags_are_text", 16)
         md.preprocessors.register(_PastedParagraphs(md), "pasted_paragraphs", 15)
+        md.treeprocessors.register(_PlainTextIsAtomic(md), "plain_text_is_atomic", 21)
         md.treeprocessors.register(_ShiftHeadings(md, self), "shift_headings", 6)
         md.treeprocessors.register(_JoinHardWraps(md), "join_hard_wraps", 1)
         md.treeprocessors.register(_AlignmentClasses(md), "alignment_classes", 1)
@@ -248,12 +312,15 @@ def _toc_entries(tokens: list[dict]) -> list[TocEntry]:
 def _new_converter() -> tuple[markdown.Markdown, _Extension]:
     extension = _Extension()
     md = markdown.Markdown(
-        extensions=["tables", "footnotes", "attr_list", "fenced_code", "sane_lists", "toc",
-                    extension],
-        extension_configs={"toc": {"slugify": slugify_unicode, "toc_depth": "2-3"},
-                           "footnotes": {"BACKLINK_TITLE": "返回正文"}},
+        extensions=["tables", "footnotes", "attr_list", "fenced_code", "sane_lists",
+                    _Toc(slugify=slugify_unicode, toc_depth="2-3"), extension],
+        extension_configs={"footnotes": {"BACKLINK_TITLE": "返回正文"}},
         output_format="html",
     )
+    if len(md.inlinePatterns) != len(_INLINE_PATTERNS) or \
+            not all(name in md.inlinePatterns for name in _INLINE_PATTERNS):
+        raise RuntimeError("the inline patterns are not those _may_hold_inline_markup knows: "
+                           "say in it what each needs to match")
     return md, extension
 
 
@@ -329,7 +396,10 @@ def html_to_text(fragment: str) -> str:
                       flags=re.S)
     fragment = re.sub(r"</(p|h\d|li|tr|div|blockquote|pre)>|<br\s*/?>", "\n", fragment)
     text = html.unescape(re.sub(r"<[^>]+>", "", fragment))
-    return re.sub(r"[ \t]+", " ", re.sub(r"\n\s*\n+", "\n", text)).strip()
+    text = re.sub(r"\n\s*\n+", "\n", text)
+    if "\t" in text or "  " in text:  # else none to squeeze (and the pattern is slow)
+        text = re.sub(r"[ \t]+", " ", text)
+    return text.strip()
 
 
 def first_paragraph_text(fragment: str) -> str:
