@@ -8,6 +8,8 @@ these files again and finds them the same."""
 from __future__ import annotations
 
 import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -30,6 +32,9 @@ PLACE_FIELDS = ("slug", "date", "category", "tags", "region", "draft")
 changes one of them, the page waits for the whole build, which places the report anew."""
 LIST_FIELDS = ("title", "honour", "year", "awarded_by", "date", "document")
 """An honour list's own details, which each of its households' pages shows."""
+WRITERS = 4
+"""Threads writing the quick search's files (thousands of key shards: the time goes in the
+system's calls, which run beside one another)."""
 SHOWN_BY = {"report.html": "report", "honour_list.html": "honour_list",
             "household.html": "household"}
 """The pages made from one file, by template: what in their context the file gives."""
@@ -53,6 +58,11 @@ class LastBuild:
     site_dir: Path
     out_dir: Path
     environment: object = field(default=None, repr=False)
+
+    @functools.cached_property
+    def search_record(self) -> OutputRecord:
+        """What the last build's search files were made from (read once for all saves)."""
+        return OutputRecord(self.site_dir, self.out_dir, "search")
 
     @functools.cached_property
     def pages_by_source(self) -> dict[str, list[Page]]:
@@ -113,7 +123,7 @@ def quick_search(last: LastBuild, site: Site) -> bool:
     build, which makes the folder anew."""
     memo = Memo(last.site_dir)
     try:
-        reuse = _InPlace(OutputRecord(last.site_dir, last.out_dir, "search"))
+        reuse = _InPlace(last.search_record, last.out_dir)
         files = list(build_search_files(site, memo, reuse, quick=True))
     finally:
         memo.close()
@@ -122,22 +132,28 @@ def quick_search(last: LastBuild, site: Site) -> bool:
         audit.check(path, data)
     if audit.problems:
         return False
-    for path, data in files:
-        write_whole(last.out_dir / path, data)
+    with ThreadPoolExecutor(WRITERS) as pool:
+        list(pool.map(lambda file: write_whole(last.out_dir / file[0], file[1]), files))
     return True
 
 
 class _InPlace:
     """The previous output as the whole build's search index sees it (commands._Reuse), for
     files written over in place: a file is kept where it is when the last whole build made it
-    from the same (the preview's folder is its own: nobody else writes there, and the whole
-    build that follows looks at every file)."""
+    from the same and it is still as that build left it (an earlier save's quick search may
+    have written over it; the preview's folder is its own, and the whole build that follows
+    looks at every file)."""
 
-    def __init__(self, record: OutputRecord):
-        self.record = record
+    def __init__(self, record: OutputRecord, out_dir: Path):
+        self.record, self.out_dir = record, out_dir
 
     def keep(self, path: str, digest: str) -> bool:
-        return self.record.kept(path, lambda _: digest) is not None
+        kept = self.record.kept(path, lambda _: digest)
+        try:
+            stat = os.stat(self.out_dir / path)
+        except OSError:
+            return False
+        return kept == (stat.st_size, stat.st_mtime_ns)
 
     def note(self, path: str, digest: str) -> None:
         """(The whole build that follows keeps its own record.)"""
