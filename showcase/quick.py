@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -32,9 +31,6 @@ PLACE_FIELDS = ("slug", "date", "category", "tags", "region", "draft")
 changes one of them, the page waits for the whole build, which places the report anew."""
 LIST_FIELDS = ("title", "honour", "year", "awarded_by", "date", "document")
 """An honour list's own details, which each of its households' pages shows."""
-WRITERS = 4
-"""Threads writing the quick search's files (thousands of key shards: the time goes in the
-system's calls, which run beside one another)."""
 SHOWN_BY = {"report.html": "report", "honour_list.html": "honour_list",
             "household.html": "household"}
 """The pages made from one file, by template: what in their context the file gives."""
@@ -132,8 +128,8 @@ def quick_search(last: LastBuild, site: Site) -> bool:
         audit.check(path, data)
     if audit.problems:
         return False
-    with ThreadPoolExecutor(WRITERS) as pool:
-        list(pool.map(lambda file: write_whole(last.out_dir / file[0], file[1]), files))
+    for path, data in files:
+        write_whole(last.out_dir / path, data)
     return True
 
 
