@@ -48,6 +48,9 @@ privacy guard must have nothing to stop)."""
 
 
 SERVE_SAVES = 3
+STOP_SECONDS = 600
+"""How long the preview may take to stop (at 10,000 reports and 100,000 households its folder
+of some 360,000 files takes most of a minute to remove)."""
 
 
 class BuildFailed(Exception):
@@ -260,8 +263,8 @@ def measure_serve(paths: Paths, logs: Path, saves: int = SERVE_SAVES) -> dict:
             search_seconds.append(time.perf_counter() - saved)
             time.sleep(1)
     finally:
-        child.terminate()
-        child.wait(timeout=60)
+        child.terminate()  # it removes its preview folder: hundreds of thousands of files
+        child.wait(timeout=STOP_SECONDS)
         restore(report, original, paths.backup)
     return {"serve-page": Sample(0.0, statistics.median(page_seconds), 0.0),
             "serve-search": Sample(0.0, statistics.median(search_seconds), 0.0)}

@@ -26,6 +26,9 @@ from .quick import LastBuild, Quick, quick_pages, quick_search
 WATCHED = ("site.yaml", "content", "data", "templates", "static")
 SETTLE_SECONDS = 0.05
 """An editor saves a file in a few steps (write, rename): the build starts once they are done."""
+STOP_SECONDS = 30
+"""How long a stopped preview waits for the build under way to give up (it looks for a newer
+save often, but not while it reads and checks the content) before removing its folder."""
 QUIET_SECONDS = 2.0
 """After a quick page, the whole build waits this long for another save: an author saving on
 gets each save's quick page at once, and the other pages when they pause."""
@@ -50,6 +53,7 @@ class Preview:
         self.live = False
         """Whether the build under way has put its pages in place."""
         self.quiet_seconds = QUIET_SECONDS
+        self.stopping = False
         self._saved_paths: set[str] = set()
         self._saved_lock = threading.Lock()
 
@@ -134,11 +138,19 @@ class Preview:
     def watch(self) -> None:
         """Build again after every save, for as long as the preview runs (in its own thread:
         pages are served meanwhile)."""
-        while True:
+        while not self.stopping:
             self.saved.wait()
             time.sleep(SETTLE_SECONDS)
+            if self.stopping:
+                return
             self.saved.clear()
             self.rebuild(self._take_saved())
+
+    def stop(self) -> None:
+        """No build starts from now on, and one under way gives up at its next look for a newer
+        save (before its pages go live, or between its search files)."""
+        self.stopping = True
+        self.saved.set()
 
     def is_input(self, path: str) -> bool:
         """Whether a changed path is one the site is built from (not the cache or the output,
@@ -216,6 +228,7 @@ def serve(site_dir: Path, host: str, port: int, first_jobs: int = 1) -> None:
     signal.signal(signal.SIGTERM, _stop)
     out_dir = Path(tempfile.mkdtemp(prefix="showcase-preview-"))
     observer = Observer()
+    preview = builds = None
     try:
         preview = Preview(site_dir, out_dir / "site")
         preview.rebuild(jobs=first_jobs)
@@ -233,7 +246,8 @@ def serve(site_dir: Path, host: str, port: int, first_jobs: int = 1) -> None:
 
         observer.schedule(Saved(), str(site_dir), recursive=True)
         observer.start()
-        threading.Thread(target=preview.watch, daemon=True).start()
+        builds = threading.Thread(target=preview.watch, daemon=True)
+        builds.start()
         Server(app=preview, watcher=_no_polling()).serve(
             host=host, port=port, open_url_delay=None, restart_delay=0)
     except KeyboardInterrupt:  # stopped during the first build (livereload catches it after)
@@ -241,6 +255,9 @@ def serve(site_dir: Path, host: str, port: int, first_jobs: int = 1) -> None:
     finally:
         if observer.is_alive():
             observer.stop()
+        if builds is not None:  # its build must not write on while the folder is removed
+            preview.stop()
+            builds.join(STOP_SECONDS)
         shutil.rmtree(out_dir, ignore_errors=True)
         print(_("the preview has stopped"), flush=True)
 

@@ -278,8 +278,10 @@ def test_serve_on_a_busy_port_says_so_in_one_line(tmp_path):
     assert f"127.0.0.1:{port}" in result.stderr and f"--port {port + 1}" in result.stderr
 
 
-@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
-def test_serve_stopped_by_a_signal_removes_its_private_folder(tmp_path, stop):
+@pytest.mark.parametrize("stop, building", [(signal.SIGTERM, False), (signal.SIGINT, False),
+                                            (signal.SIGTERM, True)])
+def test_serve_stopped_by_a_signal_removes_its_private_folder(tmp_path, stop, building):
+    """Also while a build writes into it: the build gives up before the folder is removed."""
     site = tmp_path / "site"
     shutil.copytree(SITES / "minimal", site, ignore=shutil.ignore_patterns(".cache"))
     temporary = tmp_path / "tmp"
@@ -298,6 +300,10 @@ def test_serve_stopped_by_a_signal_removes_its_private_folder(tmp_path, stop):
             except OSError:
                 time.sleep(0.2)
         assert [p.name for p in temporary.iterdir() if p.name.startswith("showcase-preview-")]
+        if building:
+            report = site / "content" / "reports" / "longtan.md"
+            report.write_text(report.read_text("utf-8") + "\n新的一句。\n", "utf-8")
+            time.sleep(0.15)  # noticed, settled, and the build under way
         process.send_signal(stop)
         output, _ = process.communicate(timeout=20)
     finally:
