@@ -174,11 +174,11 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
                                   superseded)
     if memo is not None:
         memo.close()
+    made = written + staging.kept  # the site's pages and search files, whether written or kept
     if cache is not None:
-        cache.remember(written + staging.kept, len(content.assets.files), problems.warnings,
-                       staging.after)
-    return Outcome(site, written + staging.kept, len(content.assets.files), problems.warnings,
-                   staging.unchanged, content.assets)
+        cache.remember(made, len(content.assets.files), problems.warnings, staging.after)
+    return Outcome(site, made, len(content.assets.files), problems.warnings, staging.unchanged,
+                   content.assets)
 
 
 def _search_folder(site: Site, site_dir: Path, out_dir: Path, memo: Memo | None,

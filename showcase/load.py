@@ -105,8 +105,8 @@ def _within(root: Path, path: Path) -> bool:
 
 
 def files_under(folder: Path, root: Path, problems: Problems,
-                 suffixes: tuple[str, ...] | None = None,
-                 exclude: tuple[str, ...] = ()) -> list[Path]:
+                suffixes: tuple[str, ...] | None = None,
+                exclude: tuple[str, ...] = ()) -> list[Path]:
     """Files below `folder` in a stable order, hidden ones left out. Links are followed while they
     stay inside `root`; one that leads outside is an error, never silently read or skipped."""
     if not folder.is_dir():

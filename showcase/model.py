@@ -62,6 +62,7 @@ def pack(text: str) -> bytes:
 def unpack(packed: bytes) -> str:
     return zlib.decompress(packed).decode()
 
+
 COUNTY_DEPTH = 3
 """Province 1, city 2, county 3: the level the home page counts as 'counties covered'."""
 

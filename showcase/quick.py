@@ -145,6 +145,8 @@ class _InPlace:
 
     def keep(self, path: str, digest: str) -> bool:
         kept = self.record.kept(path, lambda _: digest)
+        if kept is None:
+            return False
         try:
             stat = os.stat(self.out_dir / path)
         except OSError:

@@ -228,7 +228,7 @@ def serve(site_dir: Path, host: str, port: int, first_jobs: int = 1) -> None:
     signal.signal(signal.SIGTERM, _stop)
     out_dir = Path(tempfile.mkdtemp(prefix="showcase-preview-"))
     observer = Observer()
-    preview = builds = None
+    builds = None
     try:
         preview = Preview(site_dir, out_dir / "site")
         preview.rebuild(jobs=first_jobs)

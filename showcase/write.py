@@ -140,6 +140,12 @@ class StagedOutput:
             return None
         return stat.st_size, stat.st_mtime_ns
 
+    def _before(self, path: str) -> tuple[int, int] | None:
+        """The size and time of `path`'s file in the previous output (None: none there, or a
+        link to nothing)."""
+        before = self.before.get(path.removeprefix(self.prefix))
+        return None if before is None or before[0] < 0 else before
+
     def _previous(self, path: str) -> str:
         """Where `path` stands in the previous output."""
         return f"{self.out_dir}/{path.removeprefix(self.prefix)}"
@@ -154,8 +160,8 @@ class StagedOutput:
     def _same(self, path: str, data: bytes | None = None) -> bool:
         """Leave the previous output's file as it is when it is the same (`data`, or, without
         it, a file whose name already says what it holds)."""
-        before = self.before.get(path.removeprefix(self.prefix))
-        if before is None or before[0] < 0 or (data is not None and before[0] != len(data)):
+        before = self._before(path)
+        if before is None or (data is not None and before[0] != len(data)):
             return False
         if data is not None:
             try:
@@ -174,8 +180,8 @@ class StagedOutput:
     def keep(self, path: str, size: int | None = None, mtime_ns: int | None = None) -> bool:
         """Leave the previous output's file as it is (when given, only if it still has this
         size and time: nobody has touched it since it was written); whether it was."""
-        before = self.before.get(path.removeprefix(self.prefix))
-        if before is None or before[0] < 0 or (size is not None and before != (size, mtime_ns)):
+        before = self._before(path)
+        if before is None or (size is not None and before != (size, mtime_ns)):
             return False
         self._claim(path)
         self._leave(path)
@@ -296,16 +302,16 @@ def finish_interrupted(out_dir: Path) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
-def files_below(folder: Path, hidden_folders: bool = True) -> Iterator[tuple[str, os.DirEntry]]:
-    """Every file below `folder`, by its path from it, with its directory entry (folders whose
-    name starts with a dot left out unless `hidden_folders`)."""
+def files_below(folder: Path) -> Iterator[tuple[str, os.DirEntry]]:
+    """Every file below `folder` (in hidden folders too), by its path from it, with its
+    directory entry."""
     def walk(where: str, prefix: str) -> Iterator[tuple[str, os.DirEntry]]:
         with os.scandir(where) as entries:
             for entry in entries:
-                if not entry.is_dir(follow_symlinks=False):
-                    yield prefix + entry.name, entry
-                elif hidden_folders or not entry.name.startswith("."):
+                if entry.is_dir(follow_symlinks=False):
                     yield from walk(entry.path, f"{prefix}{entry.name}/")
+                else:
+                    yield prefix + entry.name, entry
 
     return walk(str(folder), "")
 

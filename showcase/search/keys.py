@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .documents import SearchDocument
 from .lexicon import SHORT, PhraseFinder
-from .normalize import document_keys, fold, folded_keys_by_kind
+from .normalize import document_keys, fold, folded_keys
 
 FLAG_TITLE, FLAG_PLACE, FLAG_META = 1, 2, 4
 """Which fields hold a key: the title (a household's name), the unit or region (the document's
@@ -71,7 +71,7 @@ def document_record(document: SearchDocument, phrases: PhraseFinder) -> Document
     length = 0
     folded = [fold(text) for text in body(document)]
     for number in range(len(folded) - 1, -1, -1):
-        units, word_pairs, pairs = folded_keys_by_kind(folded[number])
+        units, word_pairs, pairs = folded_keys(folded[number])
         found, phrase_runs = phrases.find(folded[number], set(pairs))
         keys = units + word_pairs + pairs
         met += keys

@@ -98,20 +98,14 @@ def document_keys(text: str) -> list[str]:
     neighbouring units (neighbours in the folded text are neighbours in a segment): two Han
     characters (家庭), or a word and the Han character beside it (2023年, 第1100). A query's keys
     are chosen in the browser (termKeys in static/js/search/search.js)."""
-    singles, pairs = folded_keys(fold(text))
-    return singles + pairs
+    units, word_pairs, pairs = folded_keys(fold(text))
+    return units + word_pairs + pairs
 
 
-def folded_keys(folded: str) -> tuple[list[str], list[str]]:
-    """The keys of an already folded text: its units and word pairs, and apart its Han pairs
-    (which say what phrases it may hold)."""
-    units, word_pairs, pairs = folded_keys_by_kind(folded)
-    return units + word_pairs, pairs
-
-
-def folded_keys_by_kind(folded: str) -> tuple[list[str], list[str], list[str]]:
+def folded_keys(folded: str) -> tuple[list[str], list[str], list[str]]:
     """The keys of an already folded text in three lists, each in the text's order: its units,
-    its pairs of a word and a Han character, and its Han pairs."""
+    its pairs of a word and a Han character, and its Han pairs (which say what phrases it may
+    hold)."""
     word_pairs = []
     for match in _WORD.finditer(folded):
         start, end = match.span()

@@ -137,10 +137,13 @@ class IndexState:
     each key's part and what its files were."""
 
     documents: Documents
-    pairs: Pairs
+    mapped: "_PairFiles"
     parts: KeyParts
     files: IndexFiles
-    mapped: "_PairFiles"
+
+    @property
+    def pairs(self) -> Pairs:
+        return self.mapped.pairs
 
     @classmethod
     def load(cls, memo: Memo, phrases: str, report_flags: list[bool]) -> "IndexState | None":
@@ -168,9 +171,9 @@ class IndexState:
         file_digests = [files[n:n + 16] for n in range(0, len(files), 16)]
         return cls(Documents([digests[n:n + 20] for n in range(0, len(digests), 20)],
                              report_flags, meta["lengths"], meta["blocks"]),
-                   mapped.pairs, KeyParts(**parts),
+                   mapped, KeyParts(**parts),
                    IndexFiles(meta["shards"], file_digests[:meta["shards"]], own,
-                              file_digests[meta["shards"]:]), mapped)
+                              file_digests[meta["shards"]:]))
 
     def changed(self, digests: list[bytes]) -> list[int]:
         """The numbers of the documents that changed since."""
