@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -31,6 +32,8 @@ PLACE_FIELDS = ("slug", "date", "category", "tags", "region", "draft")
 changes one of them, the page waits for the whole build, which places the report anew."""
 LIST_FIELDS = ("title", "honour", "year", "awarded_by", "date", "document")
 """An honour list's own details, which each of its households' pages shows."""
+DOCUMENT_FILE = re.compile(r"search/[hx]/(\d+)(?:-\d+)?\.js")
+"""A search document's head or block file, and the document's number."""
 SHOWN_BY = {"report.html": "report", "honour_list.html": "honour_list",
             "household.html": "household"}
 """The pages made from one file, by template: what in their context the file gives."""
@@ -54,6 +57,8 @@ class LastBuild:
     site_dir: Path
     out_dir: Path
     environment: object = field(default=None, repr=False)
+    searched: set[int] = field(default_factory=set)
+    """The search documents whose files quick searches since the build wrote over."""
 
     @functools.cached_property
     def search_record(self) -> OutputRecord:
@@ -120,7 +125,7 @@ def quick_search(last: LastBuild, site: Site) -> bool:
     memo = Memo(last.site_dir)
     try:
         reuse = _InPlace(last.search_record, last.out_dir)
-        files = list(build_search_files(site, memo, reuse, quick=True))
+        files = list(build_search_files(site, memo, reuse, quick=last.searched))
     finally:
         memo.close()
     audit = OutputAudit(site.config.allowed_numbers(), "output")
@@ -130,6 +135,8 @@ def quick_search(last: LastBuild, site: Site) -> bool:
         return False
     for path, data in files:
         write_whole(last.out_dir / path, data)
+    last.searched.update(int(found[1]) for path, _ in files
+                         if (found := DOCUMENT_FILE.fullmatch(path)))
     return True
 
 

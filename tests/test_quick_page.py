@@ -165,11 +165,14 @@ def test_after_a_build_overtaken_by_a_save_the_next_save_waits_for_the_whole_bui
     assert preview.quick is not None
 
 
+@pytest.mark.parametrize("second", ["，每周评议一次。", "。"], ids=["another-change", "undone"])
 def test_an_author_saving_on_gets_each_quick_page_and_the_whole_build_when_she_pauses(
-        preview, tmp_path, monkeypatch):
+        preview, tmp_path, monkeypatch, second):
     """After a quick page the whole build waits a moment for another save; one that comes runs
     it instead, so its quick page does not wait for pages already out of date. The model of the
-    last build stays, so that save gets its quick page."""
+    last build stays, so that save gets its quick page, and its search files are the whole
+    build's, also when it takes the first save back (its files then are the last build's
+    again, though the first save's quick search wrote over them)."""
     preview.quiet_seconds = 30
     _save_comes_in_at_reload(preview, 1)  # at the quick page, before the whole build
     whole_builds = []  # the search files as each whole build starts
@@ -181,8 +184,9 @@ def test_an_author_saving_on_gets_each_quick_page_and_the_whole_build_when_she_p
     assert "每月评议一次" in _read(preview.out_dir / PAGE)
     preview.saved.clear()
     preview.quiet_seconds = 0
-    save(preview, "每月评议一次。", "每周评议一次。")
-    assert preview.quick is not None and "每周评议一次" in preview.seen[-1]
+    save(preview, "，每月评议一次。", second)
+    assert preview.quick is not None and "每月评议一次" not in preview.seen[-1]
+    assert ("每周评议一次" in preview.seen[-1]) == ("每周" in second)
     # the second quick search, with no whole build since the first, made what the build makes
     after = _search_files(preview.out_dir)
     assert {path: whole_builds[0].get(path) for path in after} == after

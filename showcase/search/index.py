@@ -17,7 +17,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 import numpy as np
 
@@ -155,7 +155,7 @@ def _fold_pages() -> tuple[list[tuple[str, bytes]], list[int]]:
 
 
 def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers: int = 1,
-                       quick: bool = False) -> Iterator[tuple[str, bytes]]:
+                       quick: Collection[int] | None = None) -> Iterator[tuple[str, bytes]]:
     """Every file of search/ except the page itself, as (output path, bytes), each document's
     head and blocks as soon as it is read, the postings when all are. A document's keys found
     by an earlier build with the same phrases come from `memo`, and beside it the last build's
@@ -164,7 +164,8 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers
     `reuse.note`). With `workers` > 1, the keys of documents the memo lacks are found in that
     many forked processes. `quick` (the preview's search after a save, before its whole build):
     the index made is not kept for the next build, and the files of documents the kept index
-    holds as they are are left alone (the whole build that follows looks at them all)."""
+    holds as they are are left alone (the whole build that follows looks at them all), but for
+    those numbered in `quick`, whose files earlier quick searches wrote over."""
     documents = search_documents(site)
     digests = [d.digest for d in documents]
     report_flags = [d.kind == "report" for d in documents]
@@ -192,12 +193,12 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers
                 blocks.append(len(searchable.document.blocks))
             else:  # the same document as the last build's
                 blocks.append(earlier.documents.blocks[number])
-                if quick:
+                if quick is not None and number not in quick:
                     continue
             yield from _document_files_of(number, searchable, blocks[-1], memo, reuse)
     names = records.vocabulary.keys
     writer = StateWriter(memo) if (memo is not None and records.vocabulary.kept
-                                   and not quick) else None
+                                   and quick is None) else None
     try:
         if earlier is None:
             lengths = postings.lengths
