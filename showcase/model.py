@@ -97,6 +97,11 @@ class RegionTree:
 
     def __post_init__(self):
         object.__setattr__(self, "positions", {path: i for i, path in enumerate(self.regions)})
+        object.__setattr__(self, "_lines", {})
+
+    def __getstate__(self):
+        """Pickled (for memo keys too) without the ancestors asked for so far (`_lines`)."""
+        return {**self.__dict__, "_lines": {}}
 
     def __contains__(self, path: str) -> bool:
         return path in self.regions
@@ -104,10 +109,14 @@ class RegionTree:
     def __getitem__(self, path: str) -> Region:
         return self.regions[path]
 
-    def ancestors(self, path: str) -> list[Region]:
+    def ancestors(self, path: str) -> tuple[Region, ...]:
         """The region and all above it, top first."""
-        parts = path.split("/")
-        return [self.regions["/".join(parts[:i])] for i in range(1, len(parts) + 1)]
+        line = self._lines.get(path)
+        if line is None:  # each region's asked for once (by every report and household)
+            parts = path.split("/")
+            line = tuple(self.regions["/".join(parts[:i])] for i in range(1, len(parts) + 1))
+            self._lines[path] = line
+        return line
 
     def roots(self) -> list[Region]:
         return [r for r in self.regions.values() if r.parent is None]

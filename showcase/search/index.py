@@ -123,7 +123,8 @@ def _document_files(number: int, document: SearchDocument) -> list[tuple[str, by
 
 def _facet_table(documents: list[Searchable], site: Site) -> dict:
     """Per document: category, honour, year and region numbers, for filters and their chips."""
-    region_paths = sorted({p for d in documents for p in _with_ancestors(d.region)},
+    regions = {d.region for d in documents}  # (a few hundred places for 100,000 households)
+    region_paths = sorted({r.path for path in regions for r in site.regions.ancestors(path)},
                           key=site.regions.position)
     region_number = {p: i for i, p in enumerate(region_paths)}
     table: dict = {"regions": [[site.regions[p].name, region_number.get(site.regions[p].parent, -1)]
@@ -132,17 +133,13 @@ def _facet_table(documents: list[Searchable], site: Site) -> dict:
         values = sorted({d.facets[facet] for d in documents if facet in d.facets})
         if facet == "category":
             values = [c for c in site.config.categories if c in values]
-        number = {v: i for i, v in enumerate(values)}
+        code = {v: encode_number(i + 1) for i, v in enumerate(values)}
         table[facet + "s"] = values
-        table[facet] = "".join(encode_number(number[d.facets[facet]] + 1 if facet in d.facets
-                                             else 0) for d in documents)
-    table["region"] = "".join(encode_number(region_number[d.region]) for d in documents)
+        table[facet] = "".join([code[d.facets[facet]] if facet in d.facets
+                                else encode_number(0) for d in documents])
+    code = {p: encode_number(region_number[p]) for p in regions}
+    table["region"] = "".join([code[d.region] for d in documents])
     return table
-
-
-def _with_ancestors(path: str) -> list[str]:
-    parts = path.split("/")
-    return ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
 
 
 def _fold_pages() -> tuple[list[tuple[str, bytes]], list[int]]:
