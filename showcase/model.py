@@ -101,7 +101,10 @@ class RegionTree:
 
     def __getstate__(self):
         """Pickled (for memo keys too) without the ancestors asked for so far (`_lines`)."""
-        return {**self.__dict__, "_lines": {}}
+        return {name: value for name, value in self.__dict__.items() if name != "_lines"}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state, _lines={})
 
     def __contains__(self, path: str) -> bool:
         return path in self.regions

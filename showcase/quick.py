@@ -59,6 +59,8 @@ class LastBuild:
     environment: object = field(default=None, repr=False)
     searched: set[int] = field(default_factory=set)
     """The search documents whose files quick searches since the build wrote over."""
+    searchables: dict = field(default_factory=dict, repr=False)
+    """What quick searches made of the reports and honour lists to search (search_documents)."""
 
     @functools.cached_property
     def search_record(self) -> OutputRecord:
@@ -125,7 +127,8 @@ def quick_search(last: LastBuild, site: Site) -> bool:
     memo = Memo(last.site_dir)
     try:
         reuse = _InPlace(last.search_record, last.out_dir)
-        files = list(build_search_files(site, memo, reuse, quick=last.searched))
+        files = list(build_search_files(site, memo, reuse, quick=last.searched,
+                                        known=last.searchables))
     finally:
         memo.close()
     audit = OutputAudit(site.config.allowed_numbers(), "output")

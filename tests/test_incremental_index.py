@@ -92,6 +92,9 @@ def test_a_run_of_edits_changes_the_index_only_where_documents_changed(
                      add_to(second, "\n\n夜间巡逻队增至三支。\n"))),  # the average length moves
         (1, lambda: replace_in(sample / STORY, "担任楼栋长已有六年", "担任楼栋长已有七年")),
         (1, lambda: replace_in(first, "鹭鸶湾渡口夜渡有人守护。" * 40, "")),
+        # a sentence the report has further on, sooner: only its keys change
+        (1, lambda: replace_in(first, "为深入推进平安西平建设",
+                               "开展“平安家庭”创建宣传月活动。为深入推进平安西平建设")),
     ]
     build(sample, out)
     assert patched == []  # the first build makes the index from the start
@@ -105,6 +108,29 @@ def test_a_run_of_edits_changes_the_index_only_where_documents_changed(
         if not small:  # (small shards all move whenever their count changes)
             assert sum(after[path] == before.get(path) for path in after) > len(after) / 2
         assert_index_as_fresh(sample, out, tmp_path)
+
+
+def test_an_edit_remakes_only_the_keys_whose_postings_change(sample, tmp_path, monkeypatch):
+    """A sentence the report has further on, written once more at its start, changes a few of
+    its keys' counts and first blocks: only those keys are made again, not every key the report holds (some of which most
+    documents hold too), and the index is still the one made from the start."""
+    out = tmp_path / "out"
+    build(sample, out)
+    seen = []
+    original = state.IndexState.patched
+
+    def spy(self, records, *rest):
+        lengths, remade, parts = original(self, records, *rest)
+        seen.append((sum(len(record.numbers) // 4 for record in records.values()), len(remade)))
+        return lengths, remade, parts
+
+    monkeypatch.setattr(state.IndexState, "patched", spy)
+    replace_in(reports(sample)[0], "为深入推进平安西平建设",
+               "开展“平安家庭”创建宣传月活动。为深入推进平安西平建设")
+    build(sample, out)
+    [(held, remade)] = seen
+    assert 0 < remade < held / 4
+    assert_index_as_fresh(sample, out, tmp_path)
 
 
 def test_a_report_added_or_removed_means_the_index_made_anew(sample, tmp_path, patched):

@@ -99,14 +99,14 @@ class Searchable:
         return self.make()
 
 
-def _report_searchable(report: Report, site: Site) -> Searchable:
+def _report_searchables(report: Report, site: Site) -> list[Searchable]:
     names = [r.name for r in site.regions.ancestors(report.region)]
     meta = [report.category, *report.tags, str(report.date.year)]
     digest = hashlib.blake2b(b"report" + report.digest + "\n".join(names).encode(),
                              digest_size=20).digest()
-    return Searchable("report", report.region, meta, names,
-                      {"category": report.category, "year": str(report.date.year)}, digest,
-                      functools.partial(_report_document, report, meta, names))
+    return [Searchable("report", report.region, meta, names,
+                       {"category": report.category, "year": str(report.date.year)}, digest,
+                       functools.partial(_report_document, report, meta, names))]
 
 
 def _report_document(report: Report, meta: list[str], names: list[str]) -> SearchDocument:
@@ -150,10 +150,21 @@ def _household_document(household: Household, honours: HonourList, meta: list[st
     )
 
 
-def search_documents(site: Site) -> list[Searchable]:
+def search_documents(site: Site, known: dict[int, tuple] | None = None) -> list[Searchable]:
     """Reports newest first, then households by list; a document's number is its place here,
-    so a lower number is the newer report (the tie-breaker of ranking)."""
-    documents = [_report_searchable(r, site) for r in site.reports]
-    for honours in site.honour_lists:
-        documents += _household_searchables(honours, site)
+    so a lower number is the newer report (the tie-breaker of ranking). With `known` (the
+    preview's, kept between saves of one site model), the searchables of a report or honour
+    list made before are taken from it (by the object's identity, kept with them), and those
+    made now are added."""
+    sources = [(r, _report_searchables) for r in site.reports] + \
+        [(hl, _household_searchables) for hl in site.honour_lists]
+    documents = []
+    for source, make in sources:
+        if known is None:
+            documents += make(source, site)
+            continue
+        entry = known.get(id(source))
+        if entry is None or entry[0] is not source:
+            entry = known[id(source)] = (source, make(source, site))
+        documents += entry[1]
     return documents

@@ -207,12 +207,25 @@ class IndexState:
             at = _positions(old, new)
             self.mapped.let_go(0, len(old))  # the pages its searches went through
             writer.add_spliced(old, values, removed_at, at, new, self.mapped.let_go)
-        remade = np.unique(np.concatenate([old.key_ids[removed_at], old.key_ids[flipped],
-                                           new.key_ids]))
+        remade = np.union1d(old.key_ids[flipped], _changed_keys(old, removed_at, new))
         change = _Change(old, values, removed, removed_at, flipped, new, len(lengths),
                          sum(documents.report_flags), self.mapped.let_go)
         return lengths, remade, self.parts.replaced(remade, change.parts(remade, self.parts,
                                                                          names))
+
+
+def _changed_keys(old: Pairs, removed_at: np.ndarray, new: Pairs) -> np.ndarray:
+    """The keys of the changed documents' pairs that are not as they were: added, gone, or
+    with another value or first block. The others' parts stay as they are: a paragraph added
+    to a report leaves most of its thousands of keys as they were, some of them held by most
+    of 100,000 households."""
+    rows = np.empty(len(removed_at) + len(new), dtype=[
+        ("key", np.int32), ("number", np.int32), ("value", np.uint8), ("hint", np.uint16)])
+    for name, was, now in (("key", old.key_ids, new.key_ids), ("number", old.numbers, new.numbers),
+                           ("value", old.values, new.values), ("hint", old.hints, new.hints)):
+        rows[name] = np.concatenate([was[removed_at], now])
+    unique, counts = np.unique(rows, return_counts=True)  # a pair as it was: once each side
+    return np.unique(unique["key"][counts == 1])
 
 
 def _slices(length: int) -> list[slice]:
@@ -282,9 +295,11 @@ class _Change:
         low = np.searchsorted(old.key_ids, remade, side="left")
         high = np.searchsorted(old.key_ids, remade, side="right")
         self.let_go(0, len(old))  # the pages the searches went through
-        held = (high - low) - np.bincount(np.searchsorted(remade, old.key_ids[self.removed_at]),
+        gone_keys, new_keys = old.key_ids[self.removed_at], new.key_ids
+        gone_keys, new_keys = (keys[np.isin(keys, remade)] for keys in (gone_keys, new_keys))
+        held = (high - low) - np.bincount(np.searchsorted(remade, gone_keys),
                                           minlength=len(remade))
-        held += np.bincount(np.searchsorted(remade, new.key_ids), minlength=len(remade))
+        held += np.bincount(np.searchsorted(remade, new_keys), minlength=len(remade))
         where = np.minimum(np.searchsorted(parts.key_ids, remade), max(len(parts) - 1, 0))
         starts = np.concatenate([[0], parts.postings_ends])[where] if len(parts) else where
         was_dense = np.zeros(len(remade), dtype=bool)
