@@ -211,7 +211,7 @@ def _search_files(site: Site, memo: Memo | None, staging: StagedOutput, site_dir
         yield from build_search_files(site, memo, workers=workers)
         return
     record = OutputRecord(site_dir, out_dir, "search")
-    yield from build_search_files(site, memo, _Reuse(record, staging), workers)
+    yield from build_search_files(site, memo, _Reuse(record, staging), workers, known=memo.held)
     record.save(staging.stat)
 
 

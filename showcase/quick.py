@@ -20,7 +20,7 @@ from .cache import OutputRecord, write_whole
 from .errors import Problems
 from .honours import read_honour_list
 from .load import SourceText, read_text, template_folders
-from .memo import Memo
+from .memo import Held, Memo
 from .model import HonourList, Page, Report, Site
 from .privacy import masked, personal_data_in
 from .render import make_environment, render_page
@@ -59,8 +59,9 @@ class LastBuild:
     environment: object = field(default=None, repr=False)
     searched: set[int] = field(default_factory=set)
     """The search documents whose files quick searches since the build wrote over."""
-    searchables: dict = field(default_factory=dict, repr=False)
-    """What quick searches made of the reports and honour lists to search (search_documents)."""
+    held: Held | None = field(default=None, repr=False)
+    """The preview's results kept between builds (with what is searched of each report and
+    list: search_documents)."""
 
     @functools.cached_property
     def search_record(self) -> OutputRecord:
@@ -128,7 +129,7 @@ def quick_search(last: LastBuild, site: Site) -> bool:
     try:
         reuse = _InPlace(last.search_record, last.out_dir)
         files = list(build_search_files(site, memo, reuse, quick=last.searched,
-                                        known=last.searchables))
+                                        known=last.held))
     finally:
         memo.close()
     audit = OutputAudit(site.config.allowed_numbers(), "output")

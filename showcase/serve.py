@@ -99,7 +99,8 @@ class Preview:
         else:
             self.failure = []
             if outcome.site is not None:
-                self.last = LastBuild(outcome.site, outcome.assets, self.site_dir, self.out_dir)
+                self.last = LastBuild(outcome.site, outcome.assets, self.site_dir, self.out_dir,
+                                      held=self.held)
             for warning in outcome.warnings:
                 print(mask_personal_data(str(warning)), flush=True)
             print(_("built {pages} pages").format(pages=outcome.pages), flush=True)

@@ -250,3 +250,17 @@ def test_a_preview_build_overtaken_while_it_reads_or_renders_leaves_the_output_a
             commands.build(site, out, use_cache=True, jobs=1, pages_first=lambda changed: None,
                            superseded=lambda: next(asked) >= checks)
         assert snapshot(out) == before
+
+
+def test_the_preview_keeps_what_it_searches_of_each_report_but_not_their_texts(preview):
+    """Between builds the preview keeps each report's and list's searchables (made again only
+    for a changed one), without the documents made from them: every report's text in blocks
+    would stay in memory as long as the preview runs."""
+    save(preview, "龙潭村坚持调解优先。", "龙潭村坚持调解优先。\n\n村里新设了家庭矛盾调解室。")
+    assert preview.quick is not None
+    kept = [searchable for key, entry in preview.held.last.items()
+            if key.startswith("searchables ") for searchable in entry[2]]
+    site = preview.last.site
+    # every document of the site, and the saved report's as its quick search saw it
+    assert len(kept) == len(site.reports) + sum(len(hl.households) for hl in site.honour_lists) + 1
+    assert not any("document" in vars(searchable) for searchable in kept)

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..memo import digestible
+from ..memo import Held, digestible
 from ..model import Household, HonourList, Report, Site
 from ..slugs import SUFFIXES
 from ..text import summarise
@@ -98,6 +98,11 @@ class Searchable:
     def document(self) -> SearchDocument:
         return self.make()
 
+    def let_go(self) -> None:
+        """Forget the document made: the preview keeps searchables from one build to the next,
+        but not every report's text in blocks."""
+        self.__dict__.pop("document", None)
+
 
 def _report_searchables(report: Report, site: Site) -> list[Searchable]:
     names = [r.name for r in site.regions.ancestors(report.region)]
@@ -150,12 +155,12 @@ def _household_document(household: Household, honours: HonourList, meta: list[st
     )
 
 
-def search_documents(site: Site, known: dict[int, tuple] | None = None) -> list[Searchable]:
+def search_documents(site: Site, known: Held | None = None) -> list[Searchable]:
     """Reports newest first, then households by list; a document's number is its place here,
     so a lower number is the newer report (the tie-breaker of ranking). With `known` (the
-    preview's, kept between saves of one site model), the searchables of a report or honour
-    list made before are taken from it (by the object's identity, kept with them), and those
-    made now are added."""
+    preview's, between its builds and quick searches: most reports and lists are the same
+    objects from one to the next, memo.Held), the searchables of a report or honour list are
+    made once for the object and the site's regions."""
     sources = [(r, _report_searchables) for r in site.reports] + \
         [(hl, _household_searchables) for hl in site.honour_lists]
     documents = []
@@ -163,8 +168,10 @@ def search_documents(site: Site, known: dict[int, tuple] | None = None) -> list[
         if known is None:
             documents += make(source, site)
             continue
-        entry = known.get(id(source))
-        if entry is None or entry[0] is not source:
-            entry = known[id(source)] = (source, make(source, site))
-        documents += entry[1]
+        key = f"searchables {id(source)}"
+        entry = known.get(key)  # kept with the objects: their identities are not taken over
+        if entry is None or entry[0] is not source or entry[1] is not site.regions:
+            entry = (source, site.regions, make(source, site))
+        known.put(key, entry)
+        documents += entry[2]
     return documents

@@ -21,7 +21,7 @@ from collections.abc import Collection, Iterator
 
 import numpy as np
 
-from ..memo import Memo
+from ..memo import Held, Memo
 from ..model import Site
 from ..parallel import in_order
 from .documents import Searchable, SearchDocument, search_documents
@@ -153,7 +153,7 @@ def _fold_pages() -> tuple[list[tuple[str, bytes]], list[int]]:
 
 def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers: int = 1,
                        quick: Collection[int] | None = None,
-                       known: dict[int, tuple] | None = None) -> Iterator[tuple[str, bytes]]:
+                       known: Held | None = None) -> Iterator[tuple[str, bytes]]:
     """Every file of search/ except the page itself, as (output path, bytes), each document's
     head and blocks as soon as it is read, the postings when all are. A document's keys found
     by an earlier build with the same phrases come from `memo`, and beside it the last build's
@@ -163,9 +163,20 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers
     many forked processes. `quick` (the preview's search after a save, before its whole build):
     the index made is not kept for the next build, and the files of documents the kept index
     holds as they are are left alone (the whole build that follows looks at them all), but for
-    those numbered in `quick`, whose files earlier quick searches wrote over; `known`: the
-    searchables made by its earlier searches (search_documents)."""
+    those numbered in `quick`, whose files earlier quick searches wrote over. `known`: the
+    preview's searchables, kept from one build to the next (search_documents)."""
     documents = search_documents(site, known)
+    try:
+        yield from _files_for(site, documents, memo, reuse, workers, quick)
+    finally:
+        if known is not None:
+            for searchable in documents:
+                searchable.let_go()
+
+
+def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse, workers: int,
+               quick: Collection[int] | None) -> Iterator[tuple[str, bytes]]:
+    """(build_search_files, once its documents are listed)"""
     digests = [d.digest for d in documents]
     report_flags = [d.kind == "report" for d in documents]
     phrases = _Phrases(phrase_keys(documents, memo), memo)
