@@ -138,9 +138,12 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
         if use_cache:
             record = OutputRecord(site_dir, out_dir, "pages")
             digests = PageDigests(site, sources.template_dirs, content.assets, options)
-            wanted = _pages_to_render(site, record, digests, staging, progress)
-            pages = _noted(_render(sources, content, site, max(1, jobs - 1), wanted, offline),
-                           record, digests)
+            # which pages to render is worked out as the first is asked for: with the search
+            # index in a process of its own, after that process has started
+            pages = _when_asked(lambda: _noted(_render(
+                sources, content, site, max(1, jobs - 1),
+                _pages_to_render(site, record, digests, staging, progress), offline),
+                record, digests))
         else:
             pages = ((page.output_path, data) for page, data, _reads in
                      _render(sources, content, site, max(1, jobs - 1), offline=offline))
@@ -248,6 +251,11 @@ def _noted(pages: Iterator[Rendered], record: OutputRecord,
     for page, data, reads in pages:
         record.note(page.output_path, digests.of(page, reads), reads)
         yield page.output_path, data
+
+
+def _when_asked(make: Callable[[], Iterator]) -> Iterator:
+    """`make()`'s items, `make` called when the first is asked for."""
+    yield from make()
 
 
 def _unless(superseded: Callable[[], bool], pages: Iterator) -> Iterator:

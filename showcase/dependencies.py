@@ -27,7 +27,8 @@ DIGESTED = (Report, Household, HonourList)
 
 
 LONG = 32
-"""Lists at least this long are digested once by identity (`PageDigests.long`)."""
+"""Lists at least this long are digested once by identity (`PageDigests.long`), and so are the
+tuples a page's context holds (a region's ancestors, the breadcrumb of every page in it)."""
 
 
 class Recording(jinja2.Environment):
@@ -55,7 +56,8 @@ class PageDigests:
         those holding terms, by what the page reads of terms."""
         self.long: dict[tuple[int, frozenset], tuple[object, bytes, int]] = {}
         """Digests of long lists (a listing's page addresses, a term's reports, shared by many
-        pages), by identity, each kept with its list so that no other can take its identity."""
+        pages) and of the context's tuples, by identity, each kept with its list so that no
+        other can take its identity."""
         self.terms_seen = 0
         self.site_parts: dict[tuple[str, frozenset], bytes] = {}
         digest = hashlib.blake2b(digest_size=20)
@@ -70,7 +72,8 @@ class PageDigests:
         digest.update(f"{page.url}\0{page.template}\0".encode())
         deep = frozenset(read for read in reads if read[0] != "site")
         for name, value in page.context.items():
-            digest.update(name.encode() + self._value(value, deep))
+            digest.update(name.encode() + (self._by_identity(value, deep) if type(value) is tuple
+                                           else self._value(value, deep)))
         for kind, name in sorted(reads):
             if kind == "site":
                 digest.update(name.encode() + self._site_part(name, deep))
@@ -94,16 +97,7 @@ class PageDigests:
         if isinstance(value, (list, tuple)):
             if len(value) < LONG:
                 return b"[" + b"".join(self._value(item, deep) for item in value) + b"]"
-            known = self.long.get((id(value), deep))
-            if known is None:
-                terms_before = self.terms_seen
-                digest = hashlib.blake2b(b"[" + b"".join(self._value(item, deep) for item in value)
-                                         + b"]", digest_size=20).digest()
-                known = (value, digest, self.terms_seen - terms_before)
-                self.long[(id(value), deep)] = known
-            else:  # the terms in it count as seen again (see the dataclasses below)
-                self.terms_seen += known[2]
-            return known[1]
+            return self._by_identity(value, deep)
         if isinstance(value, dict):
             return b"{" + b"".join(self._value(k, deep) + self._value(v, deep)
                                    for k, v in value.items()) + b"}"
@@ -127,3 +121,16 @@ class PageDigests:
                 self.known[(id(value), deep if self.terms_seen > terms_before else None)] = known
             return known
         return hashlib.blake2b(digestible(value), digest_size=20).digest()
+
+    def _by_identity(self, value: list | tuple, deep: frozenset) -> bytes:
+        """A list or tuple shared by many pages, digested once (`long`)."""
+        known = self.long.get((id(value), deep))
+        if known is None:
+            terms_before = self.terms_seen
+            digest = hashlib.blake2b(b"[" + b"".join(self._value(item, deep) for item in value)
+                                     + b"]", digest_size=20).digest()
+            known = (value, digest, self.terms_seen - terms_before)
+            self.long[(id(value), deep)] = known
+        else:  # the terms in it count as seen again (see the dataclasses below)
+            self.terms_seen += known[2]
+        return known[1]
