@@ -133,7 +133,7 @@ def manifest(files: dict[str, tuple[int, int]]) -> str:
     """A digest of an output folder's listing (write.listing): every file's path, size and time,
     but those in hidden folders (a search/ being replaced)."""
     lines = sorted(f"{path}\0{size}\0{mtime}\n" for path, (size, mtime) in files.items()
-                   if not any(part.startswith(".") for part in path.split("/")[:-1]))
+                   if not ((folder := path.rpartition("/")[0]).startswith(".") or "/." in folder))
     return hashlib.blake2b("".join(lines).encode(), digest_size=20).hexdigest()
 
 

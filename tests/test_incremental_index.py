@@ -5,6 +5,8 @@ their keys are left as they were. Anything the state cannot follow means the who
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -130,6 +132,20 @@ def test_an_edit_remakes_only_the_keys_whose_postings_change(sample, tmp_path, m
     build(sample, out)
     [(held, remade)] = seen
     assert 0 < remade < held / 4
+    assert_index_as_fresh(sample, out, tmp_path)
+
+
+def test_an_edited_report_is_searched_again_without_loading_pinyin(sample, tmp_path):
+    """pypinyin takes most of a second to load: a build (a new process) that reads an edited
+    report again takes the syllables of its title and places from the memo."""
+    out = tmp_path / "out"
+    build(sample, out)
+    add_to(reports(sample)[0], "\n\n夜间巡逻队增至三支。\n")
+    without_pinyin = ("import sys; sys.modules['pypinyin'] = None; from showcase import cli; "
+                      "sys.exit(cli.main(sys.argv[1:]))")
+    result = subprocess.run([sys.executable, "-c", without_pinyin, "build", "--site", sample,
+                             "--out", out], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
     assert_index_as_fresh(sample, out, tmp_path)
 
 

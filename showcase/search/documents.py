@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..memo import Held, digestible
+from ..memo import Held, Memo, digestible
 from ..model import Household, HonourList, Report, Site
 from ..slugs import SUFFIXES
 from ..text import summarise
@@ -34,10 +34,37 @@ class SearchDocument:
     pinyin: dict[str, list[str]]
 
 
-@functools.lru_cache(maxsize=65536)
+_SYLLABLES: dict[str, tuple[str, ...]] = {}
+"""Each text's syllables found in this process, and those earlier builds found (`Syllables`)."""
+
+
 def _syllables(text: str) -> tuple[str, ...]:
-    from pypinyin import Style, lazy_pinyin  # loaded when first needed (see slugs.py)
-    return tuple(s for s in lazy_pinyin(text, style=Style.NORMAL, errors="ignore") if s.isalpha())
+    known = _SYLLABLES.get(text)
+    if known is None:
+        from pypinyin import Style, lazy_pinyin  # loaded when first needed (see slugs.py)
+        known = tuple(s for s in lazy_pinyin(text, style=Style.NORMAL, errors="ignore")
+                      if s.isalpha())
+        _SYLLABLES[text] = known
+    return known
+
+
+class Syllables:
+    """The syllables of titles and names earlier builds found, from the memo, and those this
+    build adds, kept for the next: pypinyin takes most of a second to load its dictionary of
+    phrases, and a build that reads one edited report again needs only the syllables of a
+    title and places it has seen before."""
+
+    def __init__(self, memo: Memo):
+        self.memo, self.key = memo, memo.key("syllables")
+        kept = memo.get(self.key) or {}
+        _SYLLABLES.update(kept)
+        self.count = len(kept)
+
+    def keep(self) -> None:
+        """Keep for the next build all the syllables this process knows, when the memo has
+        fewer (new ones found, or a memo removed since an earlier build of the process)."""
+        if len(_SYLLABLES) > self.count:
+            self.memo.put(self.key, dict(_SYLLABLES))
 
 
 @functools.lru_cache(maxsize=65536)

@@ -24,7 +24,7 @@ import numpy as np
 from ..memo import Held, Memo
 from ..model import Site
 from ..parallel import in_order
-from .documents import Searchable, SearchDocument, search_documents
+from .documents import Searchable, SearchDocument, Syllables, search_documents
 from .encode import encode_number, script
 from .keys import DocumentKeys, document_record, document_text, with_phrases
 from .lexicon import PhraseFinder, phrase_keys
@@ -166,8 +166,11 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers
     those numbered in `quick`, whose files earlier quick searches wrote over. `known`: the
     preview's searchables, kept from one build to the next (search_documents)."""
     documents = search_documents(site, known)
+    syllables = Syllables(memo) if memo is not None else None
     try:
         yield from _files_for(site, documents, memo, reuse, workers, quick)
+        if syllables is not None:
+            syllables.keep()
     finally:
         if known is not None:
             for searchable in documents:
