@@ -166,7 +166,9 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers
     those numbered in `quick`, whose files earlier quick searches wrote over. `known`: the
     preview's searchables, kept from one build to the next (search_documents)."""
     documents = search_documents(site, known)
-    syllables = Syllables(memo) if memo is not None else None
+    # (not for a quick search: the preview has the syllables from its last whole build, and
+    # the next one keeps any new ones)
+    syllables = Syllables(memo) if memo is not None and quick is None else None
     try:
         yield from _files_for(site, documents, memo, reuse, workers, quick)
         if syllables is not None:
