@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -25,15 +24,13 @@ from .model import HonourList, Page, Report, Site
 from .privacy import masked, personal_data_in
 from .render import make_environment, render_page
 from .reports import read_report, render_report
-from .search.index import build_search_files
+from .search.index import build_search_files, document_number
 
 PLACE_FIELDS = ("slug", "date", "category", "tags", "region", "draft")
 """What decides a report page's neighbours, related reports, breadcrumb and terms: when a save
 changes one of them, the page waits for the whole build, which places the report anew."""
 LIST_FIELDS = ("title", "honour", "year", "awarded_by", "date", "document")
 """An honour list's own details, which each of its households' pages shows."""
-DOCUMENT_FILE = re.compile(r"search/[hx]/(\d+)(?:-\d+)?\.js")
-"""A search document's head or block file, and the document's number."""
 SHOWN_BY = {"report.html": "report", "honour_list.html": "honour_list",
             "household.html": "household"}
 """The pages made from one file, by template: what in their context the file gives."""
@@ -139,8 +136,8 @@ def quick_search(last: LastBuild, site: Site) -> bool:
         return False
     for path, data in files:
         write_whole(last.out_dir / path, data)
-    last.searched.update(int(found[1]) for path, _ in files
-                         if (found := DOCUMENT_FILE.fullmatch(path)))
+    last.searched.update(number for path, _ in files
+                         if (number := document_number(path)) is not None)
     return True
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import hashlib
+import re
 from collections.abc import Collection, Iterator
 
 import numpy as np
@@ -109,6 +110,15 @@ class _Records:
         return numbered
 
 
+_DOCUMENT_FILE = re.compile(r"search/[hx]/(\d+)(?:-\d+)?\.js")
+
+
+def document_number(path: str) -> int | None:
+    """The number of the document whose head or block file `path` is (None: another file)."""
+    found = _DOCUMENT_FILE.fullmatch(path)
+    return int(found[1]) if found else None
+
+
 def _document_files(number: int, document: SearchDocument) -> list[tuple[str, bytes]]:
     head = {"u": document.url, "k": document.kind[0], "d": document.date, "o": document.opening,
             "n": len(document.blocks),
@@ -129,14 +139,14 @@ def _facet_table(documents: list[Searchable], site: Site) -> dict:
     region_number = {p: i for i, p in enumerate(region_paths)}
     table: dict = {"regions": [[site.regions[p].name, region_number.get(site.regions[p].parent, -1)]
                                for p in region_paths]}
+    none = encode_number(0)  # (a document without the facet)
     for facet in ("category", "honour", "year"):
         values = sorted({d.facets[facet] for d in documents if facet in d.facets})
         if facet == "category":
             values = [c for c in site.config.categories if c in values]
         code = {v: encode_number(i + 1) for i, v in enumerate(values)}
         table[facet + "s"] = values
-        table[facet] = "".join([code[d.facets[facet]] if facet in d.facets
-                                else encode_number(0) for d in documents])
+        table[facet] = "".join([code.get(d.facets.get(facet), none) for d in documents])
     code = {p: encode_number(region_number[p]) for p in regions}
     table["region"] = "".join([code[d.region] for d in documents])
     return table

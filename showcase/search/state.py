@@ -295,8 +295,9 @@ class _Change:
         low = np.searchsorted(old.key_ids, remade, side="left")
         high = np.searchsorted(old.key_ids, remade, side="right")
         self.let_go(0, len(old))  # the pages the searches went through
-        gone_keys, new_keys = old.key_ids[self.removed_at], new.key_ids
-        gone_keys, new_keys = (keys[np.isin(keys, remade)] for keys in (gone_keys, new_keys))
+        gone_keys = old.key_ids[self.removed_at]
+        gone_keys = gone_keys[np.isin(gone_keys, remade)]  # (a key as it was is not remade)
+        new_keys = new.key_ids[np.isin(new.key_ids, remade)]
         held = (high - low) - np.bincount(np.searchsorted(remade, gone_keys),
                                           minlength=len(remade))
         held += np.bincount(np.searchsorted(remade, new_keys), minlength=len(remade))
