@@ -6,8 +6,8 @@ published files, so every text file is checked before anything is written.
 """
 from __future__ import annotations
 
+import posixpath
 import re
-from pathlib import PurePosixPath
 
 from .errors import Problem
 from .i18n import _
@@ -24,7 +24,7 @@ number's shortest form), so only lines holding such a run need the full rules.""
 
 
 def is_text_output(path: str) -> bool:
-    return PurePosixPath(path).suffix.lower() in TEXT_SUFFIXES
+    return posixpath.splitext(path)[1].lower() in TEXT_SUFFIXES
 
 
 class OutputAudit:

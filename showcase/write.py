@@ -264,8 +264,8 @@ class StagedOutput:
         """Move the new files in and remove those the new site does not have. The list of
         those is written into the staging folder first: from then on the staging folder is
         complete, and a build stopped while moving is finished by the next (finish_interrupted)."""
-        if not self.out_dir.is_dir():
-            self.staging.rename(self.out_dir)
+        if not self.out_dir.is_dir() or (not self.before and _removed_if_empty(self.out_dir)):
+            self.staging.rename(self.out_dir)  # (not a move a file at a time)
             self.after = listing(self.out_dir)
             return
         mine = {path.removeprefix(self.prefix) for path in self.claimed.values()}
@@ -288,6 +288,15 @@ _builds = itertools.count()
 def _unique(out_dir: Path, kind: str) -> Path:
     """A name beside the output for a new site, never used before by this process."""
     return out_dir.with_name(f".{out_dir.name}.{kind}-{os.getpid()}-{next(_builds)}")
+
+
+def _removed_if_empty(folder: Path) -> bool:
+    """Remove `folder` if nothing at all is in it (not even an empty folder); whether it was."""
+    try:
+        folder.rmdir()
+    except OSError:
+        return False
+    return True
 
 
 def finish_interrupted(out_dir: Path) -> None:

@@ -230,3 +230,14 @@ def test_a_change_in_a_folder_linked_into_the_site_is_seen(site, tmp_path):
     moved.write_text(moved.read_text("utf-8").replace("调解优先", "调解为先"), "utf-8")
     assert commands.build(site, out, jobs=1, use_cache=True).site is not None
     assert "调解为先" in (out / "reports/longtan/index.html").read_text("utf-8")
+
+
+def test_a_first_build_into_an_empty_folder_fills_it(site, tmp_path):
+    """An empty output folder (as an author makes one first) is filled with the site, the
+    same as a build into no folder, and no temporary folder stays beside it."""
+    out, fresh = tmp_path / "out", tmp_path / "fresh"
+    out.mkdir()
+    assert run_build("build", "--site", site, "--out", out, "--no-cache").returncode == 0
+    assert run_build("build", "--site", site, "--out", fresh, "--no-cache").returncode == 0
+    assert snapshot(out) == snapshot(fresh)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh", "out", "site"]

@@ -56,7 +56,8 @@ def fold_map(*texts: str) -> str:
     """The characters of these texts that the table folds (after NFKC and lower case), each
     followed by its folded form: enough for the browser to fold them without the whole table."""
     table = fold_table()
-    seen = {c for text in texts for c in unicodedata.normalize("NFKC", text).lower() if c in table}
+    seen = table.keys() & set().union(*[unicodedata.normalize("NFKC", text).lower()
+                                        for text in texts])
     return "".join(c + table[c] for c in sorted(seen))
 
 

@@ -5,7 +5,6 @@ database with the records using them; a build without the memo numbers keys as i
 Nothing in the output depends on the numbers."""
 from __future__ import annotations
 
-import itertools
 from array import array
 from dataclasses import dataclass
 
@@ -38,11 +37,16 @@ class Vocabulary:
         return self.memo is not None
 
     def numbered(self, record: DocumentKeys) -> NumberedKeys:
-        new = dict.fromkeys(itertools.filterfalse(self.numbers.__contains__, record.keys))
-        if new:
-            self._add(list(new))
-        return NumberedKeys(record.length, array("i", map(self.numbers.__getitem__,
-                                                           record.keys)).tobytes(),
+        """The record with its keys' numbers, keys new to the vocabulary numbered first. Each
+        key is looked up once: with millions of keys the vocabulary's table is far bigger than
+        the processor's cache, and the lookups were most of a first build's index."""
+        numbers = list(map(self.numbers.get, record.keys))
+        if None in numbers:
+            new = [key for key, number in zip(record.keys, numbers) if number is None]
+            given = self._add(list(dict.fromkeys(new)))
+            numbers = [given[key] if number is None else number
+                       for key, number in zip(record.keys, numbers)]
+        return NumberedKeys(record.length, array("i", numbers).tobytes(),
                             record.frequencies, record.flags, record.hints)
 
     def named(self, record: NumberedKeys) -> DocumentKeys:
@@ -51,7 +55,7 @@ class Vocabulary:
         return DocumentKeys(record.length, [self.keys[n] for n in numbers], record.frequencies,
                             record.flags, record.hints)
 
-    def _add(self, keys: list[str]) -> None:
+    def _add(self, keys: list[str]) -> dict[str, int]:
         given = self.memo.number(keys) if self.memo is not None else None
         if given is None:  # no memo, or it could not keep them: numbered here, for this build
             self.memo = None
@@ -60,3 +64,4 @@ class Vocabulary:
         self.keys += [None] * (max(given.values()) + 1 - len(self.keys))
         for key, number in given.items():
             self.keys[number] = key
+        return given
