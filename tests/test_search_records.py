@@ -15,7 +15,7 @@ from showcase.search.documents import SearchDocument, search_documents
 from showcase.search.keys import FIELD_FLAGS, MOST, DocumentKeys, body, document_record
 from showcase.search.lexicon import PhraseFinder, phrase_keys
 from showcase.search.normalize import HAN_CLASS, fold, fold_char, fold_table
-from showcase.search.vocabulary import Vocabulary
+from showcase.search.vocabulary import Vocabulary, WorkerNumbers
 
 _WORD = re.compile("[a-z0-9]+(?:(?<=[0-9])\\.[0-9][a-z0-9]*)*")
 _UNIT = re.compile(f"(?P<word>{_WORD.pattern})|(?P<han>[{HAN_CLASS}])")
@@ -140,3 +140,17 @@ def test_keys_are_numbered_in_the_order_first_met():
     for record in records:
         numbered = vocabulary.numbered(record)
         assert list(array("i", numbered.numbers)) == [order.index(key) for key in record.keys]
+
+
+def test_records_numbered_in_workers_get_the_vocabulary_s_own_numbers():
+    """Two workers number the records they are given in their own way; translated, each record
+    reads exactly as the build's vocabulary numbers it, whichever worker met a key first."""
+    finder = PhraseFinder(PHRASES)
+    records = [document_record(_report(MIXED[n:] + MIXED[:n]), finder) for n in range(len(MIXED))]
+    expected = Vocabulary(None)
+    wanted = [expected.numbered(record) for record in records]
+    vocabulary, workers = Vocabulary(None), [WorkerNumbers(), WorkerNumbers()]
+    for number, record in enumerate(records):
+        worker = workers[number * 7 % 3 % 2]  # each meets some keys the other met before
+        assert vocabulary.translated(worker.numbered(record)) == wanted[number]
+    assert vocabulary.keys == expected.keys

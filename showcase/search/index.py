@@ -27,13 +27,13 @@ from ..model import Site
 from ..parallel import in_order
 from .documents import Searchable, SearchDocument, Syllables, search_documents
 from .encode import encode_number, script
-from .keys import DocumentKeys, document_record, document_text, with_phrases
+from .keys import DocumentText, document_record, document_text, with_phrases
 from .lexicon import PhraseFinder, phrase_keys
 from .normalize import fold_map, fold_table
 from .postings import KeyTable, Pairs, Postings
 from .shards import IndexFiles, KeyParts, index_files
 from .state import Documents, IndexState, StateWriter
-from .vocabulary import NumberedKeys, Vocabulary
+from .vocabulary import NumberedKeys, Vocabulary, WorkerKeys, WorkerNumbers
 
 ASKED_TOGETHER = 256
 """Documents whose kept records are asked of the memo in one go (not all: they would all be
@@ -97,15 +97,16 @@ class _Records:
                 if self.vocabulary.kept:
                     memo.put(memo.key("search", digest), (phrases.digest, mended))
                 return mended
-        return self.found(digest, searchable.document,
-                          document_record(searchable.document, phrases.finder))
+        document = searchable.document
+        return self.found(digest, self.vocabulary.numbered(document_record(document,
+                                                                           phrases.finder)),
+                          document_text(document) if memo is not None else None)
 
-    def found(self, digest: bytes, document: SearchDocument,
-              record: DocumentKeys) -> NumberedKeys:
-        """A record found anew, numbered, and kept with the folded text to mend it by later."""
-        numbered = self.vocabulary.numbered(record)
+    def found(self, digest: bytes, numbered: NumberedKeys,
+              text: DocumentText | None) -> NumberedKeys:
+        """A record found anew, kept with the folded text to mend it by later."""
         if self.memo is not None and self.vocabulary.kept:
-            self.memo.put(self.memo.key("search text", digest), document_text(document))
+            self.memo.put(self.memo.key("search text", digest), text)
             self.memo.put(self.memo.key("search", digest), (self.phrases.digest, numbered))
         return numbered
 
@@ -202,11 +203,17 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
     missing = [] if workers < 2 else _missing(wanted, digests, memo)
     for number in missing:  # made here, before the workers fork: they share them
         documents[number].document
-    ahead = in_order(lambda number: document_record(documents[number].document, phrases.finder),
-                     missing, workers)
+    numbering = WorkerNumbers()
+
+    def found_ahead(number: int) -> tuple[WorkerKeys, DocumentText | None]:  # in a worker
+        document = documents[number].document
+        return (numbering.numbered(document_record(document, phrases.finder)),
+                document_text(document) if memo is not None else None)
+
+    ahead = in_order(found_ahead, missing, workers)
     with contextlib.closing(ahead):
-        found = _Found(missing, (records.found(digests[n], documents[n].document, record)
-                                 for n, record in zip(missing, ahead)))
+        found = _Found(missing, (records.found(digests[n], records.vocabulary.translated(keys),
+                                               text) for n, (keys, text) in zip(missing, ahead)))
         wanted_numbers = set(wanted)
         for number, searchable in enumerate(documents):
             if number in wanted_numbers:

@@ -5,8 +5,11 @@ database with the records using them; a build without the memo numbers keys as i
 Nothing in the output depends on the numbers."""
 from __future__ import annotations
 
+import os
 from array import array
 from dataclasses import dataclass
+
+import numpy as np
 
 from ..memo import Memo
 from .keys import DocumentKeys
@@ -23,6 +26,42 @@ class NumberedKeys:
     hints: bytes
 
 
+@dataclass(frozen=True)
+class WorkerKeys:
+    """A record numbered in a worker process by a numbering of the worker's own (WorkerNumbers):
+    only the keys the worker had not met before travel back as text, in the order it numbered
+    them; the build's vocabulary turns the numbers into its own (Vocabulary.translated)."""
+
+    worker: bytes
+    new_keys: list[str]
+    record: NumberedKeys
+
+
+class WorkerNumbers:
+    """Made before the workers fork, each worker numbering keys in its own copy: a report's
+    3,000 keys cost the build's process a lookup each and their unpickling, which made it the
+    slowest part of a first build's index, while the workers stood waiting for it."""
+
+    def __init__(self):
+        self.numbers: dict[str, int] = {}
+        self.name = b""
+        """Drawn by each copy when it first numbers (the copies are made empty, by forking)."""
+
+    def numbered(self, record: DocumentKeys) -> WorkerKeys:
+        self.name = self.name or os.urandom(16)
+        numbers = list(map(self.numbers.get, record.keys))
+        new_keys = []
+        if None in numbers:
+            new_keys = list(dict.fromkeys(key for key, number in zip(record.keys, numbers)
+                                          if number is None))
+            self.numbers.update(zip(new_keys, range(len(self.numbers),
+                                                    len(self.numbers) + len(new_keys))))
+            numbers = list(map(self.numbers.__getitem__, record.keys))
+        return WorkerKeys(self.name, new_keys, NumberedKeys(
+            record.length, array("i", numbers).tobytes(), record.frequencies, record.flags,
+            record.hints))
+
+
 class Vocabulary:
     def __init__(self, memo: Memo | None):
         self.memo = memo
@@ -30,6 +69,8 @@ class Vocabulary:
         self.keys: list[str | None] = [None] * (max(self.numbers.values(), default=-1) + 1)
         for key, number in self.numbers.items():
             self.keys[number] = key
+        self._worker_tables: dict[bytes, array] = {}
+        """Per worker: its numbers (WorkerNumbers) to the vocabulary's."""
 
     @property
     def kept(self) -> bool:
@@ -37,17 +78,29 @@ class Vocabulary:
         return self.memo is not None
 
     def numbered(self, record: DocumentKeys) -> NumberedKeys:
-        """The record with its keys' numbers, keys new to the vocabulary numbered first. Each
-        key is looked up once: with millions of keys the vocabulary's table is far bigger than
-        the processor's cache, and the lookups were most of a first build's index."""
-        numbers = list(map(self.numbers.get, record.keys))
-        if None in numbers:
-            new = [key for key, number in zip(record.keys, numbers) if number is None]
-            given = self._add(list(dict.fromkeys(new)))
-            numbers = [given[key] if number is None else number
-                       for key, number in zip(record.keys, numbers)]
-        return NumberedKeys(record.length, array("i", numbers).tobytes(),
+        """The record with its keys' numbers."""
+        return NumberedKeys(record.length, array("i", self._numbers_of(record.keys)).tobytes(),
                             record.frequencies, record.flags, record.hints)
+
+    def translated(self, keys: WorkerKeys) -> NumberedKeys:
+        """A record numbered in a worker (WorkerNumbers), with the vocabulary's numbers."""
+        table = self._worker_tables.setdefault(keys.worker, array("i"))
+        if keys.new_keys:
+            table.extend(self._numbers_of(keys.new_keys))
+        numbers = np.frombuffer(table, dtype=np.int32)[np.frombuffer(keys.record.numbers,
+                                                                      dtype=np.int32)]
+        return NumberedKeys(keys.record.length, numbers.tobytes(), keys.record.frequencies,
+                            keys.record.flags, keys.record.hints)
+
+    def _numbers_of(self, keys: list[str]) -> list[int]:
+        """The numbers of `keys`, those new to the vocabulary numbered first; each key is
+        looked up once (a report has some 3,000)."""
+        numbers = list(map(self.numbers.get, keys))
+        if None in numbers:
+            given = self._add([key for key, number in zip(keys, numbers) if number is None])
+            numbers = [given[key] if number is None else number
+                       for key, number in zip(keys, numbers)]
+        return numbers
 
     def named(self, record: NumberedKeys) -> DocumentKeys:
         numbers = array("i")
@@ -56,6 +109,7 @@ class Vocabulary:
                             record.flags, record.hints)
 
     def _add(self, keys: list[str]) -> dict[str, int]:
+        keys = list(dict.fromkeys(keys))
         given = self.memo.number(keys) if self.memo is not None else None
         if given is None:  # no memo, or it could not keep them: numbered here, for this build
             self.memo = None
