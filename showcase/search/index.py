@@ -121,6 +121,8 @@ def document_number(path: str) -> int | None:
 
 
 def _document_files(number: int, document: SearchDocument) -> list[tuple[str, bytes]]:
+    """A document's head and blocks, as files (made in a worker, beside the document's record,
+    when that is found in one)."""
     head = {"u": document.url, "k": document.kind[0], "d": document.date, "o": document.opening,
             "n": len(document.blocks),
             **{"f" + name[0]: values for name, values in document.fields.items()}}
@@ -205,19 +207,22 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
         documents[number].document
     numbering = WorkerNumbers()
 
-    def found_ahead(number: int) -> tuple[WorkerKeys, DocumentText | None]:  # in a worker
+    def found_ahead(number: int) -> tuple[WorkerKeys, DocumentText | None, list]:  # in a worker
         document = documents[number].document
         return (numbering.numbered(document_record(document, phrases.finder)),
-                document_text(document) if memo is not None else None)
+                document_text(document) if memo is not None else None,
+                _document_files(number, document))
 
     ahead = in_order(found_ahead, missing, workers)
     with contextlib.closing(ahead):
-        found = _Found(missing, (records.found(digests[n], records.vocabulary.translated(keys),
-                                               text) for n, (keys, text) in zip(missing, ahead)))
+        found = _Found(missing, ((records.found(digests[n], records.vocabulary.translated(keys),
+                                                text), files)
+                                 for n, (keys, text, files) in zip(missing, ahead)))
         wanted_numbers = set(wanted)
         for number, searchable in enumerate(documents):
+            files = None
             if number in wanted_numbers:
-                record = found.get(number) or records.of(number, searchable)
+                record, files = found.get(number) or (records.of(number, searchable), None)
                 if earlier is None:
                     postings.add(record, report_flags[number])
                 else:
@@ -227,7 +232,7 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
                 blocks.append(earlier.documents.blocks[number])
                 if quick is not None and number not in quick:
                     continue
-            yield from _document_files_of(number, searchable, blocks[-1], memo, reuse)
+            yield from _document_files_of(number, searchable, blocks[-1], memo, reuse, files)
     names = records.vocabulary.keys
     writer = StateWriter(memo) if (memo is not None and records.vocabulary.kept
                                    and quick is None) else None
@@ -277,17 +282,17 @@ def _missing(wanted: list[int], digests: list[bytes], memo: Memo | None) -> list
 
 
 def _document_files_of(number: int, searchable: Searchable, blocks: int, memo: Memo | None,
-                       reuse) -> Iterator[tuple[str, bytes]]:
+                       reuse, made: list[tuple[str, bytes]] | None) -> Iterator[tuple[str, bytes]]:
     """A document's head and `blocks` blocks, less those kept from the previous output as they
-    are (the document is made only when one is not)."""
+    are (the document is made only when one is not; `made`: made already, in a worker)."""
     if reuse is None:
-        yield from _document_files(number, searchable.document)
+        yield from made or _document_files(number, searchable.document)
         return
     made_from = memo.key("search files", searchable.digest, str(number).encode())
     paths = [f"search/h/{number}.js"] + [f"search/x/{number}-{block}.js"
                                          for block in range(blocks)]
     missing = {path for path in paths if not reuse.keep(path, made_from)}
-    for path, data in _document_files(number, searchable.document) if missing else ():
+    for path, data in (made or _document_files(number, searchable.document)) if missing else ():
         if path in missing:
             reuse.note(path, made_from)
             yield path, data
@@ -297,8 +302,9 @@ class _Found:
     """Records found ahead (in worker processes), taken in document order as the build
     reaches them."""
 
-    def __init__(self, numbers: list[int], results: Iterator[NumberedKeys]):
+    def __init__(self, numbers: list[int], results: Iterator[tuple[NumberedKeys, list]]):
         self.numbers, self.results = set(numbers), results
 
-    def get(self, number: int) -> NumberedKeys | None:
+    def get(self, number: int) -> tuple[NumberedKeys, list] | None:
+        """The document's record and its files (see _document_files)."""
         return next(self.results) if number in self.numbers else None
