@@ -9,6 +9,7 @@ results, and opening, writing and renaming that many small files cost more than 
 Each process (the build's workers are forked) opens its own connection."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -58,7 +59,9 @@ _inherited: list[sqlite3.Connection] = []
 
 
 BATCH = 500
-"""Keys asked for in one statement (SQLite caps a statement's parameters)."""
+"""Keys asked for in one statement (SQLite caps a statement's parameters), results written in
+one transaction (`Memo.batched`)."""
+_PUT = "INSERT OR REPLACE INTO memo VALUES (?, ?, ?, ?)"
 
 
 def _batches(items: list) -> Iterator[list]:
@@ -119,6 +122,10 @@ class Memo:
         self.held_pid = os.getpid()
         self._connection: sqlite3.Connection | None = None
         self._pid = 0
+        self._pending: list[tuple[str, str, int, bytes]] | None = None
+        """Results put within `batched`, not yet written (by the process that put them: a
+        worker forked meanwhile writes its own at once)."""
+        self._pending_pid = 0
 
     def key(self, kind: str, *parts: bytes) -> str:
         # the problems a result was made with are kept with it, in the build's language
@@ -209,6 +216,7 @@ class Memo:
     def get_each(self, keys: list[str]) -> list[Any | None]:
         """The stored result of each key, or None (see `get`), asked BATCH keys a query (the
         stored bytes of one batch at a time are held, beside the results)."""
+        self._write_pending()
         held = self._held()
         values = [held.get(key) for key in keys] if held is not None else [None] * len(keys)
         stale = []
@@ -237,6 +245,7 @@ class Memo:
 
     def stored(self, keys: list[str]) -> set[str]:
         """Which of `keys` the memo holds (asked in a few queries, not one a key)."""
+        self._write_pending()
         return self._run(lambda database: {key for key, in _among(
             database, "SELECT key FROM memo WHERE key", keys)}, set())
 
@@ -244,12 +253,45 @@ class Memo:
         """Store `value`; returns the stored copy, for the caller to keep instead of `value`
         (pickling left a UTF-8 copy of each of its non-ASCII strings cached inside them, half
         again their memory for as long as they live)."""
-        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        self._query("INSERT OR REPLACE INTO memo VALUES (?, ?, ?, ?)",
-                    (key, self.engine, _today(), data))
+        return self.put_pickled(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def put_pickled(self, key: str, data: bytes) -> Any:
+        """`put` of a value pickled already (by a worker process); returns the value."""
+        if self._pending is None or self._pending_pid != os.getpid():
+            self._query(_PUT, (key, self.engine, _today(), data))
+        else:
+            self._pending.append((key, self.engine, _today(), data))
+            if len(self._pending) >= BATCH:
+                self._write_pending()
         stored = pickle.loads(data)
         self._hold(key, stored)
         return stored
+
+    @contextlib.contextmanager
+    def batched(self) -> Iterator[None]:
+        """Within, results put are written BATCH at a time, each batch in one transaction, so
+        that a first build of 100,000 households, which puts 200,000 search records, does not
+        commit 200,000 times. Those not yet written when the block fails are lost (made again
+        by a later build)."""
+        if self._pending is not None and self._pending_pid == os.getpid():
+            yield  # within another batch: written with it
+            return
+        self._pending, self._pending_pid = [], os.getpid()
+        try:
+            yield
+            self._write_pending()
+        finally:
+            self._pending = None
+
+    def _write_pending(self) -> None:
+        if self._pending and self._pending_pid == os.getpid():
+            pending, self._pending = self._pending, []
+
+            def work(database: sqlite3.Connection) -> None:
+                with database:  # one transaction
+                    database.execute("BEGIN")
+                    database.executemany(_PUT, pending)
+            self._run(work, None)
 
     def close(self) -> None:
         """End of the build: a damaged database is removed (the next build starts a new one);
@@ -321,13 +363,14 @@ def remembered_each(memo: "Memo | None", kind: str, items: list, inputs: Callabl
     results = memo.get_each(keys) if memo else [None] * len(items)
     missing = [number for number, result in enumerate(results) if result is None]
 
-    def made(number: int) -> tuple[T, list]:  # kept in the memo by the process making it
+    def made(number: int) -> tuple[T, list] | bytes:  # pickled where it is made
         found = Problems()
         result = make(items[number], found), found.items
-        return memo.put(keys[number], result) if memo else result
+        return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL) if memo else result
 
-    for number, result in zip(missing, in_order(made, missing, workers)):
-        results[number] = result
+    with memo.batched() if memo else contextlib.nullcontext():
+        for number, result in zip(missing, in_order(made, missing, workers)):
+            results[number] = memo.put_pickled(keys[number], result) if memo else result
     for _, reported in results:
         problems.extend(reported)
     return [value for value, _ in results]

@@ -15,10 +15,11 @@ import types
 import pytest
 
 from conftest import REPO, SITES, snapshot
-from showcase import commands, dependencies, memo, parallel, render
+from showcase import commands, dependencies, memo, parallel, render, validate
 from showcase.markup import Rendered
 from showcase.memo import Held
 from showcase.model import Household, Report, Term, pack
+from showcase.search import index, state
 
 
 @pytest.fixture
@@ -286,6 +287,26 @@ def test_checks_markdown_and_keys_in_workers_give_what_one_process_gives(site, o
     commands.build(site, out, use_cache=True, jobs=2)
     assert "每月评议" in search_text(out)
     assert_as_fresh(site, out, tmp_path)
+
+
+def test_results_made_in_workers_are_all_kept_for_the_next_build(site, out_dir_pair,
+                                                                  monkeypatch):
+    """What the workers make (the checks, the Markdown, the search keys), pickled there and
+    written to the memo a batch at a time by the build's own process, is all kept: a build into
+    another folder, with the search index's state gone, makes none of it again."""
+    out, tmp_path = out_dir_pair
+    monkeypatch.setattr(parallel, "FORK_AT_LEAST", 1)
+    commands.build(site, out, use_cache=True, jobs=2)
+
+    def never(*args, **kwargs):
+        raise AssertionError("made again")
+
+    for name in ("personal_data_in", "read_report", "render_report", "read_honour_list"):
+        monkeypatch.setattr(validate, name, never)
+    monkeypatch.setattr(index, "document_record", never)
+    shutil.rmtree(site / ".cache" / state.FOLDER)
+    commands.build(site, tmp_path / "again", use_cache=True, jobs=1)
+    assert snapshot(tmp_path / "again") == snapshot(out)
 
 
 @pytest.mark.parametrize("long", [dependencies.LONG, 1], ids=["as-built", "every-list-long"])
