@@ -59,8 +59,10 @@ _inherited: list[sqlite3.Connection] = []
 
 
 BATCH = 500
-"""Keys asked for in one statement (SQLite caps a statement's parameters), results written in
-one transaction (`Memo.batched`)."""
+"""Keys asked for in one statement (SQLite caps a statement's parameters)."""
+WRITTEN_TOGETHER = 100
+"""Results written in one transaction (`Memo.batched`); they wait in memory until then (a
+report's search record, or its HTML, is tens of kilobytes)."""
 _PUT = "INSERT OR REPLACE INTO memo VALUES (?, ?, ?, ?)"
 
 
@@ -261,7 +263,7 @@ class Memo:
             self._query(_PUT, (key, self.engine, _today(), data))
         else:
             self._pending.append((key, self.engine, _today(), data))
-            if len(self._pending) >= BATCH:
+            if len(self._pending) >= WRITTEN_TOGETHER:
                 self._write_pending()
         stored = pickle.loads(data)
         self._hold(key, stored)
@@ -269,7 +271,7 @@ class Memo:
 
     @contextlib.contextmanager
     def batched(self) -> Iterator[None]:
-        """Within, results put are written BATCH at a time, each batch in one transaction, so
+        """Within, results put are written WRITTEN_TOGETHER at a time, in one transaction, so
         that a first build of 100,000 households, which puts 200,000 search records, does not
         commit 200,000 times. Those not yet written when the block fails are lost (made again
         by a later build)."""
