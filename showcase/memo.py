@@ -62,7 +62,7 @@ BATCH = 500
 """Keys asked for in one statement (SQLite caps a statement's parameters)."""
 WRITTEN_TOGETHER = 100
 """Results written in one transaction (`Memo.batched`); they wait in memory until then (a
-report's search record, or its HTML, is tens of kilobytes)."""
+report's search record is tens of kilobytes)."""
 _PUT = "INSERT OR REPLACE INTO memo VALUES (?, ?, ?, ?)"
 
 
@@ -255,10 +255,7 @@ class Memo:
         """Store `value`; returns the stored copy, for the caller to keep instead of `value`
         (pickling left a UTF-8 copy of each of its non-ASCII strings cached inside them, half
         again their memory for as long as they live)."""
-        return self.put_pickled(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-
-    def put_pickled(self, key: str, data: bytes) -> Any:
-        """`put` of a value pickled already (by a worker process); returns the value."""
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         if self._pending is None or self._pending_pid != os.getpid():
             self._query(_PUT, (key, self.engine, _today(), data))
         else:
@@ -365,14 +362,13 @@ def remembered_each(memo: "Memo | None", kind: str, items: list, inputs: Callabl
     results = memo.get_each(keys) if memo else [None] * len(items)
     missing = [number for number, result in enumerate(results) if result is None]
 
-    def made(number: int) -> tuple[T, list] | bytes:  # pickled where it is made
+    def made(number: int) -> tuple[T, list]:  # kept in the memo by the process making it
         found = Problems()
         result = make(items[number], found), found.items
-        return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL) if memo else result
+        return memo.put(keys[number], result) if memo else result
 
-    with memo.batched() if memo else contextlib.nullcontext():
-        for number, result in zip(missing, in_order(made, missing, workers)):
-            results[number] = memo.put_pickled(keys[number], result) if memo else result
+    for number, result in zip(missing, in_order(made, missing, workers)):
+        results[number] = result
     for _, reported in results:
         problems.extend(reported)
     return [value for value, _ in results]

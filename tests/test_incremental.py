@@ -291,8 +291,8 @@ def test_checks_markdown_and_keys_in_workers_give_what_one_process_gives(site, o
 
 def test_results_made_in_workers_are_all_kept_for_the_next_build(site, out_dir_pair,
                                                                   monkeypatch):
-    """What the workers make (the checks, the Markdown, the search keys), pickled there and
-    written to the memo a batch at a time by the build's own process, is all kept: a build into
+    """What the workers make (the checks, the Markdown, the search keys; the search records
+    written to the memo a batch at a time by the search process) is all kept: a build into
     another folder, with the search index's state gone, makes none of it again."""
     out, tmp_path = out_dir_pair
     monkeypatch.setattr(parallel, "FORK_AT_LEAST", 1)
