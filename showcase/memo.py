@@ -256,12 +256,12 @@ class Memo:
         (pickling left a UTF-8 copy of each of its non-ASCII strings cached inside them, half
         again their memory for as long as they live)."""
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        if self._pending is None or self._pending_pid != os.getpid():
-            self._query(_PUT, (key, self.engine, _today(), data))
-        else:
+        if self._batching():
             self._pending.append((key, self.engine, _today(), data))
             if len(self._pending) >= WRITTEN_TOGETHER:
                 self._write_pending()
+        else:
+            self._query(_PUT, (key, self.engine, _today(), data))
         stored = pickle.loads(data)
         self._hold(key, stored)
         return stored
@@ -272,7 +272,7 @@ class Memo:
         that a first build of 100,000 households, which puts 200,000 search records, does not
         commit 200,000 times. Those not yet written when the block fails are lost (made again
         by a later build)."""
-        if self._pending is not None and self._pending_pid == os.getpid():
+        if self._batching():
             yield  # within another batch: written with it
             return
         self._pending, self._pending_pid = [], os.getpid()
@@ -282,8 +282,12 @@ class Memo:
         finally:
             self._pending = None
 
+    def _batching(self) -> bool:
+        """Whether this process is within `batched` (a worker forked meanwhile is not)."""
+        return self._pending is not None and self._pending_pid == os.getpid()
+
     def _write_pending(self) -> None:
-        if self._pending and self._pending_pid == os.getpid():
+        if self._batching() and self._pending:
             pending, self._pending = self._pending, []
 
             def work(database: sqlite3.Connection) -> None:

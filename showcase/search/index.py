@@ -111,6 +111,11 @@ class _Records:
         return numbered
 
 
+def _document_file_names(number: int, blocks: int) -> list[str]:
+    """A document's head and block files, as named in the index (search/<name>.js)."""
+    return [f"h/{number}"] + [f"x/{number}-{block}" for block in range(blocks)]
+
+
 _DOCUMENT_FILE = re.compile(r"search/[hx]/(\d+)(?:-\d+)?\.js")
 
 
@@ -127,11 +132,10 @@ def _document_files(number: int, document: SearchDocument) -> list[tuple[str, by
             "n": len(document.blocks),
             **{"f" + name[0]: values for name, values in document.fields.items()}}
     head["m"] = fold_map(document.opening, *[v for vs in document.fields.values() for v in vs])
-    files = [(f"search/h/{number}.js", script(f"h/{number}", head))]
-    for block_number, text in enumerate(document.blocks):
-        name = f"x/{number}-{block_number}"
-        files.append((f"search/{name}.js", script(name, {"b": text, "m": fold_map(text)})))
-    return files
+    head_name, *block_names = _document_file_names(number, len(document.blocks))
+    return [(f"search/{head_name}.js", script(head_name, head))] + [
+        (f"search/{name}.js", script(name, {"b": text, "m": fold_map(text)}))
+        for name, text in zip(block_names, document.blocks)]
 
 
 def _facet_table(documents: list[Searchable], site: Site) -> dict:
@@ -290,8 +294,7 @@ def _document_files_of(number: int, searchable: Searchable, blocks: int, memo: M
         yield from made or _document_files(number, searchable.document)
         return
     made_from = memo.key("search files", searchable.digest, str(number).encode())
-    paths = [f"search/h/{number}.js"] + [f"search/x/{number}-{block}.js"
-                                         for block in range(blocks)]
+    paths = [f"search/{name}.js" for name in _document_file_names(number, blocks)]
     missing = {path for path in paths if not reuse.keep(path, made_from)}
     for path, data in (made or _document_files(number, searchable.document)) if missing else ():
         if path in missing:

@@ -38,28 +38,21 @@ class WorkerKeys:
 
 
 class WorkerNumbers:
-    """Made before the workers fork, each worker numbering keys in its own copy: a report's
-    3,000 keys cost the build's process a lookup each and their unpickling, which made it the
-    slowest part of a first build's index, while the workers stood waiting for it."""
+    """Made before the workers fork, each worker numbering keys in its own copy (a vocabulary
+    of its own, numbered as met): a report's 3,000 keys cost the build's process a lookup each
+    and their unpickling, which made it the slowest part of a first build's index, while the
+    workers stood waiting for it."""
 
     def __init__(self):
-        self.numbers: dict[str, int] = {}
+        self.vocabulary = Vocabulary(None)
         self.name = b""
         """Drawn by each copy when it first numbers (the copies are made empty, by forking)."""
 
     def numbered(self, record: DocumentKeys) -> WorkerKeys:
         self.name = self.name or os.urandom(16)
-        numbers = list(map(self.numbers.get, record.keys))
-        new_keys = []
-        if None in numbers:
-            new_keys = list(dict.fromkeys(key for key, number in zip(record.keys, numbers)
-                                          if number is None))
-            self.numbers.update(zip(new_keys, range(len(self.numbers),
-                                                    len(self.numbers) + len(new_keys))))
-            numbers = list(map(self.numbers.__getitem__, record.keys))
-        return WorkerKeys(self.name, new_keys, NumberedKeys(
-            record.length, array("i", numbers).tobytes(), record.frequencies, record.flags,
-            record.hints))
+        known = len(self.vocabulary.keys)
+        numbered = self.vocabulary.numbered(record)
+        return WorkerKeys(self.name, self.vocabulary.keys[known:], numbered)
 
 
 class Vocabulary:
