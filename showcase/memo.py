@@ -10,6 +10,7 @@ Each process (the build's workers are forked) opens its own connection."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import io
 import os
@@ -375,4 +376,5 @@ def remembered_each(memo: "Memo | None", kind: str, items: list, inputs: Callabl
         results[number] = result
     for _, reported in results:
         problems.extend(reported)
+    gc.freeze()  # the results live as long as the build (see commands._prepare)
     return [value for value, _ in results]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import os
 import pickle
 import shutil
@@ -334,6 +335,28 @@ def test_the_previews_results_held_in_memory_give_what_a_fresh_build_gives(site,
         commands.build(site, out, use_cache=True, held=held, pages_first=lambda changed: None)
         assert_as_fresh(site, out, tmp_path)
     assert held.last  # the results were held
+
+
+def test_every_build_gives_the_collector_back_what_it_set_aside(site, out_dir_pair,
+                                                                monkeypatch):
+    """A build sets its model aside from the garbage collector's full collections (gc.freeze);
+    the preview builds on every save in one process, so each build, one that fails too, hands
+    it back: an old build's model is collected like any garbage."""
+    out, _ = out_dir_pair
+    frozen_during = []
+    real_build_site = commands.build_site
+
+    def build_site(*args):
+        frozen_during.append(gc.get_freeze_count())
+        return real_build_site(*args)
+
+    monkeypatch.setattr(commands, "build_site", build_site)
+    commands.build(site, out, use_cache=True, held=Held())
+    edit(site / XUPU, "date: 2024-04-09", "date: 2024-13-45")
+    with pytest.raises(commands.ContentError):
+        commands.build(site, out, use_cache=True, held=Held())
+    assert frozen_during and frozen_during[0] > 0  # the content read and checked, set aside
+    assert gc.get_freeze_count() == 0
 
 
 @pytest.fixture
