@@ -200,6 +200,8 @@ class OutputRecord:
             self.previous = pickle.loads(self.path.read_bytes())
         except Exception:  # none yet, or unreadable: every page is rendered
             self.previous = {}
+        self.carried: dict[str, tuple[str, frozenset, int, int]] = {}
+        """The entries of the files kept as they were: recorded again as they are."""
         self.now: dict[str, tuple[str, frozenset]] = {}
 
     def kept(self, path: str, digest_of) -> tuple[int, int] | None:
@@ -211,7 +213,7 @@ class OutputRecord:
         digest, reads, size, mtime = previous
         if digest_of(reads) != digest:
             return None
-        self.now[path] = (digest, reads)
+        self.carried[path] = previous
         return size, mtime
 
     def note(self, path: str, digest: str, reads: frozenset = frozenset()) -> None:
@@ -220,10 +222,13 @@ class OutputRecord:
     def save(self, stat: Callable[[str], tuple[int, int] | None]) -> None:
         """Record the files noted, with the size and time `stat(path)` gives (as they stand in the
         new output, or in the staging folder or the previous output until the commit: a file
-        moved keeps both)."""
-        record = {}
+        moved keeps both), and the files kept as they were (one found `kept` but touched since
+        is made again, and noted)."""
+        record = dict(self.carried)
         for path, (digest, reads) in self.now.items():
             size_and_time = stat(path)
             if size_and_time is not None:
                 record[path] = (digest, reads, *size_and_time)
+            else:
+                record.pop(path, None)
         write_whole(self.path, pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import gc
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import jinja2
 
+from . import collector
 from .assemble import build_site
 from .assets import Assets
 from .audit import OutputAudit
@@ -67,11 +67,9 @@ def _prepare(site_dir: Path, *, drafts: bool, base_url: str | None, today: dt.da
     problems.raise_if_errors()
     # the model holds what is rendered from here on: the source texts are let go
     sources = replace(sources, reports=(), honour_lists=())
-    site = build_site(content, memo)
-    # what is made so far lives as long as the build: the garbage collector's full collections
-    # stop walking it again and again (half a second of a build at 10,000 reports), and forked
-    # processes stop copying its memory by touching it; `build` gives it back to the collector
-    gc.freeze()
+    with collector.paused():
+        site = build_site(content, memo)
+    collector.set_aside()
     return sources, content, site, problems
 
 
@@ -100,19 +98,7 @@ def _template_name(filename: str | None, root: Path) -> str:
         return path.as_posix()
 
 
-def _collected_after(function: Callable) -> Callable:
-    """The objects a build or check set aside from the garbage collector (gc.freeze) are
-    collected again once it is done: the preview builds on every save in one process."""
-    @functools.wraps(function)
-    def collected(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        finally:
-            gc.unfreeze()
-    return collected
-
-
-@_collected_after
+@collector.given_back
 def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str | None = None,
           jobs: int = 1, today: dt.date | None = None, progress: Progress | None = None,
           use_cache: bool = False, pages_first: Callable[[list[str]], None] | None = None,
@@ -292,7 +278,7 @@ def _counted(pages: Iterator, progress: Progress):
         progress.advance()
 
 
-@_collected_after
+@collector.given_back
 def check(site_dir: Path, *, today: dt.date | None = None) -> Outcome:
     """Everything a build does except writing: content, links, templates and the rendered
     pages' personal-data audit (the search index is left to build, to keep check quick; it only

@@ -10,7 +10,6 @@ Each process (the build's workers are forked) opens its own connection."""
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import io
 import os
@@ -23,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
-from . import i18n
+from . import collector, i18n
 from .cache import CACHE_FOLDER, engine_digest
 from .errors import Problems
 from .parallel import in_order
@@ -223,19 +222,21 @@ class Memo:
         held = self._held()
         values = [held.get(key) for key in keys] if held is not None else [None] * len(keys)
         stale = []
-        for numbers in _batches([number for number, value in enumerate(values) if value is None]):
-            asked = [keys[number] for number in numbers]
-            found = {key: (data, used) for key, data, used in self._run(lambda database: _among(
-                database, "SELECT key, value, used FROM memo WHERE key", asked), [])}
-            for number in numbers:
-                data, used = found.pop(keys[number], (None, None))
-                try:
-                    values[number] = pickle.loads(data)
-                except Exception:  # missing, half-written or from an older Python: made again
-                    continue
-                if used != _today():
-                    stale.append((_today(), keys[number]))
-                self._hold(keys[number], values[number])
+        with collector.paused():  # the results are kept: no garbage is made
+            for numbers in _batches([n for n, value in enumerate(values) if value is None]):
+                asked = [keys[number] for number in numbers]
+                found = {key: (data, used) for key, data, used in self._run(
+                    lambda database: _among(database, "SELECT key, value, used FROM memo WHERE key",
+                                            asked), [])}
+                for number in numbers:
+                    data, used = found.pop(keys[number], (None, None))
+                    try:
+                        values[number] = pickle.loads(data)
+                    except Exception:  # missing, half-written or from an older Python: made again
+                        continue
+                    if used != _today():
+                        stale.append((_today(), keys[number]))
+                    self._hold(keys[number], values[number])
         if stale:
             self._run(lambda database: database.executemany(
                 "UPDATE memo SET used = ? WHERE key = ?", stale), None)
@@ -376,5 +377,5 @@ def remembered_each(memo: "Memo | None", kind: str, items: list, inputs: Callabl
         results[number] = result
     for _, reported in results:
         problems.extend(reported)
-    gc.freeze()  # the results live as long as the build (see commands._prepare)
+    collector.set_aside()  # the results live as long as the build
     return [value for value, _ in results]

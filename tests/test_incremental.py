@@ -337,6 +337,32 @@ def test_the_previews_results_held_in_memory_give_what_a_fresh_build_gives(site,
     assert held.last  # the results were held
 
 
+def test_what_one_build_keeps_the_next_keeps_too(site, out_dir_pair, monkeypatch):
+    """A page or search file left as it was is recorded again as it was (the output record):
+    the build after the next edit makes again only what that edit shows on, as the first
+    rebuild did, not every page and document the first rebuild kept."""
+    out, _ = out_dir_pair
+    pages, documents = [], []
+    real_render_site, real_document_files = commands.render_site, index._document_files
+
+    def render_site(site_, template_dirs, assets, jobs=1, wanted=None, offline=False):
+        pages.append(len(site_.pages) if wanted is None else len(wanted))
+        return real_render_site(site_, template_dirs, assets, jobs, wanted, offline)
+
+    def document_files(number, document):
+        documents[-1] += 1
+        return real_document_files(number, document)
+
+    monkeypatch.setattr(commands, "render_site", render_site)
+    monkeypatch.setattr(index, "_document_files", document_files)
+    for text in ("乡贤评理堂", "周末家长课堂", "法律明白人"):
+        documents.append(0)
+        edit(site / LONGTAN, "龙潭村坚持调解优先", f"{text}。龙潭村坚持调解优先")
+        build(site, out)
+    assert pages[2] == pages[1] < pages[0]
+    assert documents[2] == documents[1] == 1
+
+
 def test_every_build_gives_the_collector_back_what_it_set_aside(site, out_dir_pair,
                                                                 monkeypatch):
     """A build sets its model aside from the garbage collector's full collections (gc.freeze);

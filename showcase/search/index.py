@@ -22,6 +22,7 @@ from collections.abc import Collection, Iterator
 
 import numpy as np
 
+from .. import collector
 from ..memo import Held, Memo
 from ..model import Site
 from ..parallel import in_order
@@ -182,7 +183,9 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers
     holds as they are are left alone (the whole build that follows looks at them all), but for
     those numbered in `quick`, whose files earlier quick searches wrote over. `known`: the
     preview's searchables, kept from one build to the next (search_documents)."""
-    documents = search_documents(site, known)
+    with collector.paused():  # they live until the index is made
+        documents = search_documents(site, known)
+    collector.set_aside()
     # (not for a quick search: the preview has the syllables from its last whole build, and
     # the next one keeps any new ones)
     syllables = Syllables(memo) if memo is not None and quick is None else None
