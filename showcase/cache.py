@@ -4,15 +4,17 @@ to do and does nothing. Any difference means a build, in which memo.py and the o
 (OutputRecord, below) spare the work whose inputs did not change."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
 import json
+import multiprocessing
 import os
 import pickle
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -20,7 +22,6 @@ from pathlib import Path
 from . import i18n
 from .errors import Problem, Problems
 from .load import REPOSITORY, files_under
-from .write import listing
 
 CACHE_FOLDER = ".cache"
 RECORD = "build.json"
@@ -131,10 +132,96 @@ def _version(name: str) -> str:
 
 def manifest(files: dict[str, tuple[int, int]]) -> str:
     """A digest of an output folder's listing (write.listing): every file's path, size and time,
-    but those in hidden folders (a search/ being replaced)."""
-    lines = sorted(f"{path}\0{size}\0{mtime}\n" for path, (size, mtime) in files.items()
-                   if not ((folder := path.rpartition("/")[0]).startswith(".") or "/." in folder))
-    return hashlib.blake2b("".join(lines).encode(), digest_size=20).hexdigest()
+    but those in hidden folders (a search/ being replaced). The files' own digests are added up,
+    so that the order they come in does not count: `folder_manifest` gives the same from the
+    folder itself, in parts walked side by side."""
+    return _total(sum(_file_digest(path, size, mtime) for path, (size, mtime) in files.items()
+                      if not ((folder := path.rpartition("/")[0]).startswith(".")
+                              or "/." in folder)))
+
+
+WALKED_APART_AT = 20_000
+"""Files from which the output is walked in as many processes as the build has workers (the
+walk is mostly the system's work, and each process has a core of it)."""
+NARROW = 64
+"""A folder of at most this many entries is walked by every process: its subfolders are shared
+out below it; the entries of a wider folder are dealt out between the processes."""
+
+
+def folder_manifest(folder: Path, workers: int = 1) -> str:
+    """manifest(listing(folder)) without holding the listing, the folder walked in `workers`
+    forked processes, each adding up the digests of its share of the files."""
+    with contextlib.ExitStack() as stack:
+        others = [stack.enter_context(_in_child(_share_total, str(folder), "", share, workers))
+                  for share in range(1, workers)]
+        total = _share_total(str(folder), "", 0, workers)
+        return _total(total + sum(other() for other in others))
+
+
+def _share_total(where: str, prefix: str, share: int, shares: int) -> int:
+    """The digests of share `share` of `shares` of the files below `where` (hidden folders left
+    out), added up. Every process lists a narrow folder (NARROW) and goes into its subfolders;
+    of a wider one's entries, the process whose share the entry's place falls in takes it
+    (a subfolder whole)."""
+    entries = _entries(where)
+    narrow = len(entries) <= NARROW
+    total = 0
+    for place, entry in enumerate(entries):
+        is_folder = entry.is_dir(follow_symlinks=False)
+        if is_folder and entry.name.startswith("."):
+            continue
+        if is_folder and narrow:
+            total += _share_total(entry.path, f"{prefix}{entry.name}/", share, shares)
+        elif place % shares == share:
+            total += (_share_total(entry.path, f"{prefix}{entry.name}/", 0, 1) if is_folder
+                      else _file_digest(prefix + entry.name, *_stat(entry)))
+    return total
+
+
+def _entries(path: str) -> list[os.DirEntry]:
+    try:
+        with os.scandir(path) as entries:
+            return list(entries)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def _stat(entry: os.DirEntry) -> tuple[int, int]:
+    """A file's size and time as write.listing has them ((-1, -1): a link to nothing)."""
+    try:
+        stat = entry.stat()
+    except OSError:
+        return -1, -1
+    return stat.st_size, stat.st_mtime_ns
+
+
+@contextlib.contextmanager
+def _in_child(function: Callable[..., int], *args) -> Iterator[Callable[[], int]]:
+    """`function(*args)` worked out in a forked process meanwhile; within, a call gives it."""
+    receive, send = multiprocessing.Pipe(duplex=False)
+    child = multiprocessing.get_context("fork").Process(
+        target=lambda: send.send(function(*args)))
+    child.start()
+    send.close()
+    def result() -> int:
+        try:
+            return receive.recv()
+        except EOFError:  # the child failed: the folder could not be walked
+            raise OSError("a part of the folder could not be walked") from None
+
+    try:
+        yield result
+    finally:
+        child.join()
+
+
+def _file_digest(path: str, size: int, mtime: int) -> int:
+    return int.from_bytes(hashlib.blake2b(f"{path}\0{size}\0{mtime}".encode(),
+                                          digest_size=16).digest(), "little")
+
+
+def _total(total: int) -> str:
+    return f"{total % (1 << 128):032x}"
 
 
 def write_whole(path: Path, data: bytes) -> None:
@@ -153,9 +240,11 @@ def write_whole(path: Path, data: bytes) -> None:
 class BuildCache:
     """The record of the last successful build of one site into one output folder."""
 
-    def __init__(self, site_dir: Path, out_dir: Path, options: dict):
+    def __init__(self, site_dir: Path, out_dir: Path, options: dict, workers: int = 1):
+        """`workers`: processes the output folder may be walked in (`folder_manifest`)."""
         self.record = site_dir / CACHE_FOLDER / RECORD
         self.out_dir = out_dir.resolve()
+        self.workers = workers
         self.inputs = InputDigests(site_dir)
         # the warnings repeated when nothing changed are in the language they were made in
         self.key = fingerprint(site_dir, {**options, "language": i18n.current()},
@@ -167,8 +256,10 @@ class BuildCache:
         try:
             record = json.loads(self.record.read_text("utf-8"))
             if (record["key"], record["output"]) != (self.key, str(self.out_dir)) or \
-                    not self.out_dir.is_dir() or \
-                    record["manifest"] != manifest(listing(self.out_dir)):
+                    not self.out_dir.is_dir():
+                return None
+            big = record["pages"] + record["files"] >= WALKED_APART_AT
+            if record["manifest"] != folder_manifest(self.out_dir, self.workers if big else 1):
                 return None
             return Previous(record["pages"], record["files"],
                             [Problem(*warning) for warning in record["warnings"]])

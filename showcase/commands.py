@@ -123,7 +123,7 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
     if use_cache and today is None and pages_first is None:  # the preview builds on every save
         progress.stage(_("comparing with the last build"))
         cache = BuildCache(site_dir, out_dir, {"drafts": drafts, "base_url": base_url,
-                                               "offline": offline})
+                                               "offline": offline}, jobs)
         previous = cache.previous()
         if previous is not None:
             return Outcome(None, previous.pages, previous.files, previous.warnings,

@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from conftest import SITES, run_build, snapshot
-from showcase import commands, write
+from showcase import cache, commands, write
 from showcase.errors import ContentError
 
 
@@ -241,3 +241,33 @@ def test_a_first_build_into_an_empty_folder_fills_it(site, tmp_path):
     assert run_build("build", "--site", site, "--out", fresh, "--no-cache").returncode == 0
     assert snapshot(out) == snapshot(fresh)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh", "out", "site"]
+
+
+def test_the_output_walked_in_parts_is_seen_whole(site, tmp_path, monkeypatch):
+    """With nothing changed, a big site's output is walked in several processes, each a share
+    of its folders and files: what they find together is the listing the last build recorded,
+    and a file touched or removed in any share, or added anywhere, is seen (the full build
+    follows); files in hidden folders never count."""
+    out = tmp_path / "out"
+    commands.build(site, out, use_cache=True, jobs=2)
+    monkeypatch.setattr(cache, "NARROW", 2)  # the small site's folders dealt out too
+    monkeypatch.setattr(cache, "WALKED_APART_AT", 0)
+    (out / ".search-being-replaced").mkdir()
+    (out / ".search-being-replaced" / "x.js").write_text("1", "utf-8")
+    (out / "reports" / ".hidden").mkdir()
+    (out / "reports" / ".hidden" / "y.js").write_text("1", "utf-8")
+    recorded = cache.manifest(write.listing(out))
+    assert {cache.folder_manifest(out, workers) for workers in (1, 2, 3)} == {recorded}
+    assert commands.build(site, out, use_cache=True, jobs=2).site is None  # nothing to do
+    files = sorted(path for path in write.listing(out) if "/" in path and "/." not in path
+                   and not path.startswith("."))
+    for change in (lambda path: os.utime(out / path, ns=(1, 1)),
+                   lambda path: (out / path).unlink(),
+                   lambda path: (out / path).with_name("new.html").write_text("", "utf-8")):
+        for path in (files[0], files[len(files) // 2], files[-1]):
+            outcome = commands.build(site, out, use_cache=True, jobs=2)
+            assert outcome.site is None
+            change(path)
+            assert cache.folder_manifest(out, 2) != recorded
+            assert commands.build(site, out, use_cache=True, jobs=2).site is not None
+            recorded = cache.manifest(write.listing(out))
