@@ -199,14 +199,21 @@ def _stat(entry: os.DirEntry) -> tuple[int, int]:
 def _in_child(function: Callable[..., int], *args) -> Iterator[Callable[[], int]]:
     """`function(*args)` worked out in a forked process meanwhile; within, a call gives it."""
     receive, send = multiprocessing.Pipe(duplex=False)
-    child = multiprocessing.get_context("fork").Process(
-        target=lambda: send.send(function(*args)))
+
+    def work() -> None:
+        try:
+            send.send(function(*args))
+        except OSError:
+            pass  # (the caller is told below)
+
+    child = multiprocessing.get_context("fork").Process(target=work)
     child.start()
     send.close()
+
     def result() -> int:
         try:
             return receive.recv()
-        except EOFError:  # the child failed: the folder could not be walked
+        except EOFError:  # nothing came: a part of the folder could not be walked
             raise OSError("a part of the folder could not be walked") from None
 
     try:
