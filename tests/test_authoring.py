@@ -288,9 +288,12 @@ def test_serve_stopped_by_a_signal_removes_its_private_folder(tmp_path, stop, bu
     temporary.mkdir()
     port = _free_port()
     env = {**os.environ, "TMPDIR": str(temporary), "PYTHONUTF8": "1"}
+    # as from a terminal: a suite started in the background without job control ignores
+    # Ctrl+C, and its children would inherit that
     process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "serve", "--site", site,
                                 "--port", str(port)], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, encoding="utf-8")
+                               stderr=subprocess.STDOUT, text=True, encoding="utf-8",
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # until the preview answers
