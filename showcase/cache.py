@@ -4,7 +4,6 @@ to do and does nothing. Any difference means a build, in which memo.py and the o
 (OutputRecord, below) spare the work whose inputs did not change."""
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -14,7 +13,7 @@ import os
 import pickle
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -22,6 +21,7 @@ from pathlib import Path
 from . import i18n
 from .errors import Problem, Problems
 from .load import REPOSITORY, files_under
+from .write import size_and_time
 
 CACHE_FOLDER = ".cache"
 RECORD = "build.json"
@@ -151,11 +151,11 @@ out below it; the entries of a wider folder are dealt out between the processes.
 def folder_manifest(folder: Path, workers: int = 1) -> str:
     """manifest(listing(folder)) without holding the listing, the folder walked in `workers`
     forked processes, each adding up the digests of its share of the files."""
-    with contextlib.ExitStack() as stack:
-        others = [stack.enter_context(_in_child(_share_total, str(folder), "", share, workers))
-                  for share in range(1, workers)]
-        total = _share_total(str(folder), "", 0, workers)
-        return _total(total + sum(other() for other in others))
+    share_total = functools.partial(_share_total, str(folder), "", shares=workers)
+    if workers < 2:
+        return _total(share_total(0))
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return _total(sum(pool.map(share_total, range(workers))))
 
 
 def _share_total(where: str, prefix: str, share: int, shares: int) -> int:
@@ -174,7 +174,7 @@ def _share_total(where: str, prefix: str, share: int, shares: int) -> int:
             total += _share_total(entry.path, f"{prefix}{entry.name}/", share, shares)
         elif place % shares == share:
             total += (_share_total(entry.path, f"{prefix}{entry.name}/", 0, 1) if is_folder
-                      else _file_digest(prefix + entry.name, *_stat(entry)))
+                      else _file_digest(prefix + entry.name, *size_and_time(entry)))
     return total
 
 
@@ -184,42 +184,6 @@ def _entries(path: str) -> list[os.DirEntry]:
             return list(entries)
     except (FileNotFoundError, NotADirectoryError):
         return []
-
-
-def _stat(entry: os.DirEntry) -> tuple[int, int]:
-    """A file's size and time as write.listing has them ((-1, -1): a link to nothing)."""
-    try:
-        stat = entry.stat()
-    except OSError:
-        return -1, -1
-    return stat.st_size, stat.st_mtime_ns
-
-
-@contextlib.contextmanager
-def _in_child(function: Callable[..., int], *args) -> Iterator[Callable[[], int]]:
-    """`function(*args)` worked out in a forked process meanwhile; within, a call gives it."""
-    receive, send = multiprocessing.Pipe(duplex=False)
-
-    def work() -> None:
-        try:
-            send.send(function(*args))
-        except OSError:
-            pass  # (the caller is told below)
-
-    child = multiprocessing.get_context("fork").Process(target=work)
-    child.start()
-    send.close()
-
-    def result() -> int:
-        try:
-            return receive.recv()
-        except EOFError:  # nothing came: a part of the folder could not be walked
-            raise OSError("a part of the folder could not be walked") from None
-
-    try:
-        yield result
-    finally:
-        child.join()
 
 
 def _file_digest(path: str, size: int, mtime: int) -> int:

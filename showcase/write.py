@@ -327,18 +327,23 @@ def files_below(folder: Path) -> Iterator[tuple[str, os.DirEntry]]:
 
 def listing(folder: Path) -> dict[str, tuple[int, int]]:
     """Every file below `folder` (in hidden folders too) by its path from it, with its size and
-    modification time ((-1, -1): a link to nothing); empty when there is no such folder."""
+    modification time (`size_and_time`); empty when there is no such folder."""
     files = {}
     try:
         for path, entry in files_below(folder):
-            try:
-                stat = entry.stat()
-                files[path] = (stat.st_size, stat.st_mtime_ns)
-            except OSError:
-                files[path] = (-1, -1)
+            files[path] = size_and_time(entry)
     except FileNotFoundError:
         pass
     return files
+
+
+def size_and_time(entry: os.DirEntry) -> tuple[int, int]:
+    """A listed file's size and modification time ((-1, -1): a link to nothing)."""
+    try:
+        stat = entry.stat()
+    except OSError:
+        return -1, -1
+    return stat.st_size, stat.st_mtime_ns
 
 
 def _apply(staging: Path, out_dir: Path, moved: list[str] | None = None) -> None:
