@@ -13,7 +13,7 @@ from .errors import Problems
 from .honours import read_honour_list, refuse_duplicate_households
 from .i18n import _
 from .load import SiteSources, SourceText
-from .memo import Memo, digestible, remembered, remembered_each
+from .memo import Memo, digestible, input_keys, remembered, remembered_each
 from .model import HonourList, RegionTree, Report
 from .privacy import guard_file_name, masked, personal_data_in
 from .regions import REGIONS_FILE, parse_regions
@@ -38,7 +38,7 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
     A file checked by an earlier build against the same settings, and Markdown converted by
     one, are taken from `memo`; the rest is done in `jobs` processes when there is much of it."""
     today = today or dt.date.today()
-    sources, config = _guard_personal_data(sources, problems, memo, jobs)
+    sources, config, checked = _guard_personal_data(sources, problems, memo, jobs)
     regions = remembered(memo, "regions", (sources.regions,), problems,
                          lambda found: parse_regions(sources.regions, found))
     if REGIONS_FILE in sources.unreadable:
@@ -48,7 +48,11 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
                                           "and household names a region from it"))
     assets = plan_assets(sources)
     settings = _digest(config, regions)
-    drafts = remembered_each(memo, "report", list(sources.reports), lambda s: (s, settings),
+    # each result keyed by the key of the one it is made from (and what else it reads)
+    read_keys = [memo.key("report", checked[s.path].encode(), settings)
+                 for s in sources.reports] if memo else []
+    read_key_of = dict(zip((s.path for s in sources.reports), read_keys))
+    drafts = remembered_each(memo, read_keys, list(sources.reports),
                              lambda s, found: read_report(s, config, regions, found), problems,
                              jobs)
     drafts = [r for r in drafts if r]
@@ -59,12 +63,17 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
                                    "reports/{key}/; set a different 'slug:' in one of them"))
     url_of = {r.source: f"reports/{r.fields['slug']}/" for r in published}
     linked = _digest(sorted(url_of.items()), assets)  # what links and pictures are found in
-    reports = remembered_each(memo, "rendered report", published, lambda r: (r, linked),
+    # (a report as read is changed after only by _settle_slugs)
+    rendered_keys = [memo.key("rendered report", read_key_of[r.source].encode(),
+                              r.fields["slug"].encode(), linked)
+                     for r in published] if memo else []
+    reports = remembered_each(memo, rendered_keys, published,
                               lambda r, found: render_report(r, url_of, assets, found, memo),
                               problems, jobs)
     places = _digest(regions, assets)
-    lists = remembered_each(memo, "honour list", list(sources.honour_lists),
-                            lambda s: (s, places),
+    list_keys = [memo.key("honour list", checked[s.path].encode(), places)
+                 for s in sources.honour_lists] if memo else []
+    lists = remembered_each(memo, list_keys, list(sources.honour_lists),
                             lambda s, found: read_honour_list(s, regions, assets, found, memo),
                             problems, jobs)
     honour_lists = [hl for hl in lists if hl is not None]
@@ -82,16 +91,22 @@ def _digest(*values) -> bytes:
 
 
 def _guard_personal_data(sources: SiteSources, problems: Problems, memo: Memo | None,
-                         jobs: int) -> tuple[SiteSources, SiteConfig]:
+                         jobs: int) -> tuple[SiteSources, SiteConfig, dict[str, str]]:
     """Look for personal data in every text and file name before anything is parsed, so that
-    with privacy: mask nothing downstream ever sees the real number."""
+    with privacy: mask nothing downstream ever sees the real number. Also returned: each
+    report's and honour list's memo key for the check (empty without a memo), of which the
+    later stages' keys are made (the masked text is the source, the settings and the check's
+    findings)."""
+    checked: dict[str, str] = {}
     settings = parse_config(sources.config, Problems(), "site.yaml" in sources.unreadable)
     mode, allowed = settings.privacy, settings.allowed_numbers()
 
     def guarded(texts: list[SourceText]) -> list[SourceText]:
-        findings = remembered_each(
-            memo, "personal data", texts, lambda s: (s, mode, sorted(allowed)),
-            lambda s, found: personal_data_in(s, mode, allowed, found), problems, jobs)
+        keys = input_keys(memo, "personal data", texts, lambda s: (s, mode, sorted(allowed)))
+        checked.update(zip((s.path for s in texts), keys))
+        findings = remembered_each(memo, keys, texts,
+                                   lambda s, found: personal_data_in(s, mode, allowed, found),
+                                   problems, jobs)
         return list(map(masked, texts, findings))
 
     for name in [s.path for s in (*sources.reports, *sources.honour_lists)] + \
@@ -104,7 +119,8 @@ def _guard_personal_data(sources: SiteSources, problems: Problems, memo: Memo | 
         sources, config=one(sources.config), regions=one(sources.regions),
         reports=tuple(guarded(list(sources.reports))),
         honour_lists=tuple(guarded(list(sources.honour_lists))))
-    return sources, parse_config(sources.config, problems, "site.yaml" in sources.unreadable)
+    return (sources, parse_config(sources.config, problems, "site.yaml" in sources.unreadable),
+            checked)
 
 
 def _settle_slugs(reports: list[ReportSource], problems: Problems) -> list[ReportSource]:
