@@ -63,9 +63,8 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
                                    "reports/{key}/; set a different 'slug:' in one of them"))
     url_of = {r.source: f"reports/{r.fields['slug']}/" for r in published}
     linked = _digest(sorted(url_of.items()), assets)  # what links and pictures are found in
-    # (a report as read is changed after only by _settle_slugs)
-    rendered_keys = [memo.key("rendered report", read_key_of[r.source].encode(),
-                              r.fields["slug"].encode(), linked)
+    # (a report as read is changed after only by _settle_slugs: its address is in `linked`)
+    rendered_keys = [memo.key("rendered report", read_key_of[r.source].encode(), linked)
                      for r in published] if memo else []
     reports = remembered_each(memo, rendered_keys, published,
                               lambda r, found: render_report(r, url_of, assets, found, memo),

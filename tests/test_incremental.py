@@ -153,6 +153,19 @@ def test_a_renamed_report_moves_and_a_deleted_one_is_gone_everywhere(site, out_d
     assert_as_fresh(site, out, tmp_path)
 
 
+def test_a_report_whose_address_another_now_shares_moves_with_all_it_shows(site, out_dir_pair):
+    out, tmp_path = out_dir_pair
+    build(site, out)
+    (site / "content/reports/2024").mkdir()
+    (site / "content/reports/2024/longtan.md").write_text(NEWER, "utf-8")
+    outcome = build(site, out)
+    assert any("reports/longtan/" in w.message for w in outcome.warnings)
+    assert not (out / "reports/longtan").exists()
+    assert "三联三调" in page(out, "reports/reports-longtan/index.html")
+    assert "家长课堂" in page(out, "reports/2024-longtan/index.html")
+    assert_as_fresh(site, out, tmp_path)
+
+
 @pytest.mark.parametrize("change", ["template", "site.yaml", "regions", "honour list"])
 def test_a_changed_template_setting_region_or_list_shows_everywhere_it_belongs(
         site, out_dir_pair, change):
