@@ -186,3 +186,33 @@ def test_a_damaged_or_foreign_index_state_means_the_whole_work(sample, tmp_path,
     build(sample, out)  # the state made anew is used again
     assert len(patched) == 1
     assert_index_as_fresh(sample, out, tmp_path)
+
+
+def test_a_state_that_cannot_be_written_while_patched_leaves_the_last_one(
+        sample, tmp_path, patched, monkeypatch):
+    """The patched pairs are written in a thread beside the index; a full disk there leaves
+    the last state as it was (the next build patches that one) and the build's index as it
+    should be."""
+    out = tmp_path / "out"
+    build(sample, out)
+    meta = (sample / ".cache" / state.FOLDER / "meta.json").read_bytes()
+    add_to(reports(sample)[0], "\n\n鹭鸶湾设立夜渡守护岗。\n")
+    add = state.StateWriter.add
+
+    def full_disk(self, pairs):
+        for name, file in self.files.items():
+            file.close()
+            self.files[name] = open("/dev/full", "wb")  # (Linux: every write fails, disk full)
+        add(self, pairs)
+
+    with monkeypatch.context() as changed:
+        changed.setattr(state.StateWriter, "add", full_disk)
+        build(sample, out)
+    assert len(patched) == 1
+    assert (sample / ".cache" / state.FOLDER / "meta.json").read_bytes() == meta
+    assert not list((sample / ".cache").glob(f"{state.FOLDER}.*"))
+    assert_index_as_fresh(sample, out, tmp_path)
+    add_to(reports(sample)[0], "\n\n鹭鸶湾增设摆渡安全哨。\n")
+    build(sample, out)
+    assert len(patched) == 2
+    assert_index_as_fresh(sample, out, tmp_path)

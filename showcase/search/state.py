@@ -15,6 +15,7 @@ import json
 import mmap
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -47,7 +48,9 @@ class Documents:
 
 class StateWriter:
     """A new state, written as the build makes it (the pairs a range at a time, never all
-    held) into a folder of its own, and put in place by `finish`."""
+    held) into a folder of its own, and put in place by `finish`. A patched state's pairs are
+    written `aside`, in a thread: hundreds of megabytes written let go of the interpreter, and
+    the index's files are made meanwhile."""
 
     def __init__(self, memo: Memo):
         self.memo = memo
@@ -55,6 +58,8 @@ class StateWriter:
         self.folder = memo.folder / f"{FOLDER}.new-{os.getpid()}"
         self.files: dict = {}
         self.pairs = 0
+        self.aside: threading.Thread | None = None
+        self.failed: BaseException | None = None
         try:
             for leftover in memo.folder.glob(f"{FOLDER}.*-*"):  # of builds stopped midway
                 shutil.rmtree(leftover, ignore_errors=True)
@@ -68,8 +73,24 @@ class StateWriter:
             for name, file in self.files.items():
                 getattr(pairs, name).astype(PAIR_TYPES[name], copy=False).tofile(file)
         except OSError:  # a full disk: no state, the next build does the whole work
-            self.abandon()
+            self._give_up()
         self.pairs += len(pairs)
+
+    def add_spliced_aside(self, *spliced) -> None:
+        """`add_spliced(*spliced)` in a thread; `finish` waits for it."""
+        def splice():
+            try:
+                self.add_spliced(*spliced)
+            except BaseException as exc:  # raised by `finish`
+                self.failed = exc
+
+        self.aside = threading.Thread(target=splice, name="search state")
+        self.aside.start()
+
+    def _wait(self) -> None:
+        if self.aside is not None:
+            self.aside.join()
+            self.aside = None
 
     def add_spliced(self, old: Pairs, values: np.ndarray, removed_at: np.ndarray,
                     at: np.ndarray, new: Pairs, let_go: Callable[[int, int], None]) -> None:
@@ -92,12 +113,15 @@ class StateWriter:
 
     def finish(self, documents: Documents, phrases: str, parts: KeyParts,
                files: IndexFiles) -> None:
+        self._wait()
+        if self.failed is not None:
+            raise self.failed
         if not self.files:
             return
         try:
             self._finish(documents, phrases, parts, files)
         except OSError:
-            self.abandon()
+            self._give_up()
 
     def _finish(self, documents: Documents, phrases: str, parts: KeyParts,
                 files: IndexFiles) -> None:
@@ -125,6 +149,10 @@ class StateWriter:
         shutil.rmtree(retired, ignore_errors=True)
 
     def abandon(self) -> None:
+        self._wait()
+        self._give_up()
+
+    def _give_up(self) -> None:
         for file in self.files.values():
             file.close()
         self.files = {}
@@ -184,7 +212,7 @@ class IndexState:
                 writer: "StateWriter | None") -> tuple[list[int], np.ndarray, KeyParts]:
         """The index with the documents of `records` changed to them: the documents' lengths,
         the numbers of the keys whose parts changed, and every key's part. The new pairs go
-        to `writer` as they are spliced, never all held."""
+        to `writer` as they are spliced (in a thread of its own), never all held."""
         documents = self.documents
         lengths = list(documents.lengths)
         for number, record in records.items():
@@ -206,7 +234,7 @@ class IndexState:
         if writer is not None:
             at = _positions(old, new)
             self.mapped.let_go(0, len(old))  # the pages its searches went through
-            writer.add_spliced(old, values, removed_at, at, new, self.mapped.let_go)
+            writer.add_spliced_aside(old, values, removed_at, at, new, self.mapped.let_go)
         remade = np.union1d(old.key_ids[flipped], _changed_keys(old, removed_at, new))
         change = _Change(old, values, removed, removed_at, flipped, new, len(lengths),
                          sum(documents.report_flags), self.mapped.let_go)
