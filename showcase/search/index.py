@@ -36,6 +36,9 @@ from .shards import IndexFiles, KeyParts, index_files
 from .state import Documents, IndexState, StateWriter
 from .vocabulary import NumberedKeys, Vocabulary, WorkerKeys, WorkerNumbers
 
+FILES_HELD = 256
+"""Changed documents whose files, made in workers ahead, wait for their turn in the documents'
+order; with more changed, their files are made again then (a mass edit would hold them all)."""
 ASKED_TOGETHER = 256
 """Documents whose kept records are asked of the memo in one go (not all: they would all be
 held at once, beside the postings gathered from them)."""
@@ -209,7 +212,7 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
     earlier = IndexState.load(memo, phrases.digest, report_flags) if memo is not None else None
     wanted = earlier.changed(digests) if earlier is not None else list(range(len(documents)))
     records = _Records(memo, phrases, digests, wanted)
-    postings, changed, blocks = Postings(), {}, []
+    postings, blocks = Postings(), []
     missing = [] if workers < 2 else _missing(wanted, digests, memo)
     for number in missing:  # made here, before the workers fork: they share them
         documents[number].document
@@ -222,52 +225,68 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
                 _document_files(number, document))
 
     ahead = in_order(found_ahead, missing, workers)
-    with contextlib.closing(ahead):
-        found = _Found(missing, ((records.found(digests[n], records.vocabulary.translated(keys),
-                                                text), files)
-                                 for n, (keys, text, files) in zip(missing, ahead)))
-        wanted_numbers = set(wanted)
-        for number, searchable in enumerate(documents):
-            files = None
-            if number in wanted_numbers:
-                record, files = found.get(number) or (records.of(number, searchable), None)
-                if earlier is None:
-                    postings.add(record, report_flags[number])
-                else:
-                    changed[number] = record
-                blocks.append(len(searchable.document.blocks))
-            else:  # the same document as the last build's
-                blocks.append(earlier.documents.blocks[number])
-                if quick is not None and number not in quick:
-                    continue
-            yield from _document_files_of(number, searchable, blocks[-1], memo, reuse, files)
-    names = records.vocabulary.keys
-    writer = StateWriter(memo) if (memo is not None and records.vocabulary.kept
-                                   and quick is None) else None
+    writer = None
     try:
+        with contextlib.closing(ahead):
+            found = _Found(missing, ((records.found(digests[n], records.vocabulary.translated(
+                keys), text), files) for n, (keys, text, files) in zip(missing, ahead)))
+            made: dict[int, list | None] = {}
+            if earlier is not None:  # the changed documents first: the last state is spliced
+                # with them (in a thread) while every document's files are looked at
+                changed = {}
+                for number in wanted:
+                    changed[number], files = (found.get(number)
+                                              or (records.of(number, documents[number]), None))
+                    made[number] = files if len(wanted) <= FILES_HELD else None
+                writer = _state_writer(memo, records, quick)
+                lengths, remade, parts = earlier.patched(changed, records.vocabulary.keys,
+                                                         writer)
+            for number, searchable in enumerate(documents):
+                files = None
+                if earlier is None:
+                    record, files = found.get(number) or (records.of(number, searchable), None)
+                    postings.add(record, report_flags[number])
+                    blocks.append(len(searchable.document.blocks))
+                elif number in made:
+                    files = made.pop(number)
+                    blocks.append(len(searchable.document.blocks))
+                else:  # the same document as the last build's
+                    blocks.append(earlier.documents.blocks[number])
+                    if quick is not None and number not in quick:
+                        continue
+                yield from _document_files_of(number, searchable, blocks[-1], memo, reuse, files)
+        names = records.vocabulary.keys
         if earlier is None:
+            writer = _state_writer(memo, records, quick)
             lengths = postings.lengths
             parts = KeyParts.of(_written(postings.sorted_pairs(len(names)), writer, len(documents),
                                          sum(report_flags)), names)
             del postings  # the gathered pairs go once the parts are made
             remade = np.zeros(0, dtype=np.int32)
-        else:
-            lengths, remade, parts = earlier.patched(changed, names, writer)
-        made: list[IndexFiles] = []
-        yield from index_files(parts, names, earlier and earlier.files, remade, reuse, made)
+        index_made: list[IndexFiles] = []
+        yield from index_files(parts, names, earlier and earlier.files, remade, reuse,
+                               index_made)
         fold_files, fold_pages = _fold_pages()
         yield from fold_files
         yield "search/m.js", script("m", {
             "documents": len(documents), "reports": sum(report_flags),
-            "shards": made[0].shards, "fold": "".join(encode_number(n) for n in fold_pages)})
+            "shards": index_made[0].shards, "fold": "".join(encode_number(n) for n in fold_pages)})
         yield "search/f.js", script("f", _facet_table(documents, site))
         if writer is not None:
             writer.finish(Documents(digests, report_flags, lengths, blocks), phrases.digest,
-                          parts, made[0])
+                          parts, index_made[0])
             writer = None
     finally:
         if writer is not None:
             writer.abandon()
+
+
+def _state_writer(memo: Memo | None, records: _Records,
+                  quick: Collection[int] | None) -> StateWriter | None:
+    """The writer of the next build's state, when the records are numbered as the memo's and
+    this is a whole build."""
+    return StateWriter(memo) if (memo is not None and records.vocabulary.kept
+                                 and quick is None) else None
 
 
 def _written(ranges: Iterator[Pairs], writer: StateWriter | None, documents: int,
