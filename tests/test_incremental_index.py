@@ -4,6 +4,8 @@ the cache makes, only the edited documents are read again, and the index files t
 their keys are left as they were. Anything the state cannot follow means the whole work."""
 from __future__ import annotations
 
+import errno
+import os
 import shutil
 import subprocess
 import sys
@@ -197,16 +199,16 @@ def test_a_state_that_cannot_be_written_while_patched_leaves_the_last_one(
     build(sample, out)
     meta = (sample / ".cache" / state.FOLDER / "meta.json").read_bytes()
     add_to(reports(sample)[0], "\n\n鹭鸶湾设立夜渡守护岗。\n")
-    add = state.StateWriter.add
+    made = state.StateWriter.__init__
 
-    def full_disk(self, pairs):
+    def on_a_full_disk(self, memo):
+        made(self, memo)
         for name, file in self.files.items():
             file.close()
             self.files[name] = open("/dev/full", "wb")  # (Linux: every write fails, disk full)
-        add(self, pairs)
 
     with monkeypatch.context() as changed:
-        changed.setattr(state.StateWriter, "add", full_disk)
+        changed.setattr(state.StateWriter, "__init__", on_a_full_disk)
         build(sample, out)
     assert len(patched) == 1
     assert (sample / ".cache" / state.FOLDER / "meta.json").read_bytes() == meta
@@ -216,3 +218,23 @@ def test_a_state_that_cannot_be_written_while_patched_leaves_the_last_one(
     build(sample, out)
     assert len(patched) == 2
     assert_index_as_fresh(sample, out, tmp_path)
+
+
+@pytest.mark.parametrize("system", ["no-call", "across-devices"])
+def test_a_state_patched_where_the_system_cannot_copy_files_is_the_same(
+        sample, tmp_path, patched, monkeypatch, system):
+    """The runs of pairs the system copies from file to file are read and written instead
+    where it cannot (another system, another kind of disk)."""
+    out = tmp_path / "out"
+    build(sample, out)
+    if system == "no-call":
+        monkeypatch.delattr(os, "copy_file_range")
+    else:
+        def across_devices(*args):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        monkeypatch.setattr(os, "copy_file_range", across_devices)
+    for story in ("\n\n鹭鸶湾设立夜渡守护岗。\n", "\n\n鹭鸶湾增设摆渡安全哨。\n"):
+        add_to(reports(sample)[0], story)
+        build(sample, out)
+        assert_index_as_fresh(sample, out, tmp_path)
+    assert len(patched) == 2

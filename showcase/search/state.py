@@ -11,6 +11,7 @@ memo database it was made with, and with the same engine (both are written in it
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import mmap
 import os
@@ -92,24 +93,39 @@ class StateWriter:
             self.aside.join()
             self.aside = None
 
-    def add_spliced(self, old: Pairs, values: np.ndarray, removed_at: np.ndarray,
-                    at: np.ndarray, new: Pairs, let_go: Callable[[int, int], None]) -> None:
-        """The `old` pairs with their new `values`, less those `removed_at`, with the `new`
-        pairs put in `at` their places (before the old pair there), a part at a time (each
-        part of `old` let go once written)."""
-        for start in range(0, max(len(old), 1), PART):
-            end = min(start + PART, len(old))
-            gone = removed_at[np.searchsorted(removed_at, start):
-                              np.searchsorted(removed_at, end)] - start
-            first = np.searchsorted(at, start)
-            last = len(at) if end == len(old) else np.searchsorted(at, end)
-            places = at[first:last] - start
-            places -= np.searchsorted(gone, places)  # less the removed before each
-            part = dataclasses.replace(old, values=values).take(slice(start, end))
-            self.add(Pairs(*(np.insert(np.delete(getattr(part, f.name), gone), places,
-                                       getattr(new, f.name)[first:last])
-                             for f in dataclasses.fields(Pairs))))
-            let_go(start, end)
+    def add_spliced(self, old_folder: Path, old: int, values: np.ndarray | None,
+                    removed_at: np.ndarray, at: np.ndarray, new: Pairs) -> None:
+        """The `old` pairs of the state in `old_folder` (with new `values` when given), less
+        those `removed_at`, with the `new` pairs put in `at` their places (before the old pair
+        there). The runs of old pairs between two changes are copied from file to file by the
+        system, never read in: a report edited among 10,000 moves some 3,000 of 29 million."""
+        inserted, first, counts = np.unique(at, return_index=True, return_counts=True)
+        changes = np.union1d(inserted, removed_at).tolist()
+        group = dict(zip(inserted.tolist(), zip(first.tolist(), (first + counts).tolist())))
+        removed = set(removed_at.tolist())
+        sources = {name: open(old_folder / f"pairs.{name}", "rb") for name in PAIR_TYPES}
+        try:
+            for file in self.files.values():
+                file.flush()
+            copies = [_Runs(sources[name].fileno(), self.files[name].fileno(),
+                            np.dtype(kind).itemsize,
+                            getattr(new, name).astype(kind, copy=False).tobytes(),
+                            values if name == "values" else None)
+                      for name, kind in PAIR_TYPES.items()]
+            for runs in copies:
+                cursor = 0
+                for change in changes:
+                    runs.old(cursor, change)
+                    if change in group:
+                        runs.new(*group[change])
+                    cursor = change + 1 if change in removed else change
+                runs.old(cursor, old)
+        except OSError:  # a full disk: no state, the next build does the whole work
+            self._give_up()
+        finally:
+            for file in sources.values():
+                file.close()
+        self.pairs += old - len(removed_at) + len(new)
 
     def finish(self, documents: Documents, phrases: str, parts: KeyParts,
                files: IndexFiles) -> None:
@@ -224,7 +240,7 @@ class IndexState:
         old, by_parts = self.pairs, self.mapped.by_parts
         removed = by_parts(lambda part: gone[old.numbers[part]], len(old))
         removed_at = np.flatnonzero(removed)
-        values, flipped = old.values, removed_at[:0]
+        values, flipped = None, removed_at[:0]
         if not np.array_equal(old_norm[~gone], norm[~gone]):  # the average length moved
             values = by_parts(lambda part: values_of(old.frequencies[part], old.flags[part],
                                                      norm[old.numbers[part]]), len(old))
@@ -234,9 +250,10 @@ class IndexState:
         if writer is not None:
             at = _positions(old, new)
             self.mapped.let_go(0, len(old))  # the pages its searches went through
-            writer.add_spliced_aside(old, values, removed_at, at, new, self.mapped.let_go)
+            writer.add_spliced_aside(self.mapped.folder, len(old), values, removed_at, at, new)
         remade = np.union1d(old.key_ids[flipped], _changed_keys(old, removed_at, new))
-        change = _Change(old, values, removed, removed_at, flipped, new, len(lengths),
+        change = _Change(old, old.values if values is None else values, removed, removed_at,
+                         flipped, new, len(lengths),
                          sum(documents.report_flags), self.mapped.let_go)
         return lengths, remade, self.parts.replaced(remade, change.parts(remade, self.parts,
                                                                          names))
@@ -267,6 +284,7 @@ class _PairFiles:
     cache), or the whole state would count as the build's own memory by the end."""
 
     def __init__(self, folder: Path):
+        self.folder = folder
         self.maps: dict[str, mmap.mmap] = {}
         for name in PAIR_TYPES:
             with open(folder / f"pairs.{name}", "rb") as file:
@@ -300,6 +318,55 @@ def _positions(pairs: Pairs, new: Pairs) -> np.ndarray:
     numbers = pairs.numbers
     return np.array([start + int(np.searchsorted(numbers[start:end], number)) for start, end, number
                      in zip(low.tolist(), high.tolist(), new.numbers.tolist())], dtype=np.int64)
+
+
+class _Runs:
+    """One of the pairs' files written anew: runs of the old file's items copied by the system
+    (its `values` from memory when they changed), the new items written between them."""
+
+    def __init__(self, source: int, target: int, size: int, new: bytes,
+                 values: np.ndarray | None):
+        self.source, self.target, self.size = source, target, size
+        self.added = memoryview(new)
+        self.values = None if values is None else memoryview(
+            np.ascontiguousarray(values, dtype=np.uint8))
+
+    def old(self, start: int, end: int) -> None:
+        """Old items `start` to `end`."""
+        if end <= start:
+            return
+        if self.values is not None:
+            _write(self.target, self.values[start:end])
+        else:
+            _copy(self.source, self.target, start * self.size, (end - start) * self.size)
+
+    def new(self, start: int, end: int) -> None:
+        """New items `start` to `end`."""
+        _write(self.target, self.added[start * self.size:end * self.size])
+
+
+def _write(target: int, data: memoryview) -> None:
+    while data:
+        data = data[os.write(target, data):]
+
+
+def _copy(source: int, target: int, offset: int, count: int) -> None:
+    """`count` bytes of `source` from `offset` written at `target`'s position: by the system
+    where it can copy from file to file, else through a buffer."""
+    while count > 0:
+        try:
+            copied = os.copy_file_range(source, target, count, offset)
+        except (AttributeError, OSError) as exc:  # no such call, or not between these files
+            if isinstance(exc, OSError) and exc.errno not in _NOT_COPIED_BY_THE_SYSTEM:
+                raise
+            copied = os.write(target, os.pread(source, min(count, 1 << 24), offset))
+        if copied == 0:
+            raise OSError(errno.EIO, "a search state file is shorter than its pairs")
+        offset += copied
+        count -= copied
+
+
+_NOT_COPIED_BY_THE_SYSTEM = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP}
 
 
 class _Change:
