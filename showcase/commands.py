@@ -27,7 +27,7 @@ from .progress import Progress
 from .render import Rendered, render_site
 from .search.index import build_search_files
 from .validate import validate
-from .write import StagedOutput, check_output_folder, finish_interrupted
+from .write import ListedAhead, StagedOutput, check_output_folder, finish_interrupted
 
 
 @dataclass(frozen=True)
@@ -130,15 +130,22 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
                            previous.pages + previous.files)
     progress.stage(_("reading and checking the content"))
     memo = Memo(site_dir, held) if use_cache else None
-    sources, content, site, problems = _prepare(site_dir, drafts=drafts, base_url=base_url,
-                                                today=today, memo=memo, jobs=jobs)
+    # the output is looked at meanwhile (not by the preview, whose server has threads)
+    listed = ListedAhead(out_dir) if jobs > 1 and pages_first is None else None
+    try:
+        sources, content, site, problems = _prepare(site_dir, drafts=drafts, base_url=base_url,
+                                                    today=today, memo=memo, jobs=jobs)
+    except BaseException:
+        if listed is not None:
+            listed.close()
+        raise
     if pages_first is not None and superseded():
         raise Superseded("a newer save came in while the content was read")
     audit = OutputAudit(content.config.allowed_numbers(), out_dir.as_posix())
     # not the date: which reports it publishes reaches the pages through the model, and the
     # first build of each day would otherwise render every page again
     options = {"drafts": drafts, "base_url": base_url, "offline": offline}
-    with StagedOutput(out_dir) as staging:
+    with StagedOutput(out_dir, listed=listed) as staging:
         progress.stage(_("pages"), len(site.pages))
         if use_cache:
             record = OutputRecord(site_dir, out_dir, "pages")

@@ -62,9 +62,10 @@ class StagedOutput:
     no longer has; leaving the `with` block any other way removes the temporary folder: the
     previous output stays exactly as it was."""
 
-    def __init__(self, out_dir: Path, folder: str = ""):
+    def __init__(self, out_dir: Path, folder: str = "", listed: "ListedAhead | None" = None):
         """With `folder` ("search"), only that folder of the site is made anew; paths are still
-        given from the site's root."""
+        given from the site's root. `listed`: the output's listing, begun ahead."""
+        self.listed = listed
         self.prefix = f"{folder}/" if folder else ""
         out_dir = out_dir / folder if folder else out_dir
         self.out_dir = out_dir.resolve()
@@ -88,10 +89,11 @@ class StagedOutput:
         """The files this process wrote or copied other than the previous output had them."""
 
     def __enter__(self) -> "StagedOutput":
+        ahead = self.listed.result() if self.listed is not None else None
         try:
             self.out_dir.parent.mkdir(parents=True, exist_ok=True)
             finish_interrupted(self.out_dir)
-            self.before = listing(self.out_dir)
+            self.before = listing(self.out_dir) if ahead is None else ahead
             self.staging = _unique(self.out_dir, "new")
             self.staging.mkdir()
         except OSError as exc:
@@ -277,6 +279,44 @@ class StagedOutput:
         _apply(self.staging, self.out_dir, list(moved))
         self.after = {path: stat for path, stat in self.before.items() if path not in gone}
         self.after.update(moved)
+
+
+class ListedAhead:
+    """The output folder's listing made in a forked process while the build reads and checks
+    the site (a site of 10,000 reports has some 140,000 output files to look at). Made only by
+    a process without threads, before anything is written to the folder."""
+
+    def __init__(self, out_dir: Path):
+        self.receive, send = multiprocessing.Pipe(duplex=False)
+        self.process = multiprocessing.get_context("fork").Process(
+            target=_list_into, args=(out_dir.resolve(), send))
+        self.process.start()
+        send.close()
+
+    def result(self) -> dict[str, tuple[int, int]] | None:
+        """The listing (None: it failed, and the caller lists the folder itself)."""
+        try:
+            listed = self.receive.recv()
+        except EOFError:
+            listed = None
+        self.close()
+        return listed
+
+    def close(self) -> None:
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+        self.receive.close()
+
+
+def _list_into(folder: Path, send) -> None:
+    """In the forked process: the listing of `folder`, sent (None if it could not be made)."""
+    try:
+        send.send(listing(folder))
+    except BaseException:
+        send.send(None)
+    finally:
+        send.close()
 
 
 GONE = ".gone"

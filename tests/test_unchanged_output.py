@@ -4,9 +4,11 @@ into an empty folder gives; with nothing changed at all, the build cache (the si
 skips the work, and any change, or a touched output, means the full build again."""
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import shutil
+import time
 
 import pytest
 
@@ -271,3 +273,43 @@ def test_the_output_walked_in_parts_is_seen_whole(site, tmp_path, monkeypatch):
             assert cache.folder_manifest(out, 2) != recorded
             assert commands.build(site, out, use_cache=True, jobs=2).site is not None
             recorded = cache.manifest(write.listing(out))
+
+
+@pytest.mark.parametrize("ahead", ["listed", "failed"])
+def test_the_output_listed_while_the_content_is_read_keeps_what_did_not_change(
+        site, tmp_path, monkeypatch, ahead):
+    """With more than one process the output folder is listed in one of its own while the
+    content is read; from that listing (or, when it failed, the build's own) every file that
+    did not change stays as it was and the rest is as a fresh build makes it."""
+    out, fresh = tmp_path / "out", tmp_path / "fresh"
+    commands.build(site, out, use_cache=True, jobs=2)
+    if ahead == "failed":
+        builder, listing = os.getpid(), write.listing
+
+        def not_in_a_child(folder):
+            if os.getpid() != builder:
+                raise PermissionError(13, "Permission denied")
+            return listing(folder)
+        monkeypatch.setattr(write, "listing", not_in_a_child)
+    before = times(out)
+    report = site / "content" / "reports" / "longtan.md"
+    report.write_text(report.read_text("utf-8") + "\n龙潭村还开设了周末家长课堂。\n", "utf-8")
+    outcome = commands.build(site, out, use_cache=True, jobs=2)
+    after = times(out)
+    changed = {path for path in after if after[path] != before.get(path)}
+    assert 0 < len(changed) < len(after) / 2
+    assert outcome.unchanged == len(after) - len(changed)
+    commands.build(site, fresh, jobs=1)
+    assert snapshot(out) == snapshot(fresh)
+
+
+def test_a_build_that_fails_leaves_no_process_behind(site, tmp_path, monkeypatch):
+    """The process listing the output (slow, on a big site) is stopped with the build."""
+    out = tmp_path / "out"
+    commands.build(site, out, use_cache=True, jobs=2)
+    list_into = write._list_into
+    monkeypatch.setattr(write, "_list_into", lambda *args: time.sleep(30) or list_into(*args))
+    (site / "content" / "reports" / "longtan.md").write_text("---\ntitle: [\n---\n", "utf-8")
+    with pytest.raises(ContentError):
+        commands.build(site, out, use_cache=True, jobs=2)
+    assert multiprocessing.active_children() == []
