@@ -349,31 +349,23 @@ def kept(memo: "Memo | None", kind: str, inputs: Any, make: Callable[[], T]) -> 
     return value if value is not None else memo.put(key, make())
 
 
-def input_keys(memo: "Memo | None", kind: str, items: list,
-               inputs: Callable[[Any], Any]) -> list[str]:
-    """The memo keys of `items`' results, each made of `inputs(item)` (picklable: the file's
-    text, the settings it is checked against); none without a memo. A result made from an
-    earlier one is better keyed by that one's key (`Memo.key(kind, earlier.encode(), ...)`):
-    what it was made from need not be pickled again."""
-    return [memo.key(kind, digestible(inputs(item))) for item in items] if memo else []
-
-
 def remembered(memo: "Memo | None", kind: str, inputs: tuple, problems: Problems,
                make: Callable[[Problems], T]) -> T:
     """`make(problems)`, done once for these inputs (picklable: the file's text, the settings
     it is checked against): later builds take the result from the memo and report again the
     problems it found."""
-    return remembered_each(memo, input_keys(memo, kind, [inputs], lambda item: item), [inputs],
-                           lambda _, found: make(found), problems)[0]
+    keys = [memo.key(kind, digestible(inputs))] if memo else []
+    return remembered_each(memo, keys, [inputs], lambda _, found: make(found), problems)[0]
 
 
 def remembered_each(memo: "Memo | None", keys: list[str], items: list,
                     make: Callable[[Any, Problems], T], problems: Problems,
                     workers: int = 1) -> list[T]:
-    """`make(item, problems)` for each item, each done once for its key (`input_keys`; none
-    without a memo); those the memo lacks are made in `workers` forked processes
-    (parallel.py). The problems are reported in the items' order, as one after the other
-    would."""
+    """`make(item, problems)` for each item, each done once for its key (`Memo.key` of what
+    the result is made from: the file's text and the settings it is checked against, or the
+    key of the result it is made from and what else it reads; none without a memo). Those the
+    memo lacks are made in `workers` forked processes (parallel.py). The problems are reported
+    in the items' order, as one after the other would."""
     results = memo.get_each(keys) if memo else [None] * len(items)
     missing = [number for number, result in enumerate(results) if result is None]
 

@@ -13,7 +13,7 @@ from .errors import Problems
 from .honours import read_honour_list, refuse_duplicate_households
 from .i18n import _
 from .load import SiteSources, SourceText
-from .memo import Memo, digestible, input_keys, remembered, remembered_each
+from .memo import Memo, digestible, remembered, remembered_each
 from .model import HonourList, RegionTree, Report
 from .privacy import guard_file_name, masked, personal_data_in
 from .regions import REGIONS_FILE, parse_regions
@@ -99,9 +99,11 @@ def _guard_personal_data(sources: SiteSources, problems: Problems, memo: Memo | 
     checked: dict[str, str] = {}
     settings = parse_config(sources.config, Problems(), "site.yaml" in sources.unreadable)
     mode, allowed = settings.privacy, settings.allowed_numbers()
+    guard = _digest(mode, sorted(allowed))
 
     def guarded(texts: list[SourceText]) -> list[SourceText]:
-        keys = input_keys(memo, "personal data", texts, lambda s: (s, mode, sorted(allowed)))
+        keys = [memo.key("personal data", guard, s.path.encode(), s.text.encode())
+                for s in texts] if memo else []
         checked.update(zip((s.path for s in texts), keys))
         findings = remembered_each(memo, keys, texts,
                                    lambda s, found: personal_data_in(s, mode, allowed, found),
