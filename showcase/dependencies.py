@@ -59,6 +59,8 @@ class PageDigests:
         pages) and of the context's tuples, by identity, each kept with its list so that no
         other can take its identity."""
         self.terms_seen = 0
+        self.terms: dict[tuple[int, bool], bytes] = {}
+        """Each term as pages show it, by identity and whether its reports count."""
         self.site_parts: dict[tuple[str, frozenset], bytes] = {}
         digest = hashlib.blake2b(digest_size=20)
         digest.update(engine_digest().encode())
@@ -89,6 +91,8 @@ class PageDigests:
         return known
 
     def _value(self, value, deep: frozenset) -> bytes:
+        if type(value) in DIGESTED:  # most values of most pages (a list's reports)
+            return value.digest
         if isinstance(value, str):
             data = value.encode()
             return b"s%d:" % len(data) + data
@@ -104,8 +108,12 @@ class PageDigests:
         if isinstance(value, Term):
             self.terms_seen += 1
             whole = (value.kind, value.slug) in deep
-            return self._value((value.kind, value.name, value.slug,
-                                value.reports if whole else ()), deep)
+            known = self.terms.get((id(value), whole))
+            if known is None:  # (its reports hold no term: the same whatever else is deep)
+                known = self._value((value.kind, value.name, value.slug,
+                                     value.reports if whole else ()), deep)
+                self.terms[(id(value), whole)] = known
+            return known
         if isinstance(value, Page):
             return self._value((value.url, value.template), deep)
         if isinstance(value, DIGESTED):
