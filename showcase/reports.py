@@ -7,7 +7,7 @@ import posixpath
 import html
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import unquote
 
 from . import frontmatter
@@ -94,6 +94,17 @@ def read_report(source: SourceText, config: SiteConfig, regions: RegionTree,
     if len(problems.errors) > before:
         return None
     return ReportSource(source.path, values, dict(data.lines), parts.body, parts.body_line)
+
+
+def without_body(report: ReportSource | None) -> ReportSource | None:
+    """The report as the memo keeps it between builds: the body is most of it, and is needed
+    only when the report is rendered again (`with_body`)."""
+    return None if report is None else replace(report, body="")
+
+
+def with_body(report: ReportSource, source: SourceText) -> ReportSource:
+    """The report with its body, from the file it was read from."""
+    return replace(report, body=frontmatter.split(source.text).body)
 
 
 def is_published(report: ReportSource, include_drafts: bool, today: dt.date) -> bool:

@@ -17,7 +17,8 @@ from .memo import Memo, digestible, remembered, remembered_each
 from .model import HonourList, RegionTree, Report
 from .privacy import guard_file_name, masked, personal_data_in
 from .regions import REGIONS_FILE, parse_regions
-from .reports import ReportSource, is_published, read_report, render_report
+from .reports import (ReportSource, is_published, read_report, render_report, with_body,
+                      without_body)
 from .slugs import slugify
 
 
@@ -52,9 +53,10 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
     read_keys = [memo.key("report", checked[s.path].encode(), settings)
                  for s in sources.reports] if memo else []
     read_key_of = dict(zip((s.path for s in sources.reports), read_keys))
+    source_of = {s.path: s for s in sources.reports}
     drafts = remembered_each(memo, read_keys, list(sources.reports),
-                             lambda s, found: read_report(s, config, regions, found), problems,
-                             jobs)
+                             lambda s, found: without_body(read_report(s, config, regions, found)),
+                             problems, jobs)
     drafts = [r for r in drafts if r]
     published = _settle_slugs([r for r in drafts if is_published(r, include_drafts, today)],
                               problems)
@@ -67,7 +69,8 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
     rendered_keys = [memo.key("rendered report", read_key_of[r.source].encode(), linked)
                      for r in published] if memo else []
     reports = remembered_each(memo, rendered_keys, published,
-                              lambda r, found: render_report(r, url_of, assets, found, memo),
+                              lambda r, found: render_report(with_body(r, source_of[r.source]),
+                                                             url_of, assets, found, memo),
                               problems, jobs)
     places = _digest(regions, assets)
     list_keys = [memo.key("honour list", checked[s.path].encode(), places)
