@@ -69,7 +69,8 @@ def decode(data: bytes, path: str, problems: Problems) -> str | None:
                         "Notepad: Save As, Encoding: UTF-8)")
         problems.error(path, line, message)
         return None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return strip_control_characters(text, path, problems)
 
 
@@ -80,6 +81,8 @@ carry them (XML forbids most of them)."""
 
 def strip_control_characters(text: str, path: str, problems: Problems, line: int = 1) -> str:
     """Remove them, telling the author where each line had some."""
+    if CONTROL.search(text) is None:  # (most texts: looked through once, not twice)
+        return text
     for match in CONTROL.finditer(text):
         at = line + text.count("\n", 0, match.start())
         problems.warning(path, at, _("an invisible control character (U+{code}) was removed")
