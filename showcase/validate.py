@@ -48,7 +48,10 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
         problems.error(REGIONS_FILE, 1, _("the site has no data/regions.yaml: every report "
                                           "and household names a region from it"))
     assets = plan_assets(sources)
-    settings = _digest(config, regions)
+    # the regions as the text they are made from, the files once: each is big
+    regions_read = _digest(sources.regions, regions.failed)
+    files = _digest(assets)
+    settings = _digest(config, regions_read)
     # each result keyed by the key of the one it is made from (and what else it reads)
     read_keys = [memo.key("report", checked[s.path].encode(), settings)
                  for s in sources.reports] if memo else []
@@ -64,7 +67,7 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
                        problems, _("duplicate slug '{key}': {first} already publishes "
                                    "reports/{key}/; set a different 'slug:' in one of them"))
     url_of = {r.source: f"reports/{r.fields['slug']}/" for r in published}
-    linked = _digest(sorted(url_of.items()), assets)  # what links and pictures are found in
+    linked = _digest(sorted(url_of.items()), files)  # what links and pictures are found in
     # (a report as read is changed after only by _settle_slugs: its address is in `linked`)
     rendered_keys = [memo.key("rendered report", read_key_of[r.source].encode(), linked)
                      for r in published] if memo else []
@@ -72,7 +75,7 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
                               lambda r, found: render_report(with_body(r, source_of[r.source]),
                                                              url_of, assets, found, memo),
                               problems, jobs)
-    places = _digest(regions, assets)
+    places = _digest(regions_read, files)
     list_keys = [memo.key("honour list", checked[s.path].encode(), places)
                  for s in sources.honour_lists] if memo else []
     lists = remembered_each(memo, list_keys, list(sources.honour_lists),
