@@ -104,6 +104,8 @@ class Preview:
             for warning in outcome.warnings:
                 print(mask_personal_data(str(warning)), flush=True)
             print(_("built {pages} pages").format(pages=outcome.pages), flush=True)
+            if self.last is not None and not self.saved.is_set():
+                self.last.read_ahead()
             return
         print("\n".join(self.failure), flush=True)
         self.reload()  # to the problems page

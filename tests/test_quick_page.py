@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from conftest import SITES, snapshot
-from showcase import commands
+from showcase import cache, commands
 from showcase.errors import Superseded
 from showcase.serve import Preview
 
@@ -264,3 +264,21 @@ def test_the_preview_keeps_what_it_searches_of_each_report_but_not_their_texts(p
     # every document of the site, and the saved report's as its quick search saw it
     assert len(kept) == len(site.reports) + sum(len(hl.households) for hl in site.honour_lists) + 1
     assert not any("document" in vars(searchable) for searchable in kept)
+
+
+def test_what_a_quick_answer_reads_is_read_when_the_whole_build_ends(preview, tmp_path,
+                                                                     monkeypatch):
+    """The search record and the pages of each file are read as the whole build ends, not when
+    the next save is waiting for its answer."""
+    records = []
+    record = cache.OutputRecord.__init__
+    monkeypatch.setattr(cache.OutputRecord, "__init__",
+                        lambda self, *args: records.append(args[-1]) or record(self, *args))
+    save(preview, "龙潭村坚持调解优先。", "龙潭村坚持调解优先，每月评议一次。")
+    assert {"search_record", "pages_by_source"} <= set(vars(preview.last))
+    records.clear()
+    save(preview, "每月评议一次。", "每月评议两次。")
+    assert preview.quick is not None
+    assert records[0] != "search"  # the quick search's record was in hand
+    assert any("评议两次" in p.read_text("utf-8") for p in (preview.out_dir / "search").rglob("*.js"))
+    assert_as_fresh(preview, tmp_path)
