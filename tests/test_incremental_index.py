@@ -190,25 +190,28 @@ def test_a_damaged_or_foreign_index_state_means_the_whole_work(sample, tmp_path,
     assert_index_as_fresh(sample, out, tmp_path)
 
 
+@pytest.mark.parametrize("trouble", ["full-disk", "no-folder"])
 def test_a_state_that_cannot_be_written_while_patched_leaves_the_last_one(
-        sample, tmp_path, patched, monkeypatch):
-    """The patched pairs are written in a thread beside the index; a full disk there leaves
-    the last state as it was (the next build patches that one) and the build's index as it
-    should be."""
+        sample, tmp_path, patched, monkeypatch, trouble):
+    """The patched pairs are written in a thread beside the index; a full disk there, or no
+    folder to write them in, leaves the last state as it was (the next build patches that
+    one) and the build's index as it should be."""
     out = tmp_path / "out"
     build(sample, out)
     meta = (sample / ".cache" / state.FOLDER / "meta.json").read_bytes()
     add_to(reports(sample)[0], "\n\n鹭鸶湾设立夜渡守护岗。\n")
     made = state.StateWriter.__init__
 
-    def on_a_full_disk(self, memo):
+    def in_trouble(self, memo):
         made(self, memo)
+        if trouble == "no-folder":
+            self.abandon()  # as when its folder cannot be made
         for name, file in self.files.items():
             file.close()
             self.files[name] = open("/dev/full", "wb")  # (Linux: every write fails, disk full)
 
     with monkeypatch.context() as changed:
-        changed.setattr(state.StateWriter, "__init__", on_a_full_disk)
+        changed.setattr(state.StateWriter, "__init__", in_trouble)
         build(sample, out)
     assert len(patched) == 1
     assert (sample / ".cache" / state.FOLDER / "meta.json").read_bytes() == meta

@@ -10,6 +10,7 @@ The pairs' key numbers are the memo's (vocabulary.py), so the state is valid onl
 memo database it was made with, and with the same engine (both are written in it)."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import errno
 import json
@@ -99,32 +100,31 @@ class StateWriter:
         those `removed_at`, with the `new` pairs put in `at` their places (before the old pair
         there). The runs of old pairs between two changes are copied from file to file by the
         system, never read in: a report edited among 10,000 moves some 3,000 of 29 million."""
+        if not self.files:  # (a folder that cannot be written to keeps no state)
+            return
         inserted, first, counts = np.unique(at, return_index=True, return_counts=True)
         changes = np.union1d(inserted, removed_at).tolist()
         group = dict(zip(inserted.tolist(), zip(first.tolist(), (first + counts).tolist())))
         removed = set(removed_at.tolist())
-        sources = {name: open(old_folder / f"pairs.{name}", "rb") for name in PAIR_TYPES}
         try:
-            for file in self.files.values():
-                file.flush()
-            copies = [_Runs(sources[name].fileno(), self.files[name].fileno(),
-                            np.dtype(kind).itemsize,
-                            getattr(new, name).astype(kind, copy=False).tobytes(),
-                            values if name == "values" else None)
-                      for name, kind in PAIR_TYPES.items()]
-            for runs in copies:
-                cursor = 0
-                for change in changes:
-                    runs.old(cursor, change)
-                    if change in group:
-                        runs.new(*group[change])
-                    cursor = change + 1 if change in removed else change
-                runs.old(cursor, old)
+            with contextlib.ExitStack() as opened:
+                for file in self.files.values():
+                    file.flush()
+                copies = [_Runs(opened.enter_context(open(old_folder / f"pairs.{name}", "rb")),
+                                self.files[name], np.dtype(kind).itemsize,
+                                getattr(new, name).astype(kind, copy=False).tobytes(),
+                                values if name == "values" else None)
+                          for name, kind in PAIR_TYPES.items()]
+                for runs in copies:
+                    cursor = 0
+                    for change in changes:
+                        runs.old(cursor, change)
+                        if change in group:
+                            runs.new(*group[change])
+                        cursor = change + 1 if change in removed else change
+                    runs.old(cursor, old)
         except OSError:  # a full disk: no state, the next build does the whole work
             self._give_up()
-        finally:
-            for file in sources.values():
-                file.close()
         self.pairs += old - len(removed_at) + len(new)
 
     def finish(self, documents: Documents, phrases: str, parts: KeyParts,
@@ -324,9 +324,9 @@ class _Runs:
     """One of the pairs' files written anew: runs of the old file's items copied by the system
     (its `values` from memory when they changed), the new items written between them."""
 
-    def __init__(self, source: int, target: int, size: int, new: bytes,
-                 values: np.ndarray | None):
-        self.source, self.target, self.size = source, target, size
+    def __init__(self, source, target, size: int, new: bytes, values: np.ndarray | None):
+        """`source`, `target`: the old file and the new, open."""
+        self.source, self.target, self.size = source.fileno(), target.fileno(), size
         self.added = memoryview(new)
         self.values = None if values is None else memoryview(
             np.ascontiguousarray(values, dtype=np.uint8))
