@@ -116,8 +116,6 @@ class PageDigests:
             return known
         if isinstance(value, Page):
             return self._value((value.url, value.template), deep)
-        if isinstance(value, DIGESTED):
-            return value.digest
         if dataclasses.is_dataclass(value):
             known = self.known.get((id(value), None)) or self.known.get((id(value), deep))
             if known is None:
