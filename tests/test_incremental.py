@@ -20,7 +20,7 @@ from showcase import commands, dependencies, memo, parallel, render, validate
 from showcase.markup import Rendered
 from showcase.memo import Held
 from showcase.model import Household, Report, Term, pack
-from showcase.search import index, state
+from showcase.search import documents, index, state
 
 
 @pytest.fixture
@@ -321,6 +321,22 @@ def test_results_made_in_workers_are_all_kept_for_the_next_build(site, out_dir_p
     shutil.rmtree(site / ".cache" / state.FOLDER)
     commands.build(site, tmp_path / "again", use_cache=True, jobs=1)
     assert snapshot(tmp_path / "again") == snapshot(out)
+
+
+def test_syllables_found_in_workers_are_kept_for_the_next_build(site, out_dir_pair,
+                                                               monkeypatch):
+    """Workers make the documents whose keys they find, and so find the pinyin of their
+    names: it is kept in the memo all the same, for a later build that reads one of them
+    again without loading pypinyin (most of a second)."""
+    out, tmp_path = out_dir_pair
+    monkeypatch.setattr(parallel, "FORK_AT_LEAST", 1)
+    monkeypatch.setattr(documents, "_SYLLABLES", {})  # none known yet, as in a new process
+    documents.name_pinyin.cache_clear()
+    commands.build(site, out, use_cache=True, jobs=2)
+    kept = memo.Memo(site)
+    syllables = kept.get(kept.key("syllables"))
+    assert syllables["张建国"] == ("zhang", "jian", "guo")  # a householder: only in a worker
+    assert "阿依古丽·买买提" in syllables
 
 
 @pytest.mark.parametrize("long", [dependencies.LONG, 1], ids=["as-built", "every-list-long"])

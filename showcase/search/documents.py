@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +37,10 @@ class SearchDocument:
 
 _SYLLABLES: dict[str, tuple[str, ...]] = {}
 """Each text's syllables found in this process, and those earlier builds found (`Syllables`)."""
+_FOUND_HERE: list[str] = []
+"""The texts of `_SYLLABLES` found in this process since `syllables_found` was last asked (a
+forked process starts with none)."""
+os.register_at_fork(after_in_child=lambda: _FOUND_HERE.clear())
 
 
 def _syllables(text: str) -> tuple[str, ...]:
@@ -45,7 +50,21 @@ def _syllables(text: str) -> tuple[str, ...]:
         known = tuple(s for s in lazy_pinyin(text, style=Style.NORMAL, errors="ignore")
                       if s.isalpha())
         _SYLLABLES[text] = known
+        _FOUND_HERE.append(text)
     return known
+
+
+def syllables_found() -> dict[str, tuple[str, ...]]:
+    """The syllables this process found since it was last asked: a worker making documents
+    hands them to the build's process, which keeps them for the next build (`Syllables`)."""
+    found = {text: _SYLLABLES[text] for text in _FOUND_HERE}
+    _FOUND_HERE.clear()
+    return found
+
+
+def learn_syllables(found: dict[str, tuple[str, ...]]) -> None:
+    """Take in syllables a worker found (`syllables_found`)."""
+    _SYLLABLES.update(found)
 
 
 class Syllables:

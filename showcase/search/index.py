@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import hashlib
+import itertools
 import re
 from collections.abc import Collection, Iterator
 
@@ -26,7 +27,8 @@ from .. import collector
 from ..memo import Held, Memo
 from ..model import Site
 from ..parallel import in_order
-from .documents import Searchable, SearchDocument, Syllables, search_documents
+from .documents import (Searchable, SearchDocument, Syllables, learn_syllables,
+                        search_documents, syllables_found)
 from .encode import encode_number, script
 from .keys import DocumentText, document_record, document_text, with_phrases
 from .lexicon import PhraseFinder, phrase_keys
@@ -39,6 +41,8 @@ from .vocabulary import NumberedKeys, Vocabulary, WorkerKeys, WorkerNumbers
 FILES_HELD = 256
 """Changed documents whose files, made in workers ahead, wait for their turn in the documents'
 order; with more changed, their files are made again then (a mass edit would hold them all)."""
+NUMBERED_TOGETHER = 64
+"""Records found in workers whose keys new to the vocabulary are numbered in one go."""
 ASKED_TOGETHER = 256
 """Documents whose kept records are asked of the memo in one go (not all: they would all be
 held at once, beside the postings gathered from them)."""
@@ -214,22 +218,19 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
     records = _Records(memo, phrases, digests, wanted)
     postings, blocks = Postings(), []
     missing = [] if workers < 2 else _missing(wanted, digests, memo)
-    for number in missing:  # made here, before the workers fork: they share them
-        documents[number].document
     numbering = WorkerNumbers()
 
-    def found_ahead(number: int) -> tuple[WorkerKeys, DocumentText | None, list]:  # in a worker
+    def found_ahead(number: int) -> _FoundAhead:  # in a worker, which makes the document
         document = documents[number].document
         return (numbering.numbered(document_record(document, phrases.finder)),
                 document_text(document) if memo is not None else None,
-                _document_files(number, document))
+                _document_files(number, document), syllables_found())
 
     ahead = in_order(found_ahead, missing, workers)
     writer = None
     try:
         with contextlib.closing(ahead):
-            found = _Found(missing, ((records.found(digests[n], records.vocabulary.translated(
-                keys), text), files) for n, (keys, text, files) in zip(missing, ahead)))
+            found = _Found(missing, _numbered(records, digests, missing, ahead))
             made: dict[int, list | None] = {}
             if earlier is not None:  # the changed documents first: the last state is spliced
                 # with them (in a thread) while every document's files are looked at
@@ -246,10 +247,10 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
                 if earlier is None:
                     record, files = found.get(number) or (records.of(number, searchable), None)
                     postings.add(record, report_flags[number])
-                    blocks.append(len(searchable.document.blocks))
+                    blocks.append(_blocks(searchable, files))
                 elif number in made:
                     files = made.pop(number)
-                    blocks.append(len(searchable.document.blocks))
+                    blocks.append(_blocks(searchable, files))
                 else:  # the same document as the last build's
                     blocks.append(earlier.documents.blocks[number])
                     if quick is not None and number not in quick:
@@ -279,6 +280,29 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
     finally:
         if writer is not None:
             writer.abandon()
+
+
+_FoundAhead = tuple[WorkerKeys, "DocumentText | None", list, dict]
+"""What a worker makes of a document: its record numbered by the worker, its folded text (with
+the memo), its files (_document_files) and the syllables the worker found making it."""
+
+
+def _numbered(records: _Records, digests: list[bytes], numbers: list[int],
+              ahead: Iterator[_FoundAhead]) -> Iterator[tuple[NumberedKeys, list]]:
+    """The records found ahead in workers, numbered as the build's (NUMBERED_TOGETHER at a
+    time: their new keys in one go) and kept, each with its files."""
+    results = zip(numbers, ahead)
+    while group := list(itertools.islice(results, NUMBERED_TOGETHER)):
+        numbered = records.vocabulary.translated_each([keys for _, (keys, *_) in group])
+        for (number, (_, text, files, syllables)), record in zip(group, numbered):
+            learn_syllables(syllables)
+            yield records.found(digests[number], record, text), files
+
+
+def _blocks(searchable: Searchable, files: list | None) -> int:
+    """How many body blocks a document has (its files, when a worker made them: a head and
+    its blocks; else the document, made here)."""
+    return len(files) - 1 if files is not None else len(searchable.document.blocks)
 
 
 def _state_writer(memo: Memo | None, records: _Records,

@@ -62,10 +62,9 @@ def document_record(document: SearchDocument, phrases: PhraseFinder) -> Document
     """Everything the postings need of one document. Its keys stand in the order they are met
     reading the blocks from the last to the first (each block's units, word pairs, Han pairs,
     then phrases), the fields' own keys after them."""
-    met: list[str] = []
-    """The body's keys in that order, repeated (each phrase once a block)."""
-    blocks: list[int] = []
-    """The block (counted from 1) each of `met` stands in."""
+    first_block: dict[str, int] = {}
+    """The body's keys in that order, each with the first block (counted from 1) holding it:
+    each block's keys are written over the later blocks' as they are met."""
     counted: list[str] = []
     """The body's keys, each as often as it stands there (and runs that are no phrase)."""
     length = 0
@@ -74,13 +73,11 @@ def document_record(document: SearchDocument, phrases: PhraseFinder) -> Document
         units, word_pairs, pairs = folded_keys(folded[number])
         found, phrase_runs = phrases.find(folded[number], set(pairs))
         keys = units + word_pairs + pairs
-        met += keys
-        met += found
+        first_block.update(dict.fromkeys(keys, number + 1))
+        first_block.update(dict.fromkeys(found, number + 1))
         counted += keys
         counted += phrase_runs
-        blocks += itertools.repeat(number + 1, len(met) - len(blocks))
         length += len(units)
-    first_block = dict(zip(met, blocks))  # the last written, the first block, wins
     counts = Counter(counted)
     flags: dict[str, int] = {}
     for name, values in document.fields.items():
