@@ -9,8 +9,10 @@ For each size it generates sites with make_site.py (seeded; reports alone and wi
 per report unless --households-per-report says otherwise), kept in --work so a second run reuses
 them, and runs `build.py build --site SITE --out OUT` as a child process three ways: cold (empty
 output, empty build cache), again with nothing changed, and after one sentence was appended to one
-report; then `build.py serve` on the site, timing from a save of that report until the preview
-serves the page with the new sentence and until its search block has it. Each child's CPU seconds (user + system, the steady figure on a busy machine), wall
+report (an earlier output and cache are set aside for the cold build, not removed: see
+set_aside); then, once every corpus is built, `build.py serve` on each site, timing from a save of
+that report until the preview serves the page with the new sentence and until its search block
+has it. Each child's CPU seconds (user + system, the steady figure on a busy machine), wall
 seconds and peak memory come from os.wait4, the operating system's accounting of that one process
 (and the processes it waited for). Hugo, when installed, builds the same reports in the same runs
 (hugo_site.py), and each figure is printed beside its ratio to Hugo's. Then the targets of the
@@ -36,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from download_report import run_benchmark
-from hugo_site import clear_hugo, hugo_command, hugo_version, write_hugo_site
+from hugo_site import hugo_command, hugo_leftovers, hugo_version, write_hugo_site
 from make_site import make_site
 from speed_report import (Corpus, Results, Sample, print_lines, print_samples, print_table,
                           print_targets)
@@ -53,6 +55,11 @@ STOP_SECONDS = 600
 of some 360,000 files takes most of a minute to remove)."""
 
 
+FREED_SECONDS = 120
+"""The pause before a round's builds after the last round's previews removed their folders (see
+set_aside): the file system reuses freed inodes a minute after they were freed, once written."""
+
+
 class BuildFailed(Exception):
     """A measured command exited non-zero; the message ends with what it printed."""
 
@@ -64,12 +71,30 @@ class Paths:
     out: Path
     stamp: Path
     backup: Path
+    aside: Path
 
     @classmethod
     def of(cls, work: Path, corpus: Corpus) -> "Paths":
         name = corpus.name
         return cls(work / "sites" / name, work / "out" / name,
-                   work / "sites" / f"{name}.stamp", work / "sites" / f"{name}.edit-backup")
+                   work / "sites" / f"{name}.stamp", work / "sites" / f"{name}.edit-backup",
+                   set_aside_folder(work))
+
+
+def set_aside_folder(work: Path) -> Path:
+    return work / "set-aside"
+
+
+def set_aside(aside: Path, *folders: Path) -> None:
+    """Move `folders` (those there) into `aside`, removed once the run's measures are done, not
+    removed before a cold build: on a file system that will not reuse the files of inodes freed
+    in the last minutes (ext4 without a journal, as on the machine the project is built on),
+    making 143,000 files right after removing as many took 100-110 s of a build measured at
+    65-75 s otherwise (10,000 reports), the extra time all in the kernel's search for inodes."""
+    aside.mkdir(parents=True, exist_ok=True)
+    for folder in folders:
+        if folder.exists():
+            folder.rename(Path(tempfile.mkdtemp(dir=aside)) / folder.name)
 
 
 # ---- running one command -------------------------------------------------------------------------
@@ -185,8 +210,7 @@ def measure_showcase(paths: Paths, logs: Path, jobs: int | None) -> dict:
                "--out", str(paths.out)]
     if jobs:
         command += ["--jobs", str(jobs)]
-    shutil.rmtree(paths.site / ".cache", ignore_errors=True)
-    shutil.rmtree(paths.out, ignore_errors=True)
+    set_aside(paths.aside, paths.site / ".cache", paths.out)
     paths.out.mkdir(parents=True)
     samples = {"cold": timed(command, logs / "cold.log")}
     samples["no-change"] = timed_rebuild(command, paths.out, logs / "no-change.log")
@@ -270,10 +294,10 @@ def measure_serve(paths: Paths, logs: Path, saves: int = SERVE_SAVES) -> dict:
             "serve-search": Sample(0.0, statistics.median(search_seconds), 0.0)}
 
 
-def measure_hugo(hugo: str, hugo_site: Path, out: Path, logs: Path) -> dict:
+def measure_hugo(hugo: str, hugo_site: Path, out: Path, logs: Path, aside: Path) -> dict:
     """The same three measures for Hugo (cold: no output, no resources/ cache)."""
     command = hugo_command(hugo, hugo_site, out)
-    clear_hugo(hugo_site, out)
+    set_aside(aside, *hugo_leftovers(hugo_site, out))
     samples = {"cold": timed(command, logs / "hugo-cold.log")}
     samples["no-change"] = timed_rebuild(command, out, logs / "hugo-no-change.log")
     report = edited_report(hugo_site)
@@ -306,19 +330,26 @@ def run_rounds(corpora: list[Corpus], work: Path, runs: int, jobs: int | None,
     logs = work / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     for run in range(1, runs + 1):
+        if run > 1 and serve:
+            print(f"waiting {FREED_SECONDS} s: the last previews removed their folders",
+                  flush=True)
+            time.sleep(FREED_SECONDS)
         hugo_done: set[int] = set()
         for corpus in corpora:
             paths = Paths.of(work, corpus)
             print(f"run {run}/{runs}: {corpus.label} ...", flush=True)
             record(results, "showcase", corpus, run,
                    lambda: measure_showcase(paths, logs, jobs))
-            if serve:
-                record(results, "showcase", corpus, run, lambda: measure_serve(paths, logs))
             if hugo and corpus.reports not in hugo_done:
                 hugo_done.add(corpus.reports)
                 site = work / "hugo" / f"r{corpus.reports}-s{corpus.seed}"
                 record(results, "hugo", Corpus(corpus.reports, 0, corpus.seed), run,
-                       lambda: measure_hugo(hugo, site, work / "hugo-out" / site.name, logs))
+                       lambda: measure_hugo(hugo, site, work / "hugo-out" / site.name, logs,
+                                            set_aside_folder(work)))
+        for corpus in corpora if serve else ():  # after the builds: a preview that stops
+            paths = Paths.of(work, corpus)      # removes its folder (see set_aside)
+            print(f"run {run}/{runs}: {corpus.label}, preview ...", flush=True)
+            record(results, "showcase", corpus, run, lambda: measure_serve(paths, logs))
     return results
 
 
@@ -376,6 +407,7 @@ def main(argv: list[str] | None = None) -> int:
         print_lines(results, corpora)
         print_targets(results, corpora)
     finally:
+        shutil.rmtree(set_aside_folder(work), ignore_errors=True)
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
     return 0

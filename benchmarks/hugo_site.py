@@ -87,7 +87,6 @@ def hugo_command(hugo: str, hugo_site: Path, out: Path) -> list[str]:
     return [hugo, "--quiet", "-s", str(hugo_site), "-d", str(out)]
 
 
-def clear_hugo(hugo_site: Path, out: Path) -> None:
+def hugo_leftovers(hugo_site: Path, out: Path) -> list[Path]:
     """What a cold Hugo build starts without: the output and Hugo's resources/ cache."""
-    shutil.rmtree(out, ignore_errors=True)
-    shutil.rmtree(hugo_site / "resources", ignore_errors=True)
+    return [out, hugo_site / "resources"]
