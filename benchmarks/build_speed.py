@@ -87,10 +87,10 @@ def set_aside_folder(work: Path) -> Path:
 
 def set_aside(aside: Path, *folders: Path) -> None:
     """Move `folders` (those there) into `aside`, removed once the run's measures are done, not
-    removed before a cold build: on a file system that will not reuse the files of inodes freed
-    in the last minutes (ext4 without a journal, as on the machine the project is built on),
-    making 143,000 files right after removing as many took 100-110 s of a build measured at
-    65-75 s otherwise (10,000 reports), the extra time all in the kernel's search for inodes."""
+    before a cold build: on a file system that does not reuse an inode freed in the last minute
+    or more (ext4 without a journal, as on the machine the project is built on), making 143,000
+    files right after removing as many took 100-110 s of a build measured at 65-75 s otherwise
+    (10,000 reports), the extra time all in the kernel's search for free inodes."""
     aside.mkdir(parents=True, exist_ok=True)
     for folder in folders:
         if folder.exists():
