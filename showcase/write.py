@@ -190,6 +190,23 @@ class StagedOutput:
         self.kept += 1
         return True
 
+    def keep_each(self, files: list[tuple[str, int, int]]) -> list[str]:
+        """`keep` for each (path, size, time), in one go (a search index keeps 127,000 files
+        at 10,000 reports); the paths not kept."""
+        before, claimed, prefix = self.before, self.claimed, self.prefix
+        not_kept = []
+        for path, size, mtime_ns in files:
+            if before.get(path.removeprefix(prefix)) != (size, mtime_ns) or \
+                    path.lower() in claimed:
+                not_kept.append(path)
+            else:
+                claimed[path.lower()] = path
+                self.left.add(path)
+        kept = len(files) - len(not_kept)
+        self.unchanged += kept
+        self.kept += kept
+        return not_kept
+
     def write_all(self, files: Iterable[tuple[str, bytes]], audit: OutputAudit) -> int:
         """Write each file as it comes, the audit reading it first; how many there were."""
         count = 0
