@@ -281,14 +281,10 @@ class OutputRecord:
     def kept_each(self, paths: list[str], digest: str) -> list[tuple[str, int, int]]:
         """Each of `paths` made from `digest` (a digest that needs no reads), with the size and
         time its file must still have to be kept (`kept`, in one go)."""
-        previous, carried = self.previous, self.carried
-        found = []
-        for path in paths:
-            entry = previous.get(path)
-            if entry is not None and entry[0] == digest:
-                carried[path] = entry
-                found.append((path, entry[2], entry[3]))
-        return found
+        def digest_of(_reads):
+            return digest
+        return [(path, *kept) for path in paths
+                if (kept := self.kept(path, digest_of)) is not None]
 
     def note(self, path: str, digest: str, reads: frozenset = frozenset()) -> None:
         self.now[path] = (digest, reads)
