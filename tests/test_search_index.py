@@ -11,7 +11,7 @@ import numpy as np
 from showcase.search.encode import ALPHABET, decode_number, encode, encode_number
 from conftest import REPO
 from showcase.commands import _prepare
-from showcase.search.documents import search_documents
+from showcase.search.documents import SearchDocument, search_documents
 from showcase.search.keys import DocumentKeys, document_record, document_text, with_phrases
 from showcase.search.lexicon import PhraseFinder, phrase_keys
 from showcase.search.postings import KeyTable, Postings, encoded
@@ -63,10 +63,19 @@ def test_a_key_in_most_documents_is_one_value_character_per_document():
 
 
 def test_phrases_are_found_wherever_they_stand_longest_and_shorter_alike():
-    find = PhraseFinder(["平安家", "平安家庭", "安家庭", "留守儿童", "溆浦县"])
-    assert sorted(find("创建平安家庭，溆浦县留守儿童")) == sorted(
-        ["平安家庭", "平安家", "安家庭", "溆浦县", "留守儿童"])
-    assert find("平安 家庭") == []
+    find = PhraseFinder(["平安家", "平安家庭", "安家庭", "留守儿童", "溆浦县", "平安家庭示范户"])
+
+    def phrases_in(text: str) -> dict[str, int]:
+        document = SearchDocument(kind="report", url="r/", date="", fields={}, blocks=[text],
+                                  opening="", pinyin={})
+        record = document_record(document, find)
+        return {key: count for key, (count, _, _) in _as_table(record).items() if len(key) > 2}
+
+    assert phrases_in("创建平安家庭，溆浦县留守儿童") == {
+        "平安家庭": 1, "平安家": 1, "安家庭": 1, "溆浦县": 1, "留守儿童": 1}
+    assert phrases_in("平安家庭示范户平安家庭示范户") == {
+        "平安家庭示范户": 2, "平安家庭": 2, "平安家": 2, "安家庭": 2}
+    assert phrases_in("平安 家庭") == {}
 
 
 def _as_table(record: DocumentKeys) -> dict[str, tuple[int, int, int]]:
@@ -84,15 +93,16 @@ def test_keys_mended_for_a_new_phrase_list_are_the_keys_found_with_it():
     documents = [searchable.document for searchable in searchables]
     first = phrase_keys(searchables)
     gone = set(first[::3])
-    second = sorted((set(first) - gone) | {"哈哈哈", "平安家庭示范户", "溆浦县桥江镇", "留守儿童关爱",
-                                           "创建工作", "示范户名单"})
+    second = sorted((set(first) - gone) | {"哈哈哈", "哈哈哈哈哈", "平安家庭示范户", "溆浦县桥江镇",
+                                           "留守儿童关爱", "创建工作", "示范户名单"})
     for document in documents[:40] + documents[-40:]:
         kept = document_record(document, PhraseFinder(first))
         mended = with_phrases(kept, document_text(document), set(first) - set(second),
                               sorted(set(second) - set(first)))
         assert _as_table(mended) == _as_table(document_record(document, PhraseFinder(second)))
-    repeated = dataclasses.replace(documents[0], blocks=["哈哈哈哈哈，平安家庭示范户。"])
+    repeated = dataclasses.replace(documents[0], blocks=["哈哈哈哈哈哈，平安家庭示范户。"])
     mended = with_phrases(document_record(repeated, PhraseFinder(first)), document_text(repeated),
                           set(first) - set(second), sorted(set(second) - set(first)))
-    assert _as_table(mended)["哈哈哈"][0] == 3
+    assert _as_table(mended)["哈哈哈"][0] == 4
+    assert _as_table(mended)["哈哈哈哈哈"][0] == 2  # overlapping occurrences count, as found
     assert _as_table(mended) == _as_table(document_record(repeated, PhraseFinder(second)))

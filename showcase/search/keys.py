@@ -10,9 +10,12 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
+
+from .codes import BITS, PHRASE, code_points, decoded, found_in, is_han
 from .documents import SearchDocument
-from .lexicon import SHORT, PhraseFinder
-from .normalize import document_keys, fold, folded_keys
+from .lexicon import PhraseFinder
+from .normalize import WORD, fold
 
 FLAG_TITLE, FLAG_PLACE, FLAG_META = 1, 2, 4
 """Which fields hold a key: the title (a household's name), the unit or region (the document's
@@ -45,12 +48,9 @@ class DocumentKeys:
         return cls(length, keys, _two_bytes(frequencies), bytes(flags), _two_bytes(hints))
 
 
-def _two_bytes(values: list[int]) -> bytes:
-    """`values` as uint16 bytes, those above MOST as MOST (looked for only when one is)."""
-    try:
-        return array("H", values).tobytes()
-    except OverflowError:
-        return array("H", [min(value, MOST) for value in values]).tobytes()
+def _two_bytes(values) -> bytes:
+    """`values` as uint16 bytes, those above MOST as MOST."""
+    return np.minimum(np.asarray(values, dtype=np.int64), MOST).astype(np.uint16).tobytes()
 
 
 def body(document: SearchDocument) -> list[str]:
@@ -59,40 +59,124 @@ def body(document: SearchDocument) -> list[str]:
 
 
 def document_record(document: SearchDocument, phrases: PhraseFinder) -> DocumentKeys:
-    """Everything the postings need of one document. Its keys stand in the order they are met
-    reading the blocks from the last to the first (each block's units, word pairs, Han pairs,
-    then phrases), the fields' own keys after them."""
-    first_block: dict[str, int] = {}
-    """The body's keys in that order, each with the first block (counted from 1) holding it:
-    each block's keys are written over the later blocks' as they are met."""
-    counted: list[str] = []
-    """The body's keys, each as often as it stands there (and runs that are no phrase)."""
-    length = 0
+    """Everything the postings need of one document. Its keys stand in this order: the body's
+    Han keys (in the order of their codes), the body's other keys (as first met), then the keys
+    only its fields hold, in the same two groups."""
     folded = [fold(text) for text in body(document)]
-    for number in range(len(folded) - 1, -1, -1):
-        units, word_pairs, pairs = folded_keys(folded[number])
-        found, phrase_runs = phrases.find(folded[number], set(pairs))
-        keys = units + word_pairs + pairs
-        first_block.update(dict.fromkeys(keys, number + 1))
-        first_block.update(dict.fromkeys(found, number + 1))
-        counted += keys
-        counted += phrase_runs
-        length += len(units)
-    counts = Counter(counted)
-    flags: dict[str, int] = {}
-    for name, values in document.fields.items():
-        text = " | ".join(values)
-        for key in set(document_keys(text) + phrases(fold(text))):
-            flags[key] = flags.get(key, 0) | FIELD_FLAGS[name]
+    found = _occurrences("\n".join(folded), phrases)
+    block_ends = np.cumsum([len(text) + 1 for text in folded])
+    codes, starts, blocks = _grouped(found.codes, np.minimum(
+        np.searchsorted(block_ends, found.code_places, side="right") + 1, MOST), 16)
+    counts = np.diff(starts, append=len(blocks))
+    texts = Counter(found.texts)
+    text_places = dict(zip(reversed(found.texts), reversed(found.text_places)))  # the first
+    text_blocks = np.searchsorted(block_ends, [text_places[key] for key in texts],
+                                  side="right") + 1
+    field_codes, code_flags, text_flags = _field_flags(document, phrases)
+    in_body, at = found_in(field_codes, codes)
+    body_code_flags = np.zeros(len(codes), dtype=np.uint8)
+    body_code_flags[at[in_body]] = code_flags[in_body]
+    only_fields = [key for key in text_flags if key not in texts]
+    keys = (decoded(codes, phrases.numbered) + list(texts)
+            + decoded(field_codes[~in_body], phrases.numbered) + only_fields)
+    nowhere = np.zeros(len(keys) - len(codes) - len(texts), dtype=np.int64)  # in the body
+    return DocumentKeys(
+        length=found.units, keys=keys,
+        frequencies=_two_bytes(np.concatenate([counts, list(texts.values()), nowhere])),
+        flags=np.concatenate([body_code_flags, [text_flags.get(key, 0) for key in texts],
+                              code_flags[~in_body], [text_flags[key] for key in only_fields]]
+                             ).astype(np.uint8).tobytes(),
+        hints=_two_bytes(np.concatenate([blocks[starts], text_blocks, nowhere])))
+
+
+def _grouped(codes: np.ndarray, values: np.ndarray,
+             bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Codes with a value each (of `bits` bits), sorted by code then value (in one sort of
+    both packed in one integer): the codes each once, where each one's values start, and the
+    values."""
+    packed = np.sort(codes << bits | values.astype(np.uint64))
+    codes = packed >> bits
+    starts = np.flatnonzero(np.diff(codes, prepend=codes[:1] + 1 if len(codes) else codes))
+    return codes[starts], starts, packed & np.uint64((1 << bits) - 1)
+
+
+@dataclass(frozen=True)
+class _Occurrences:
+    """Every key of a folded text, each occurrence with its place (where it starts): the Han
+    characters and pairs and the phrases of three and four characters as codes (codes.py),
+    the others (words, a word and the Han character beside it, longer phrases) as text."""
+
+    codes: np.ndarray
+    code_places: np.ndarray
+    texts: list[str]
+    text_places: list[int]
+    units: int
+    """How many units the text has: Han characters and words."""
+
+
+def _occurrences(text: str, phrases: PhraseFinder) -> _Occurrences:
+    points = code_points(text)
+    han = is_han(points)
+    units = np.flatnonzero(han)
+    paired = han[:-1] & han[1:]
+    pairs = np.flatnonzero(paired)
+    runs = np.flatnonzero(paired[:-1] & paired[1:])
+    run_codes = points[runs] << 2 * BITS | points[runs + 1] << BITS | points[runs + 2]
+    three, three_numbers = found_in(run_codes, phrases.three)
+    fours = runs + 3 < len(points)
+    fours[fours] = han[runs[fours] + 3]  # the runs that go on to a fourth Han character
+    fours &= found_in(run_codes, phrases.four_heads)[0]
+    four, four_numbers = found_in(
+        phrases.four_codes(run_codes[fours], points[runs[fours] + 3]), phrases.four)
+    texts, places = [], []
+    for head in np.unique(run_codes[found_in(run_codes, phrases.longer_heads)[0]]).tolist():
+        for phrase in phrases.longer[head]:
+            at = text.find(phrase)
+            while at >= 0:
+                texts.append(phrase)
+                places.append(at)
+                at = text.find(phrase, at + 1)
+    words = 0
+    for match in WORD.finditer(text):
+        words += 1
+        start, end = match.span()
+        texts.append(match.group())
+        places.append(start)
+        if start and han[start - 1]:
+            texts.append(text[start - 1:end])
+            places.append(start - 1)
+        if end < len(text) and han[end]:
+            texts.append(text[start:end + 1])
+            places.append(start)
+    return _Occurrences(
+        codes=np.concatenate([
+            points[units], points[pairs] << BITS | points[pairs + 1],
+            PHRASE + three_numbers[three].astype(np.uint64),
+            PHRASE + len(phrases.three) + four_numbers[four].astype(np.uint64)]),
+        code_places=np.concatenate([units, pairs, runs[three], runs[fours][four]]),
+        texts=texts, text_places=places, units=len(units) + words)
+
+
+def _field_flags(document: SearchDocument,
+                 phrases: PhraseFinder) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+    """Which fields hold each of the document's field keys (FLAG_*): its coded keys, sorted,
+    with theirs, and its other keys (the pinyin among them) with theirs."""
+    names = list(document.fields)
+    folded = [fold(" | ".join(document.fields[name])) for name in names]
+    found = _occurrences("\n".join(folded), phrases)
+    field_ends = np.cumsum([len(text) + 1 for text in folded])
+    field_flags = np.array([FIELD_FLAGS[name] for name in names], dtype=np.uint8)
+    codes, starts, flags = _grouped(found.codes, field_flags[
+        np.searchsorted(field_ends, found.code_places, side="right")], 8)
+    text_flags: dict[str, int] = {}
+    for key, field in zip(found.texts, np.searchsorted(field_ends, found.text_places,
+                                                       side="right").tolist()):
+        text_flags[key] = text_flags.get(key, 0) | FIELD_FLAGS[names[field]]
     for name, tokens in document.pinyin.items():
-        for key in set(tokens):
-            flags[key] = flags.get(key, 0) | FIELD_FLAGS[name]
-    keys = [*first_block, *(key for key in flags if key not in first_block)]
-    fields_only = [0] * (len(keys) - len(first_block))  # the keys not in the body
-    return DocumentKeys.of(
-        length=length, keys=keys, frequencies=[*map(counts.__getitem__, first_block), *fields_only],
-        flags=list(map(flags.get, keys, itertools.repeat(0))),
-        hints=[*first_block.values(), *fields_only])
+        for key in tokens:
+            text_flags[key] = text_flags.get(key, 0) | FIELD_FLAGS[name]
+    return (codes, np.bitwise_or.reduceat(flags, starts).astype(np.uint8) if len(starts)
+            else np.zeros(0, dtype=np.uint8), text_flags)
 
 
 @dataclass(frozen=True)
@@ -115,7 +199,7 @@ def document_text(document: SearchDocument) -> DocumentText:
 def with_phrases(record: DocumentKeys, text: DocumentText, removed: set[str],
                  added: list[str]) -> DocumentKeys:
     """The record `document_record` gives with a phrase list that lacks `removed` and has
-    `added` (counted as PhraseFinder counts them)."""
+    `added`."""
     frequencies, flags, hints = array("H"), array("B"), array("H")
     frequencies.frombytes(record.frequencies)
     flags.frombytes(record.flags)
@@ -124,7 +208,7 @@ def with_phrases(record: DocumentKeys, text: DocumentText, removed: set[str],
     keys = [record.keys[i] for i in kept]
     frequencies, flags, hints = ([values[i] for i in kept] for values in (frequencies, flags, hints))
     for phrase in added:
-        count = _occurrences(text.whole, phrase)
+        count = _phrase_count(text.whole, phrase)
         fields = 0
         for name, folded in text.fields.items():
             if phrase in folded:
@@ -138,11 +222,8 @@ def with_phrases(record: DocumentKeys, text: DocumentText, removed: set[str],
     return DocumentKeys.of(record.length, keys, frequencies, flags, hints)
 
 
-def _occurrences(text: str, phrase: str) -> int:
-    """As PhraseFinder counts: phrases of three and four characters with their overlapping
-    occurrences (among the text's runs), longer ones by str.count."""
-    if len(phrase) not in SHORT:
-        return text.count(phrase)
+def _phrase_count(text: str, phrase: str) -> int:
+    """As document_record counts a phrase: every occurrence, overlapping ones included."""
     count, at = 0, text.find(phrase)
     while at >= 0:
         count += 1

@@ -9,14 +9,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+import numpy as np
+
 from ..memo import Memo, kept
 from ..slugs import SUFFIXES
+from .codes import BITS, han_code, sorted_codes
 from .documents import Searchable
-from .normalize import HAN_CLASS, HAN_PAIR, fold
+from .normalize import HAN_CLASS, fold
 
 SHORT = (3, 4)
-"""The lengths of the runs drawn from the sample as phrases; phrases of these lengths are looked
-up among a text's runs (overlapping ones counted)."""
+"""The lengths of the runs drawn from the sample as phrases."""
 SAMPLE_REPORTS = 400
 MIN_SHARE = 0.1
 """A run found in a tenth of the sampled reports is a phrase key."""
@@ -68,54 +70,30 @@ def _grams(blocks: list[str]) -> set[str]:
     return grams
 
 
-_RUNS_OF = {size: re.compile(f"(?=([{HAN_CLASS}]{{{size}}}))") for size in SHORT}
-"""Every run of three (four) Han characters in a text, overlapping ones included."""
-
-
 class PhraseFinder:
-    """Finds the phrase keys in folded text. Phrases of three and four characters (most of
-    them) are looked up among the text's runs of that length; longer ones are counted only when
-    the text holds all their pairs of characters. All of it in C: a text is never read once
-    per phrase."""
+    """The phrase keys in the forms a text's runs are looked up among by numpy (keys.py): the
+    phrases of three characters by their codes (codes.py), those of four by `four_codes`, both
+    numbered (codes.PHRASE); longer ones, few, by the code of their first three characters, to
+    be looked for in the text whole."""
 
     def __init__(self, phrases: list[str]):
-        self.short = {size: {p for p in phrases if len(p) == size} for size in _RUNS_OF}
-        self.by_pair: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        three = sorted((p for p in phrases if len(p) == 3), key=han_code)
+        self.three = np.array([han_code(p) for p in three], dtype=np.uint64)
+        four = [p for p in phrases if len(p) == 4]
+        self.four_heads = sorted_codes(p[:3] for p in four)
+        codes = self.four_codes(np.array([han_code(p[:3]) for p in four], dtype=np.uint64),
+                                np.array([ord(p[3]) for p in four], dtype=np.uint64))
+        order = np.argsort(codes)
+        self.four = codes[order]
+        self.numbered = three + [four[n] for n in order.tolist()]
+        """The phrases of three, then of four characters, in the order of their codes."""
+        self.longer: dict[int, list[str]] = {}
         for phrase in phrases:
-            if len(phrase) not in self.short:
-                rest = tuple(phrase[i:i + 2] for i in range(1, len(phrase) - 1))
-                self.by_pair.setdefault(phrase[:2], []).append((phrase, rest))
+            if len(phrase) > 4:
+                self.longer.setdefault(han_code(phrase[:3]), []).append(phrase)
+        self.longer_heads = np.array(sorted(self.longer), dtype=np.uint64)
 
-    def find(self, folded: str, pairs: set[str]) -> tuple[list[str], list[str]]:
-        """The phrases in a folded text whose Han pairs are `pairs`, each once, and a list
-        that counts them: the text's runs of three and four characters (each phrase among them
-        as often as it stands in the text, beside runs that are no phrase) and each longer
-        phrase once per occurrence. The caller counts it together with its other keys, in C."""
-        found: list[str] = []
-        counted: list[str] = []
-        for size, runs in _RUNS_OF.items():
-            grams = runs.findall(folded)
-            found += _among(grams, self.short[size])
-            counted += grams
-        for pair in pairs & self.by_pair.keys():
-            for phrase, rest in self.by_pair[pair]:
-                if pairs.issuperset(rest) and phrase in folded:
-                    found.append(phrase)
-                    counted += [phrase] * folded.count(phrase)
-        return found, counted
-
-    def __call__(self, folded: str) -> list[str]:
-        """The phrases in one folded text, one per occurrence."""
-        found, counted = self.find(folded, set(HAN_PAIR.findall(folded)))
-        counts = Counter(counted)
-        return [phrase for phrase in found for _ in range(counts[phrase])]
-
-
-def _among(grams: list[str], phrases: set[str]) -> set[str]:
-    """The phrases among `grams`, as the set `Counter(grams).keys() & phrases` (a record's
-    keys stand in the order it iterates in). Python makes that set by going through the
-    smaller side; with no more grams than phrases that is the grams, whose repeats add
-    nothing, so they need not be counted first."""
-    if len(grams) <= len(phrases):
-        return phrases.intersection(grams)
-    return dict.fromkeys(grams).keys() & phrases
+    def four_codes(self, heads: np.ndarray, lasts: np.ndarray) -> np.ndarray:
+        """Runs of four characters as codes: the number of their first three (`heads`, codes
+        among `four_heads`) then the fourth's code point (`lasts`)."""
+        return np.searchsorted(self.four_heads, heads).astype(np.uint64) << BITS | lasts

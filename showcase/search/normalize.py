@@ -90,28 +90,5 @@ def units(text: str) -> list[list[str]]:
     return segments
 
 
-HAN_PAIR = re.compile(f"(?=([{HAN_CLASS}]{{2}}))")
-_WORD = re.compile(_WORD_PATTERN)
-
-
-def document_keys(text: str) -> list[str]:
-    """Keys a text is filed under: every unit (word or Han character) and every pair of
-    neighbouring units (neighbours in the folded text are neighbours in a segment): two Han
-    characters (家庭), or a word and the Han character beside it (2023年, 第1100). A query's keys
-    are chosen in the browser (termKeys in static/js/search/search.js)."""
-    units, word_pairs, pairs = folded_keys(fold(text))
-    return units + word_pairs + pairs
-
-
-def folded_keys(folded: str) -> tuple[list[str], list[str], list[str]]:
-    """The keys of an already folded text in three lists, each in the text's order: its units,
-    its pairs of a word and a Han character, and its Han pairs (which say what phrases it may
-    hold)."""
-    word_pairs = []
-    for match in _WORD.finditer(folded):
-        start, end = match.span()
-        if start and _HAN.match(folded, start - 1):
-            word_pairs.append(folded[start - 1] + match.group())
-        if _HAN.match(folded, end):
-            word_pairs.append(match.group() + folded[end])
-    return _UNIT.findall(folded), word_pairs, HAN_PAIR.findall(folded)
+WORD = re.compile(_WORD_PATTERN)
+"""A word or number, as a unit."""
