@@ -11,11 +11,14 @@ from array import array
 from collections import Counter
 
 from conftest import REPO
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from showcase.commands import _prepare
 from showcase.search.documents import SearchDocument, search_documents
 from showcase.search.keys import FIELD_FLAGS, MOST, DocumentKeys, body, document_record
 from showcase.search.lexicon import PhraseFinder, phrase_keys
-from showcase.search.normalize import HAN_CLASS, fold, fold_char, fold_table
+from showcase.search.normalize import (HAN_CLASS, LONG_TEXT, fold, fold_char, fold_map,
+                                       fold_table)
 from showcase.search.vocabulary import Vocabulary, WorkerNumbers
 
 _WORD = re.compile("[a-z0-9]+(?:(?<=[0-9])\\.[0-9][a-z0-9]*)*")
@@ -125,9 +128,33 @@ def test_frequencies_above_two_bytes_rank_as_the_most_two_bytes_hold():
     assert frequencies[record.keys.index("哈哈哈")] == MOST
 
 
+_FOLDING_ALPHABET = sorted(
+    set(list(fold_table())[::40]) | set(map(chr, range(0x2F00, 0x2FD6, 3)))  # Kangxi radicals
+    | set(map(chr, range(0xF900, 0xFB00, 5))) | set(map(chr, range(0x3200, 0x3400, 7)))
+    | set(map(chr, range(0x0300, 0x0370, 11))) | {"\u3099", "\u309a", "\u00ad"}
+    | set("ＡＢＣ１２３abcXYZ與學溆浦縣平安家庭，。 \n") | set(map(chr, range(0x1100, 0x1200, 9))))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=_FOLDING_ALPHABET), max_size=3))
+def test_the_fold_map_of_texts_is_that_of_them_normalised_whole(texts):
+    """fold_map looks at each distinct character alone; what it gives is what normalising the
+    texts whole, neighbours and all, gives."""
+    table = fold_table()
+    whole = table.keys() & set().union(*[unicodedata.normalize("NFKC", t).lower() for t in texts])
+    assert fold_map(*texts) == "".join(c + table[c] for c in sorted(whole))
+
+
 def test_folding_a_text_folds_each_of_its_code_points():
-    text = "".join(MIXED) + "ＡＢＣ①Ⅻ㍿ﬁ\u00adẞİ與學溆浦縣" + "".join(map(chr, range(0x3000, 0x3100)))
-    assert fold(text) == "".join(fold_char(char, fold_table()) for char in text)
+    """Short texts are folded by str.translate, long ones by numpy, unless they hold a code
+    point that folds to none or several; each way gives what folding each code point does."""
+    one_to_one = "".join(c for c in map(chr, range(0x20, 0x3100))
+                         if len(fold_char(c, fold_table())) == 1) + "與學溆浦縣ＡＢＣ１２３"
+    texts = ["".join(MIXED) + "ＡＢＣ①Ⅻ㍿ﬁ\u00adẞİ與學溆浦縣" + "".join(map(chr, range(0x3000, 0x3100))),
+             one_to_one, one_to_one + "㍿", one_to_one[:LONG_TEXT - 1], MIXED[0]]
+    assert len(one_to_one) > LONG_TEXT
+    for text in texts:
+        assert fold(text) == "".join(fold_char(char, fold_table()) for char in text)
     assert fold("ＡＢＣ１２３") == unicodedata.normalize("NFKC", "ＡＢＣ１２３").lower()
 
 

@@ -58,12 +58,14 @@ def found_in(codes: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return table[np.minimum(at, len(table) - 1)] == codes, at
 
 
-def decoded(codes: np.ndarray, phrases: list[str]) -> list[str]:
-    """The keys these codes (sorted) stand for, as text; `phrases`: those numbered from PHRASE."""
-    numbered = np.searchsorted(codes, PHRASE)
-    first, second = codes[:numbered] >> np.uint64(BITS), codes[:numbered] & _LOW
-    chars = np.zeros((numbered, 2), dtype=np.uint32)
+def decoded(codes: np.ndarray, phrases: np.ndarray) -> list[str]:
+    """The keys these codes stand for, as text; `phrases`: those numbered from PHRASE."""
+    numbered = codes >= PHRASE
+    characters = np.where(numbered, 0, codes)
+    first, second = characters >> np.uint64(BITS), characters & _LOW
+    chars = np.zeros((len(codes), 2), dtype=np.uint32)
     chars[:, 0] = np.where(first > 0, first, second)
     chars[:, 1] = np.where(first > 0, second, 0)
-    return (chars.view("<U2").ravel().tolist()  # (a trailing zero ends a numpy string)
-            + [phrases[n] for n in (codes[numbered:] - np.uint64(PHRASE)).tolist()])
+    keys = chars.view("<U2").ravel().astype(object)  # (a trailing zero ends a numpy string)
+    keys[numbered] = phrases[(codes[numbered] - np.uint64(PHRASE)).astype(np.intp)]
+    return keys.tolist()

@@ -8,7 +8,7 @@ import bisect
 import itertools
 from array import array
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -28,19 +28,28 @@ MOST = 65535
 """Frequencies and block numbers are kept in two bytes (a higher frequency ranks the same)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DocumentKeys:
-    """One document's keys and, as machine arrays in the same order (array.array's bytes, so
-    the postings take them in without a loop): how often each stands in the body (uint16), the
-    fields holding it (FLAG_*, uint8), and the first body block holding it (counted from 1; 0:
-    none; uint16)."""
+    """One document's keys, those coded first (codes.py), then the others as text, and as
+    machine arrays in that order (so the postings take them in without a loop): how often each
+    stands in the body (uint16), the fields holding it (FLAG_*, uint8), and the first body
+    block holding it (counted from 1; 0: none; uint16)."""
 
     length: int
     """The body's length in units (Han characters and words), for the ranking's length norm."""
-    keys: list[str]
+    texts: list[str]
     frequencies: bytes
     flags: bytes
     hints: bytes
+    codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    phrases: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    """What the codes from codes.PHRASE on stand for (lexicon.PhraseFinder.numbered)."""
+
+    @property
+    def keys(self) -> list[str]:
+        """Every key as text (a worker's numbering makes text of the coded keys new to it
+        only)."""
+        return decoded(self.codes, self.phrases) + self.texts
 
     @classmethod
     def of(cls, length: int, keys: list[str], frequencies: list[int], flags: list[int],
@@ -59,15 +68,14 @@ def body(document: SearchDocument) -> list[str]:
 
 
 def document_record(document: SearchDocument, phrases: PhraseFinder) -> DocumentKeys:
-    """Everything the postings need of one document. Its keys stand in this order: the body's
-    Han keys (in the order of their codes), the body's other keys (as first met), then the keys
-    only its fields hold, in the same two groups."""
+    """Everything the postings need of one document. Its coded keys stand in this order: the
+    body's (in the order of their codes), then those only its fields hold; likewise its keys
+    as text (the body's in the order first met)."""
     folded = [fold(text) for text in body(document)]
     found = _occurrences("\n".join(folded), phrases)
     block_ends = np.cumsum([len(text) + 1 for text in folded])
     codes, starts, blocks = _grouped(found.codes, np.minimum(
         np.searchsorted(block_ends, found.code_places, side="right") + 1, MOST), 16)
-    counts = np.diff(starts, append=len(blocks))
     texts = Counter(found.texts)
     text_places = dict(zip(reversed(found.texts), reversed(found.text_places)))  # the first
     text_blocks = np.searchsorted(block_ends, [text_places[key] for key in texts],
@@ -77,16 +85,20 @@ def document_record(document: SearchDocument, phrases: PhraseFinder) -> Document
     body_code_flags = np.zeros(len(codes), dtype=np.uint8)
     body_code_flags[at[in_body]] = code_flags[in_body]
     only_fields = [key for key in text_flags if key not in texts]
-    keys = (decoded(codes, phrases.numbered) + list(texts)
-            + decoded(field_codes[~in_body], phrases.numbered) + only_fields)
-    nowhere = np.zeros(len(keys) - len(codes) - len(texts), dtype=np.int64)  # in the body
+    code_nowhere = np.zeros(len(in_body) - in_body.sum(), dtype=np.int64)  # in the body
+    text_nowhere = np.zeros(len(only_fields), dtype=np.int64)
     return DocumentKeys(
-        length=found.units, keys=keys,
-        frequencies=_two_bytes(np.concatenate([counts, list(texts.values()), nowhere])),
-        flags=np.concatenate([body_code_flags, [text_flags.get(key, 0) for key in texts],
-                              code_flags[~in_body], [text_flags[key] for key in only_fields]]
+        length=found.units, codes=np.concatenate([codes, field_codes[~in_body]]),
+        phrases=phrases.numbered, texts=list(texts) + only_fields,
+        frequencies=_two_bytes(np.concatenate([np.diff(starts, append=len(blocks)),
+                                               code_nowhere, list(texts.values()),
+                                               text_nowhere])),
+        flags=np.concatenate([body_code_flags, code_flags[~in_body],
+                              [text_flags.get(key, 0) for key in texts],
+                              [text_flags[key] for key in only_fields]]
                              ).astype(np.uint8).tobytes(),
-        hints=_two_bytes(np.concatenate([blocks[starts], text_blocks, nowhere])))
+        hints=_two_bytes(np.concatenate([blocks[starts], code_nowhere, text_blocks,
+                                         text_nowhere])))
 
 
 def _grouped(codes: np.ndarray, values: np.ndarray,

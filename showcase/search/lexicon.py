@@ -85,7 +85,7 @@ class PhraseFinder:
                                 np.array([ord(p[3]) for p in four], dtype=np.uint64))
         order = np.argsort(codes)
         self.four = codes[order]
-        self.numbered = three + [four[n] for n in order.tolist()]
+        self.numbered = np.array(three + [four[n] for n in order.tolist()], dtype=object)
         """The phrases of three, then of four characters, in the order of their codes."""
         self.longer: dict[int, list[str]] = {}
         for phrase in phrases:

@@ -10,6 +10,8 @@ import re
 import unicodedata
 from importlib import resources
 
+import numpy as np
+
 # Han ideographs (CJK unified, extension A, compatibility, extensions B-G) and 〇.
 HAN_RANGES = ((0x3007, 0x3007), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF),
               (0x20000, 0x2EBEF), (0x30000, 0x3134F))
@@ -54,11 +56,25 @@ def fold_char(char: str, table: dict[str, str]) -> str:
 
 def fold_map(*texts: str) -> str:
     """The characters of these texts that the table folds (after NFKC and lower case), each
-    followed by its folded form: enough for the browser to fold them without the whole table."""
+    followed by its folded form: enough for the browser to fold them without the whole table.
+    Found one distinct character at a time (normalising a whole text read every character of
+    it): the table's characters are all Han without a decomposition, which normalising never
+    makes from a character's neighbours nor folds into them, so a text's are its characters'."""
     table = fold_table()
-    seen = table.keys() & set().union(*[unicodedata.normalize("NFKC", text).lower()
-                                        for text in texts])
+    characters = set().union(*texts)
+    for character in characters - _FOLDED_FROM.keys():
+        found = table.keys() & set(unicodedata.normalize("NFKC", character).lower())
+        _FOLDED_FROM[character] = "".join(found)
+        if found:
+            _FOLDING.add(character)
+    seen = set().union(*[_FOLDED_FROM[character] for character in characters & _FOLDING])
     return "".join(c + table[c] for c in sorted(seen))
+
+
+_FOLDED_FROM: dict[str, str] = {}
+"""Per character met: the table's characters in its NFKC, lower-case form (mostly none)."""
+_FOLDING: set[str] = set()
+"""The characters met that have some."""
 
 
 class _Folded(dict):
@@ -73,8 +89,42 @@ class _Folded(dict):
 _folded = _Folded()
 
 
+LONG_TEXT = 256
+"""From this length on a text is folded by numpy (str.translate looks each character up)."""
+
+
+class _FoldedPoints:
+    """Per code point, its folded code point when it folds to exactly one (numpy arrays
+    indexed by code point), filled in as code points are met."""
+
+    ONE_TO_MANY = 0xFFFFFFFF
+    """In `folded`: the code point folds to none or to several (a text holding one is folded
+    by str.translate)."""
+
+    def __init__(self):
+        self.folded = np.zeros(0x110000, dtype=np.uint32)
+        self.known = np.zeros(0x110000, dtype=bool)
+
+    def fold(self, text: str) -> str:
+        points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        if not self.known[points].all():
+            for point in np.unique(points[~self.known[points]]).tolist():
+                folded = _folded[point]
+                self.folded[point] = ord(folded) if len(folded) == 1 else self.ONE_TO_MANY
+                self.known[point] = True
+        folded = self.folded[points]
+        if (folded == self.ONE_TO_MANY).any():
+            return text.translate(_folded)
+        return folded.tobytes().decode("utf-32-le", "surrogatepass")
+
+
+@functools.cache
+def _points() -> _FoldedPoints:
+    return _FoldedPoints()
+
+
 def fold(text: str) -> str:
-    return text.translate(_folded)
+    return text.translate(_folded) if len(text) < LONG_TEXT else _points().fold(text)
 
 
 def units(text: str) -> list[list[str]]:

@@ -5,6 +5,7 @@ database with the records using them; a build without the memo numbers keys as i
 Nothing in the output depends on the numbers."""
 from __future__ import annotations
 
+import itertools
 import os
 from array import array
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..memo import Memo
+from .codes import decoded
 from .keys import DocumentKeys
 
 
@@ -41,18 +43,28 @@ class WorkerNumbers:
     """Made before the workers fork, each worker numbering keys in its own copy (a vocabulary
     of its own, numbered as met): a report's 3,000 keys cost the build's process a lookup each
     and their unpickling, which made it the slowest part of a first build's index, while the
-    workers stood waiting for it."""
+    workers stood waiting for it. Coded keys are looked up by their codes (codes.py), and only
+    those new to the worker made text."""
 
     def __init__(self):
-        self.vocabulary = Vocabulary(None)
+        self.numbers: dict[int | str, int] = {}
+        """The worker's number of each key met: by code, or text when it has none."""
         self.name = b""
         """Drawn by each copy when it first numbers (the copies are made empty, by forking)."""
 
     def numbered(self, record: DocumentKeys) -> WorkerKeys:
         self.name = self.name or os.urandom(16)
-        known = len(self.vocabulary.keys)
-        numbered = self.vocabulary.numbered(record)
-        return WorkerKeys(self.name, self.vocabulary.keys[known:], numbered)
+        keys = record.codes.tolist() + record.texts
+        numbers = np.fromiter(map(self.numbers.get, keys, itertools.repeat(-1)), dtype=np.int32,
+                              count=len(keys))
+        new = np.flatnonzero(numbers < 0)
+        coded = new[new < len(record.codes)]
+        new_keys = (decoded(record.codes[coded], record.phrases)
+                    + [record.texts[n - len(record.codes)] for n in new[len(coded):].tolist()])
+        numbers[new] = np.arange(len(self.numbers), len(self.numbers) + len(new))
+        self.numbers.update(zip([keys[n] for n in new.tolist()], numbers[new].tolist()))
+        return WorkerKeys(self.name, new_keys, NumberedKeys(
+            record.length, numbers.tobytes(), record.frequencies, record.flags, record.hints))
 
 
 class Vocabulary:
