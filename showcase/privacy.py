@@ -30,6 +30,9 @@ _MOBILE = re.compile(_EDGE_BEFORE + r"(?:(?:\+|00)86[ -]?|\(\+?86\) ?)?"
                      r"1[3-9]\d(?:[ -]?\d{4}[ -]?\d{4}|\d{8})" + _EDGE_AFTER)
 _CARD = re.compile(_EDGE_BEFORE + r"(?<!\d[ -])(?:\d{13,19}|\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,3})?)"
                    + _EDGE_AFTER + r"(?![ -]\d)")
+_DIGIT_RUN = re.compile(r"\d[\d \-]{9,}\d")
+"""What every number above holds (eleven digits or more, single spaces or hyphens between some):
+a text without one is not read by each pattern in turn."""
 _FULL_WIDTH_CHARACTERS = "０１２３４５６７８９＋－　（）"
 _FULL_WIDTH = str.maketrans(_FULL_WIDTH_CHARACTERS, "0123456789+- ()")
 """Full-width digits are read as digits: same length, so every position stays where it was."""
@@ -115,6 +118,8 @@ def find_personal_data(text: str, allowed: frozenset[str] = frozenset()) -> list
     taken: list[tuple[int, int]] = []
     if _ANY_FULL_WIDTH.search(text):  # translate() reads every character, even when none is
         text = text.translate(_FULL_WIDTH)
+    if not _DIGIT_RUN.search(text):
+        return found
 
     def add(kind: str, match: re.Match, number: str) -> None:
         if number in allowed or any(s < match.end() and match.start() < e for s, e in taken):
