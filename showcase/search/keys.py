@@ -108,7 +108,7 @@ def _grouped(codes: np.ndarray, values: np.ndarray,
     values."""
     packed = np.sort(codes << bits | values.astype(np.uint64))
     codes = packed >> bits
-    starts = np.flatnonzero(np.diff(codes, prepend=codes[:1] + 1 if len(codes) else codes))
+    starts = np.flatnonzero(np.concatenate([[True], codes[1:] != codes[:-1]])[:len(codes)])
     return codes[starts], starts, packed & np.uint64((1 << bits) - 1)
 
 
