@@ -8,7 +8,6 @@ import datetime as dt
 import functools
 import hashlib
 import json
-import multiprocessing
 import os
 import pickle
 import sys
@@ -21,6 +20,7 @@ from pathlib import Path
 from . import i18n
 from .errors import Problem, Problems
 from .load import REPOSITORY, files_under
+from .parallel import forked_pool
 from .write import size_and_time
 
 CACHE_FOLDER = ".cache"
@@ -154,7 +154,7 @@ def folder_manifest(folder: Path, workers: int = 1) -> str:
     share_total = functools.partial(_share_total, str(folder), "", shares=workers)
     if workers < 2:
         return _total(share_total(0))
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with forked_pool(workers) as pool:
         return _total(sum(pool.map(share_total, range(workers))))
 
 

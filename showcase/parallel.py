@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import multiprocessing
+import signal
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -23,6 +24,19 @@ _task: Callable[[Any], Any] | None = None
 """The function the workers about to be forked run (set only while they are forked)."""
 
 
+def forked_pool(workers: int) -> multiprocessing.pool.Pool:
+    """A pool of `workers` forked processes that end quietly: the pool ends them with SIGTERM,
+    and Ctrl+C is the build's to answer (it ends the pool), not theirs. Forked, a worker would
+    keep the build's own handlers (the preview's SIGTERM raises KeyboardInterrupt, to stop as
+    Ctrl+C does), and print a traceback each time a pool ends."""
+    return multiprocessing.get_context("fork").Pool(workers, initializer=_quiet_worker)
+
+
+def _quiet_worker() -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _run(items: list) -> list:
     return [_task(item) for item in items]
 
@@ -37,7 +51,7 @@ def in_order(function: Callable[[Any], T], items: list, workers: int) -> Iterato
         return
     _task = function
     try:
-        pool = multiprocessing.get_context("fork").Pool(workers)
+        pool = forked_pool(workers)
     finally:
         _task = None  # the workers have it
     with pool:

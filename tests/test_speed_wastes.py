@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import random
+import subprocess
 import sys
+import textwrap
 import threading
 import time
 from collections import Counter
@@ -14,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 
 from showcase.assemble import RELATED_COUNT, build_site, related_reports
 from showcase.errors import Problems
@@ -259,3 +262,30 @@ def test_workers_never_run_far_ahead_of_a_slow_consumer():
         ahead.append(done.value - taken)
         time.sleep(0.0005)
     assert max(ahead) <= (parallel.AHEAD * 2 + 2) * parallel.CHUNK
+
+
+def test_workers_end_quietly_whatever_the_build_s_own_signal_handlers():
+    """The preview stops on SIGTERM by raising KeyboardInterrupt; its workers must not keep
+    that handler (a pool ends the workers still running with SIGTERM: each printed a
+    traceback, as on a preview's first build of 1,000 reports), nor answer Ctrl+C themselves.
+    Here the pool is ended while its workers are busy."""
+    script = textwrap.dedent("""
+        import itertools, signal, time
+        from showcase import parallel
+
+        def stop(signum, frame):
+            raise KeyboardInterrupt
+
+        def slowly(number):
+            time.sleep(0.01)
+            return number * 2
+
+        signal.signal(signal.SIGTERM, stop)
+        results = parallel.in_order(slowly, list(range(parallel.FORK_AT_LEAST * 2)), 2)
+        print(list(itertools.islice(results, 3)))
+        results.close()
+    """)
+    finished = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
+                              text=True, timeout=120)
+    assert finished.stdout.strip() == "[0, 2, 4]"
+    assert "Traceback" not in finished.stderr and finished.returncode == 0
