@@ -278,14 +278,6 @@ class OutputRecord:
         self.carried[path] = previous
         return size, mtime
 
-    def kept_each(self, paths: list[str], digest: str) -> list[tuple[str, int, int]]:
-        """Each of `paths` made from `digest` (a digest that needs no reads), with the size and
-        time its file must still have to be kept (`kept`, in one go)."""
-        def digest_of(_reads):
-            return digest
-        return [(path, *kept) for path in paths
-                if (kept := self.kept(path, digest_of)) is not None]
-
     def note(self, path: str, digest: str, reads: frozenset = frozenset()) -> None:
         self.now[path] = (digest, reads)
 

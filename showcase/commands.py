@@ -240,12 +240,6 @@ class _Reuse:
         kept = self.record.kept(path, lambda _: digest)
         return kept is not None and self.staging.keep(path, *kept)
 
-    def missing(self, paths: list[str], digest: str) -> set[str]:
-        """Those of `paths` not kept (`keep` for each, in one go)."""
-        found = self.record.kept_each(paths, digest)
-        return set(paths).difference(path for path, _, _ in found).union(
-            self.staging.keep_each(found))
-
     def note(self, path: str, digest: str) -> None:
         self.record.note(path, digest)
 

@@ -168,9 +168,6 @@ class _InPlace:
             return False
         return kept == (stat.st_size, stat.st_mtime_ns)
 
-    def missing(self, paths: list[str], digest: str) -> set[str]:
-        return {path for path in paths if not self.keep(path, digest)}
-
     def note(self, path: str, digest: str) -> None:
         """(The whole build that follows keeps its own record.)"""
 

@@ -190,20 +190,6 @@ class StagedOutput:
         self.kept += 1
         return True
 
-    def keep_each(self, files: list[tuple[str, int, int]]) -> list[str]:
-        """`keep` for each (path, size, time), in one go (a search index keeps 127,000 files
-        at 10,000 reports); the paths not kept."""
-        before, prefix = self.before, self.prefix
-        not_kept = []
-        for path, size, mtime_ns in files:
-            if before.get(path.removeprefix(prefix)) != (size, mtime_ns):
-                not_kept.append(path)
-                continue
-            self._claim(path)
-            self._leave(path)
-        self.kept += len(files) - len(not_kept)
-        return not_kept
-
     def write_all(self, files: Iterable[tuple[str, bytes]], audit: OutputAudit) -> int:
         """Write each file as it comes, the audit reading it first; how many there were."""
         count = 0

@@ -33,7 +33,8 @@ def code_points(text: str) -> np.ndarray:
     return points.astype(np.uint64)
 
 
-def is_han(points: np.ndarray) -> np.ndarray:
+def han_mask(points: np.ndarray) -> np.ndarray:
+    """Which of these code points are Han characters."""
     return _han_table()[points]
 
 

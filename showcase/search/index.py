@@ -106,9 +106,9 @@ class _Records:
                     memo.put(memo.key("search", digest), (phrases.digest, mended))
                 return mended
         document = searchable.document
-        return self.found(digest, self.vocabulary.numbered(document_record(document,
-                                                                           phrases.finder)),
-                          document_text(document) if memo is not None else None)
+        text = document_text(document)
+        return self.found(digest, self.vocabulary.numbered(document_record(
+            document, phrases.finder, text)), text if memo is not None else None)
 
     def found(self, digest: bytes, numbered: NumberedKeys,
               text: DocumentText | None) -> NumberedKeys:
@@ -183,8 +183,7 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers
     head and blocks as soon as it is read, the postings when all are. A document's keys found
     by an earlier build with the same phrases come from `memo`, and beside it the last build's
     index (state.py), changed only where documents changed; a file is not made when
-    `reuse.keep(path, digest)` keeps it from the previous output (`reuse.missing(paths,
-    digest)`: those of a document's files it did not keep; each made one is told to
+    `reuse.keep(path, digest)` keeps it from the previous output (each made one is told to
     `reuse.note`). With `workers` > 1, the keys of documents the memo lacks are found in that
     many forked processes. `quick` (the preview's search after a save, before its whole build):
     the index made is not kept for the next build, and the files of documents the kept index
@@ -223,8 +222,9 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
 
     def found_ahead(number: int) -> _FoundAhead:  # in a worker, which makes the document
         document = documents[number].document
-        return (numbering.numbered(document_record(document, phrases.finder)),
-                document_text(document) if memo is not None else None,
+        text = document_text(document)
+        return (numbering.numbered(document_record(document, phrases.finder, text)),
+                text if memo is not None else None,
                 _document_files(number, document), syllables_found())
 
     ahead = in_order(found_ahead, missing, workers)
@@ -342,7 +342,7 @@ def _document_files_of(number: int, searchable: Searchable, blocks: int, memo: M
         return
     made_from = memo.key("search files", searchable.digest, str(number).encode())
     paths = [f"search/{name}.js" for name in _document_file_names(number, blocks)]
-    missing = reuse.missing(paths, made_from)
+    missing = {path for path in paths if not reuse.keep(path, made_from)}
     for path, data in (made or _document_files(number, searchable.document)) if missing else ():
         if path in missing:
             reuse.note(path, made_from)

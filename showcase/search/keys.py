@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .codes import BITS, PHRASE, code_points, decoded, found_in, is_han
+from .codes import BITS, PHRASE, code_points, decoded, found_in, han_mask
 from .documents import SearchDocument
 from .lexicon import PhraseFinder
 from .normalize import WORD, fold
@@ -67,20 +67,22 @@ def body(document: SearchDocument) -> list[str]:
     return document.blocks if document.kind == "report" else [document.opening]
 
 
-def document_record(document: SearchDocument, phrases: PhraseFinder) -> DocumentKeys:
-    """Everything the postings need of one document. Its coded keys stand in this order: the
-    body's (in the order of their codes), then those only its fields hold; likewise its keys
-    as text (the body's in the order first met)."""
-    folded = [fold(text) for text in body(document)]
-    found = _occurrences("\n".join(folded), phrases)
-    block_ends = np.cumsum([len(text) + 1 for text in folded])
+def document_record(document: SearchDocument, phrases: PhraseFinder,
+                    text: DocumentText | None = None) -> DocumentKeys:
+    """Everything the postings need of one document (`text`: its document_text, when made
+    already). Its coded keys stand in this order: the body's (in the order of their codes),
+    then those only its fields hold; likewise its keys as text (the body's in the order first
+    met)."""
+    text = text or document_text(document)
+    found = _occurrences(text.whole, phrases)
+    block_ends = np.array(text.block_ends)
     codes, starts, blocks = _grouped(found.codes, np.minimum(
         np.searchsorted(block_ends, found.code_places, side="right") + 1, MOST), 16)
     texts = Counter(found.texts)
     text_places = dict(zip(reversed(found.texts), reversed(found.text_places)))  # the first
     text_blocks = np.searchsorted(block_ends, [text_places[key] for key in texts],
                                   side="right") + 1
-    field_codes, code_flags, text_flags = _field_flags(document, phrases)
+    field_codes, code_flags, text_flags = _field_flags(text.fields, document.pinyin, phrases)
     in_body, at = found_in(field_codes, codes)
     body_code_flags = np.zeros(len(codes), dtype=np.uint8)
     body_code_flags[at[in_body]] = code_flags[in_body]
@@ -128,7 +130,7 @@ class _Occurrences:
 
 def _occurrences(text: str, phrases: PhraseFinder) -> _Occurrences:
     points = code_points(text)
-    han = is_han(points)
+    han = han_mask(points)
     units = np.flatnonzero(han)
     paired = han[:-1] & han[1:]
     pairs = np.flatnonzero(paired)
@@ -169,12 +171,13 @@ def _occurrences(text: str, phrases: PhraseFinder) -> _Occurrences:
         texts=texts, text_places=places, units=len(units) + words)
 
 
-def _field_flags(document: SearchDocument,
+def _field_flags(fields: dict[str, str], pinyin: dict[str, list[str]],
                  phrases: PhraseFinder) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
-    """Which fields hold each of the document's field keys (FLAG_*): its coded keys, sorted,
-    with theirs, and its other keys (the pinyin among them) with theirs."""
-    names = list(document.fields)
-    folded = [fold(" | ".join(document.fields[name])) for name in names]
+    """Which fields (folded, DocumentText.fields) hold each of a document's field keys
+    (FLAG_*): its coded keys, sorted, with theirs, and its other keys (the pinyin among them)
+    with theirs."""
+    names = list(fields)
+    folded = [fields[name] for name in names]
     found = _occurrences("\n".join(folded), phrases)
     field_ends = np.cumsum([len(text) + 1 for text in folded])
     field_flags = np.array([FIELD_FLAGS[name] for name in names], dtype=np.uint8)
@@ -184,7 +187,7 @@ def _field_flags(document: SearchDocument,
     for key, field in zip(found.texts, np.searchsorted(field_ends, found.text_places,
                                                        side="right").tolist()):
         text_flags[key] = text_flags.get(key, 0) | FIELD_FLAGS[names[field]]
-    for name, tokens in document.pinyin.items():
+    for name, tokens in pinyin.items():
         for key in tokens:
             text_flags[key] = text_flags.get(key, 0) | FIELD_FLAGS[name]
     return (codes, np.bitwise_or.reduceat(flags, starts).astype(np.uint8) if len(starts)
@@ -216,8 +219,9 @@ def with_phrases(record: DocumentKeys, text: DocumentText, removed: set[str],
     frequencies.frombytes(record.frequencies)
     flags.frombytes(record.flags)
     hints.frombytes(record.hints)
-    kept = [i for i, key in enumerate(record.keys) if key not in removed]
-    keys = [record.keys[i] for i in kept]
+    every = record.keys  # (made from its codes at each reading: read once)
+    kept = [i for i, key in enumerate(every) if key not in removed]
+    keys = [every[i] for i in kept]
     frequencies, flags, hints = ([values[i] for i in kept] for values in (frequencies, flags, hints))
     for phrase in added:
         count = _phrase_count(text.whole, phrase)

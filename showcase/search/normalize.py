@@ -107,8 +107,9 @@ class _FoldedPoints:
 
     def fold(self, text: str) -> str:
         points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        if not self.known[points].all():
-            for point in np.unique(points[~self.known[points]]).tolist():
+        unknown = ~self.known[points]
+        if unknown.any():
+            for point in np.unique(points[unknown]).tolist():
                 folded = _folded[point]
                 self.folded[point] = ord(folded) if len(folded) == 1 else self.ONE_TO_MANY
                 self.known[point] = True
