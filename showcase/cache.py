@@ -21,7 +21,7 @@ from . import i18n
 from .errors import Problem, Problems
 from .load import REPOSITORY, files_under
 from .parallel import forked_pool
-from .write import size_and_time
+from .write import StagedOutput, size_and_time
 
 CACHE_FOLDER = ".cache"
 RECORD = "build.json"
@@ -134,10 +134,15 @@ def manifest(files: dict[str, tuple[int, int]]) -> str:
     """A digest of an output folder's listing (write.listing): every file's path, size and time,
     but those in hidden folders (a search/ being replaced). The files' own digests are added up,
     so that the order they come in does not count: `folder_manifest` gives the same from the
-    folder itself, in parts walked side by side."""
-    return _total(sum(_file_digest(path, size, mtime) for path, (size, mtime) in files.items()
-                      if not ((folder := path.rpartition("/")[0]).startswith(".")
-                              or "/." in folder)))
+    folder itself, in parts walked side by side, and a build works out its output's from the
+    previous output's and what it changed (`BuildCache.remember`)."""
+    return _total(listing_total(files))
+
+
+def listing_total(files: dict[str, tuple[int, int]]) -> int:
+    """The digests of a listing's files added up (see `manifest`)."""
+    return sum(_file_digest(path, size, mtime) for path, (size, mtime) in files.items()
+               if not ((folder := path.rpartition("/")[0]).startswith(".") or "/." in folder))
 
 
 WALKED_APART_AT = 20_000
@@ -238,10 +243,15 @@ class BuildCache:
             return None
 
     def remember(self, pages: int, files: int, warnings: list[Problem],
-                 output: dict[str, tuple[int, int]]) -> None:
-        """Keep this build's record, with the `output` folder's listing as the build left it (a
-        site folder that cannot be written to just has none)."""
-        record = {"key": self.key, "output": str(self.out_dir), "manifest": manifest(output),
+                 output: StagedOutput) -> None:
+        """Keep this build's record, with the manifest of the `output` folder as the build left
+        it (a site folder that cannot be written to just has none). When the previous output
+        was added up as it was listed (ListedAhead), only the files the build changed are
+        added up again: the 359,000 files of 10,000 reports and 100,000 households are not."""
+        total = (listing_total(output.after) if output.before_total is None else
+                 output.before_total - listing_total(output.replaced)
+                 + listing_total(output.added))
+        record = {"key": self.key, "output": str(self.out_dir), "manifest": _total(total),
                   "pages": pages, "files": files,
                   "warnings": [[w.path, w.line, w.message, w.severity] for w in warnings]}
         write_whole(self.record, json.dumps(record, ensure_ascii=False).encode("utf-8"))

@@ -15,7 +15,7 @@ from . import collector
 from .assemble import build_site
 from .assets import Assets
 from .audit import OutputAudit
-from .cache import BuildCache, OutputRecord
+from .cache import BuildCache, OutputRecord, listing_total
 from .config import is_valid_base_url, normalise_base_url
 from .dependencies import PageDigests
 from .errors import ContentError, Problem, Problems, Superseded, UsageError
@@ -131,7 +131,8 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
     progress.stage(_("reading and checking the content"))
     memo = Memo(site_dir, held) if use_cache else None
     # the output is looked at meanwhile (not by the preview, whose server has threads)
-    listed = ListedAhead(out_dir) if jobs > 1 and pages_first is None else None
+    listed = (ListedAhead(out_dir, listing_total if use_cache else None)
+              if jobs > 1 and pages_first is None else None)
     try:
         sources, content, site, problems = _prepare(site_dir, drafts=drafts, base_url=base_url,
                                                     today=today, memo=memo, jobs=jobs)
@@ -162,18 +163,26 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
         pages = _counted(pages, progress)
         if pages_first is not None:
             pages = _unless(superseded, pages)
-            written = staging.write_all(pages, audit)
+
+        def write_pages() -> int:
+            count = staging.write_all(pages, audit)
+            if use_cache:  # (while the search index is made: a page moved in keeps its size
+                record.save(staging.stat)  # and time, and one not is rendered again)
+            return count
+
+        if pages_first is not None:
+            written = write_pages()
             staging.carry("search")
         elif jobs > 1:  # the search index in a process of its own, beside the rendering
             index_files = functools.partial(_search_files, site, memo, staging, site_dir,
                                             out_dir, jobs)
             with staging.in_child(index_files, audit) as index:
-                written = staging.write_all(pages, audit)
+                written = write_pages()
                 progress.stage(_("search index"))
             written += index.files
             audit.problems += index.problems
         else:
-            written = staging.write_all(pages, audit)
+            written = write_pages()
             progress.stage(_("search index"))
             written += staging.write_all(_search_files(site, memo, staging, site_dir, out_dir),
                                          audit)
@@ -181,8 +190,6 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
         progress.stage(_("copying files"))
         staging.copy(content.assets.files)
         staging.commit()
-    if use_cache:
-        record.save(staging.after.get)
     if pages_first is not None:
         pages_first(staging.changed)
         written += _search_folder(site, site_dir, out_dir, memo, audit, problems, progress,
@@ -191,7 +198,7 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
         memo.close()
     made = written + staging.kept  # the site's pages and search files, whether written or kept
     if cache is not None:
-        cache.remember(made, len(content.assets.files), problems.warnings, staging.after)
+        cache.remember(made, len(content.assets.files), problems.warnings, staging)
     return Outcome(site, made, len(content.assets.files), problems.warnings, staging.unchanged,
                    content.assets)
 

@@ -80,8 +80,15 @@ class StagedOutput:
         """The previous output's files (from `out_dir`) with their size and time, listed once
         when the build begins: what is kept, left or removed is decided from it, not by asking
         the disk again for each of tens of thousands of files."""
+        self.before_total: int | None = None
+        """The previous output's files added up (ListedAhead's `total`), when listed ahead."""
         self.after: dict[str, tuple[int, int]] = {}
         """The output's files with their size and time once committed (for the build record)."""
+        self.replaced: dict[str, tuple[int, int]] = {}
+        self.added: dict[str, tuple[int, int]] = {}
+        """What the commit changed: the previous output's files it removed or wrote over, as
+        they were listed, and the files it moved in, as they are (the build record adds up
+        those alone)."""
         self.unchanged = 0
         self.kept = 0
         """Pages kept from the previous output without being made again (`keep`)."""
@@ -93,7 +100,10 @@ class StagedOutput:
         try:
             self.out_dir.parent.mkdir(parents=True, exist_ok=True)
             finish_interrupted(self.out_dir)
-            self.before = listing(self.out_dir) if ahead is None else ahead
+            if ahead is None:
+                self.before = listing(self.out_dir)
+            else:
+                self.before, self.before_total = ahead
             self.staging = _unique(self.out_dir, "new")
             self.staging.mkdir()
         except OSError as exc:
@@ -115,6 +125,15 @@ class StagedOutput:
             raise OutputError(_("two outputs claim the same path: {first} and {second}")
                               .format(first=self.claimed[key], second=path))
         self.claimed[key] = path
+
+    def _claim_each(self, paths: list[str], keys: list[str]) -> None:
+        """_claim for many paths claimed apart (each once), `keys` their lower case."""
+        twice = self.claimed.keys() & keys
+        if twice:
+            key = min(twice)
+            raise OutputError(_("two outputs claim the same path: {first} and {second}")
+                              .format(first=self.claimed[key], second=paths[keys.index(key)]))
+        self.claimed.update(zip(keys, paths))
 
     def _staging_path(self, path: str) -> str:
         """Where `path` is written in the staging folder (its folder made)."""
@@ -224,19 +243,23 @@ class StagedOutput:
         if not isinstance(result, tuple):
             raise OutputError(_("writing the search index failed: {reason}")
                               .format(reason=result))
-        claimed, left, outcome.problems, unchanged = result
+        claimed, written, outcome.problems, unchanged = result
+        paths = claimed.split("\0") if claimed else []
+        self._claim_each(paths, claimed.lower().split("\0") if claimed else [])
         self.unchanged += unchanged
-        self.left |= left
-        for path in claimed.values():
-            self._claim(path)
-        outcome.files = len(claimed)
+        self.left.update(paths)
+        self.left.difference_update(written)
+        outcome.files = len(paths)
 
     def _write_in_child(self, make_files, audit: OutputAudit, send) -> None:
         """In the forked process: write the files, send back their paths and the findings."""
         try:
             self.claimed, self.left, self.unchanged = {}, set(), 0
             self.write_all(make_files(), audit)
-            send.send((self.claimed, self.left, audit.problems, self.unchanged))
+            # every path in one string, those written apart (the rest are left): hundreds of
+            # thousands of paths sent as one object, not each as one
+            send.send(("\0".join(self.claimed.values()), self.changed, audit.problems,
+                       self.unchanged))
         except BaseException as exc:  # the parent raises it as the build's error
             send.send(f"{type(exc).__name__}: {exc}")
         finally:
@@ -268,17 +291,24 @@ class StagedOutput:
         complete, and a build stopped while moving is finished by the next (finish_interrupted)."""
         if not self.out_dir.is_dir() or (not self.before and _removed_if_empty(self.out_dir)):
             self.staging.rename(self.out_dir)  # (not a move a file at a time)
-            self.after = listing(self.out_dir)
+            self.after = self.added = listing(self.out_dir)
+            self.replaced = dict(self.before)
             return
-        mine = {path.removeprefix(self.prefix) for path in self.claimed.values()}
-        gone = {path for path in self.before
-                if path not in mine and not path.startswith(tuple(self.spared))}
+        mine = ({path.removeprefix(self.prefix) for path in self.claimed.values()}
+                if self.prefix else set(self.claimed.values()))
+        spared = tuple(self.spared)
+        gone = {path for path in self.before.keys() - mine if not path.startswith(spared)}
         (self.staging / GONE).write_text("\n".join(sorted(gone)), "utf-8")
         moved = listing(self.staging)
         del moved[GONE]
         _apply(self.staging, self.out_dir, list(moved))
-        self.after = {path: stat for path, stat in self.before.items() if path not in gone}
+        self.after = dict(self.before)
+        for path in gone:
+            del self.after[path]
         self.after.update(moved)
+        self.added = moved
+        self.replaced = {path: self.before[path] for path in itertools.chain(gone, moved)
+                         if path in self.before}
 
 
 class ListedAhead:
@@ -286,15 +316,19 @@ class ListedAhead:
     the site (a site of 10,000 reports has some 140,000 output files to look at). Made only by
     a process without threads, before anything is written to the folder."""
 
-    def __init__(self, out_dir: Path):
+    def __init__(self, out_dir: Path,
+                 total: Callable[[dict[str, tuple[int, int]]], int] | None = None):
+        """`total(listing)`: what the build record adds up of the listing (cache.listing_total),
+        worked out there too when given."""
         self.receive, send = multiprocessing.Pipe(duplex=False)
         self.process = multiprocessing.get_context("fork").Process(
-            target=_list_into, args=(out_dir.resolve(), send))
+            target=_list_into, args=(out_dir.resolve(), total, send))
         self.process.start()
         send.close()
 
-    def result(self) -> dict[str, tuple[int, int]] | None:
-        """The listing (None: it failed, and the caller lists the folder itself)."""
+    def result(self) -> tuple[dict[str, tuple[int, int]], int | None] | None:
+        """The listing and its total (None: it failed, and the caller lists the folder
+        itself)."""
         try:
             listed = self.receive.recv()
         except EOFError:
@@ -309,10 +343,13 @@ class ListedAhead:
         self.receive.close()
 
 
-def _list_into(folder: Path, send) -> None:
-    """In the forked process: the listing of `folder`, sent (None if it could not be made)."""
+def _list_into(folder: Path, total: Callable[[dict[str, tuple[int, int]]], int] | None,
+               send) -> None:
+    """In the forked process: the listing of `folder` and its total, sent (None if it could
+    not be made)."""
     try:
-        send.send(listing(folder))
+        files = listing(folder)
+        send.send((files, total(files) if total is not None else None))
     except BaseException:
         send.send(None)
     finally:

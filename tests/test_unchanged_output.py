@@ -4,6 +4,7 @@ into an empty folder gives; with nothing changed at all, the build cache (the si
 skips the work, and any change, or a touched output, means the full build again."""
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import re
@@ -301,6 +302,25 @@ def test_the_output_listed_while_the_content_is_read_keeps_what_did_not_change(
     assert outcome.unchanged == len(after) - len(changed)
     commands.build(site, fresh, jobs=1)
     assert snapshot(out) == snapshot(fresh)
+
+
+def test_a_changed_build_records_its_output_as_it_stands(site, tmp_path):
+    """A build with more than one process records the output it leaves from the previous
+    output's files, added up as they were listed, and the files it changed; a page touched, a
+    file removed and one added by hand since the last build count as they are: the next build,
+    with nothing changed, does nothing."""
+    out = tmp_path / "out"
+    commands.build(site, out, use_cache=True, jobs=2)
+    pages = sorted(path for path in write.listing(out) if path.endswith(".html"))
+    os.utime(out / pages[3], ns=(1, 1))
+    (out / pages[-2]).unlink()
+    (out / "stray.html").write_text("", "utf-8")
+    report = site / "content" / "reports" / "longtan.md"
+    report.write_text(report.read_text("utf-8") + "\n龙潭村还开设了周末家长课堂。\n", "utf-8")
+    assert commands.build(site, out, use_cache=True, jobs=2).site is not None
+    record = json.loads((site / ".cache" / "build.json").read_text("utf-8"))
+    assert record["manifest"] == cache.manifest(write.listing(out))
+    assert commands.build(site, out, use_cache=True, jobs=2).site is None
 
 
 def test_a_build_that_fails_leaves_no_process_behind(site, tmp_path, monkeypatch):
