@@ -280,13 +280,19 @@ class OutputRecord:
         """The size and time the page's file must still have to be kept, when its digest (by
         `digest_of(reads)`) is the one it was rendered with; else None."""
         previous = self.previous.get(path)
-        if previous is None:
-            return None
-        digest, reads, size, mtime = previous
-        if digest_of(reads) != digest:
-            return None
-        self.carried[path] = previous
-        return size, mtime
+        return None if previous is None else self.kept_each([path], digest_of(previous[1]))[0]
+
+    def kept_each(self, paths: list[str], digest: str) -> list[tuple[int, int] | None]:
+        """`kept` for files made from one `digest` whatever they read (a search document's)."""
+        found = []
+        for path in paths:
+            previous = self.previous.get(path)
+            if previous is None or previous[0] != digest:
+                found.append(None)
+            else:
+                self.carried[path] = previous
+                found.append(previous[2:])
+        return found
 
     def note(self, path: str, digest: str, reads: frozenset = frozenset()) -> None:
         self.now[path] = (digest, reads)

@@ -244,8 +244,11 @@ class _Reuse:
         self.record, self.staging = record, staging
 
     def keep(self, path: str, digest: str) -> bool:
-        kept = self.record.kept(path, lambda _: digest)
-        return kept is not None and self.staging.keep(path, *kept)
+        return not self.keep_each([path], digest)
+
+    def keep_each(self, paths: list[str], digest: str) -> list[str]:
+        """`keep` for each of `paths`, in one go; those not kept."""
+        return self.staging.keep_each(paths, self.record.kept_each(paths, digest))
 
     def note(self, path: str, digest: str) -> None:
         self.record.note(path, digest)

@@ -183,7 +183,8 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers
     head and blocks as soon as it is read, the postings when all are. A document's keys found
     by an earlier build with the same phrases come from `memo`, and beside it the last build's
     index (state.py), changed only where documents changed; a file is not made when
-    `reuse.keep(path, digest)` keeps it from the previous output (each made one is told to
+    `reuse.keep(path, digest)` keeps it from the previous output (`reuse.keep_each(paths,
+    digest)` a document's files, those not kept returned; each made one is told to
     `reuse.note`). With `workers` > 1, the keys of documents the memo lacks are found in that
     many forked processes. `quick` (the preview's search after a save, before its whole build):
     the index made is not kept for the next build, and the files of documents the kept index
@@ -342,7 +343,7 @@ def _document_files_of(number: int, searchable: Searchable, blocks: int, memo: M
         return
     made_from = memo.key("search files", searchable.digest, str(number).encode())
     paths = [f"search/{name}.js" for name in _document_file_names(number, blocks)]
-    missing = {path for path in paths if not reuse.keep(path, made_from)}
+    missing = set(reuse.keep_each(paths, made_from))
     for path, data in (made or _document_files(number, searchable.document)) if missing else ():
         if path in missing:
             reuse.note(path, made_from)
