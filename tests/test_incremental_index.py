@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from conftest import REPO, snapshot
@@ -79,14 +80,31 @@ def build(site, out):
     commands.build(site, out, use_cache=True, jobs=1)
 
 
-@pytest.mark.parametrize("small", [False, True], ids=["as-built", "small-files"])
+def assert_state_in_order(site):
+    """The state's pairs are sorted by key and then document, each (key, document) once, and
+    each key's pairs begin where the state says."""
+    folder = site / ".cache" / state.FOLDER
+    keys = np.fromfile(folder / "pairs.key_ids", dtype=np.int32).astype(np.int64)
+    numbers = np.fromfile(folder / "pairs.numbers", dtype=np.int32).astype(np.int64)
+    assert np.all(np.diff(keys * (1 << 32) + numbers) > 0)
+    starts = np.fromfile(folder / "starts", dtype=np.int64)
+    assert np.array_equal(starts, np.concatenate([[0], np.cumsum(
+        np.bincount(keys, minlength=len(starts) - 1))]))
+
+
+@pytest.mark.parametrize("small", ["", "files", "reads"], ids=["as-built", "small-files",
+                                                              "small-reads"])
 def test_a_run_of_edits_changes_the_index_only_where_documents_changed(
         sample, tmp_path, monkeypatch, patched, small):
     """With small files, most keys have files of their own and shards are many, so edits move
-    keys between shards, between their own file and inline, and change the shard count."""
-    if small:
+    keys between shards, between their own file and inline, and change the shard count. With
+    small reads, the changed documents' pairs and the places of their new ones are read from
+    the state's files a pair or two at a time, as at 10,000 reports a block at a time."""
+    if small == "files":
         monkeypatch.setattr(shards, "SHARD_BYTES", 200)
         monkeypatch.setattr(shards, "OWN_FILE_BYTES", 12)
+    if small == "reads":
+        monkeypatch.setattr(state, "READ_BLOCK", 2)
     out = tmp_path / "out"
     first, second = reports(sample)[:2]
     steps = [
@@ -109,9 +127,10 @@ def test_a_run_of_edits_changes_the_index_only_where_documents_changed(
         assert len(patched) == number + 1 and len(patched[-1]) == count, \
             "only the edited documents were read again"
         after = times(out)
-        if not small:  # (small shards all move whenever their count changes)
+        if small != "files":  # (small shards all move whenever their count changes)
             assert sum(after[path] == before.get(path) for path in after) > len(after) / 2
         assert_index_as_fresh(sample, out, tmp_path)
+        assert_state_in_order(sample)
 
 
 def test_an_edit_remakes_only_the_keys_whose_postings_change(sample, tmp_path, monkeypatch):
@@ -241,3 +260,33 @@ def test_a_state_patched_where_the_system_cannot_copy_files_is_the_same(
         build(sample, out)
         assert_index_as_fresh(sample, out, tmp_path)
     assert len(patched) == 2
+
+
+@pytest.mark.parametrize("block", [1, 3, 1024])
+def test_pairs_read_from_the_state_files_are_those_of_the_arrays(tmp_path, monkeypatch, block):
+    """A patch reads a changed document's pairs, and the places of its new ones, from the
+    state's files a block at a time: what it finds is what numpy finds in the whole arrays."""
+    monkeypatch.setattr(state, "READ_BLOCK", block)
+    rng = np.random.default_rng(block)
+    pairs = np.unique(rng.integers(0, 40, 3000) * 1000 + rng.integers(0, 300, 3000))
+    arrays = {"key_ids": pairs // 1000, "numbers": pairs % 1000,
+              "frequencies": rng.integers(0, 60000, len(pairs)),
+              "flags": rng.integers(0, 8, len(pairs)), "hints": rng.integers(0, 900, len(pairs)),
+              "values": rng.integers(0, 50, len(pairs))}
+    for name, kind in state.PAIR_TYPES.items():
+        arrays[name] = arrays[name].astype(kind)
+        arrays[name].tofile(tmp_path / f"pairs.{name}")
+    np.concatenate([[0], np.cumsum(np.bincount(arrays["key_ids"], minlength=45))]).astype(
+        np.int64).tofile(tmp_path / "starts")
+    files = state._PairFiles(tmp_path)
+    whole = state.Pairs(**arrays)
+    new = state.Pairs(**{name: array[::7] for name, array in arrays.items()})
+    new = state.Pairs(**{**new.__dict__, "numbers": (new.numbers + rng.integers(-2, 3, len(new)))
+                         .clip(0).astype(np.int32), "key_ids": np.concatenate(
+                             [new.key_ids[:-1], [50]]).astype(np.int32)})  # a key new to all
+    assert np.array_equal(files.positions(new), state._positions(whole, new))
+    index = np.sort(rng.choice(len(pairs), 200, replace=False))
+    for name in state.PAIR_TYPES:
+        assert np.array_equal(getattr(files.rows(index), name), arrays[name][index])
+        assert np.array_equal(getattr(files.ranges([(5, 9), (100, 100), (200, 260)]), name),
+                              np.concatenate([arrays[name][5:9], arrays[name][200:260]]))

@@ -32,6 +32,9 @@ from .vocabulary import NumberedKeys
 FOLDER = "search"
 PAIR_TYPES = {"key_ids": np.int32, "numbers": np.int32, "frequencies": np.uint16,
               "flags": np.uint8, "hints": np.uint16, "values": np.uint8}
+READ_BLOCK = 1024
+"""Pairs read from a state's file at a time where a patch looks at a few thousand of 29 million
+(`_PairFiles`)."""
 PART_TYPES = {"key_ids": np.int32, "hashes": np.uint32, "sizes": np.int64,
               "values": np.uint8, "value_ends": np.int64, "postings": np.uint8,
               "postings_ends": np.int64}
@@ -60,6 +63,8 @@ class StateWriter:
         self.folder = memo.folder / f"{FOLDER}.new-{os.getpid()}"
         self.files: dict = {}
         self.pairs = 0
+        self.counts = np.zeros(0, dtype=np.int64)
+        """Each key's pairs (by key number), for the state's key starts."""
         self.aside: threading.Thread | None = None
         self.failed: BaseException | None = None
         try:
@@ -77,6 +82,7 @@ class StateWriter:
         except OSError:  # a full disk: no state, the next build does the whole work
             self._give_up()
         self.pairs += len(pairs)
+        self.counts = _key_counts(self.counts, added=pairs.key_ids)
 
     def add_spliced_aside(self, *spliced) -> None:
         """`add_spliced(*spliced)` in a thread; `finish` waits for it."""
@@ -147,6 +153,8 @@ class StateWriter:
             value = getattr(parts, field.name)
             (np.frombuffer(value, dtype=np.uint8) if isinstance(value, bytes) else value).astype(
                 PART_TYPES[field.name], copy=False).tofile(self.folder / f"parts.{field.name}")
+        np.concatenate([[0], np.cumsum(self.counts)]).astype(np.int64).tofile(
+            self.folder / "starts")
         np.array(files.own, dtype=np.int32).tofile(self.folder / "own")
         (self.folder / "digests").write_bytes(b"".join(documents.digests))
         (self.folder / "files").write_bytes(b"".join(files.shard_digests + files.own_digests))
@@ -185,10 +193,6 @@ class IndexState:
     parts: KeyParts
     files: IndexFiles
 
-    @property
-    def pairs(self) -> Pairs:
-        return self.mapped.pairs
-
     @classmethod
     def load(cls, memo: Memo, phrases: str, report_flags: list[bool]) -> "IndexState | None":
         """The last build's state when it was made beside this memo with this phrase list and
@@ -210,7 +214,8 @@ class IndexState:
             files = (folder / "files").read_bytes()
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        if not _whole(meta, mapped.pairs, parts, len(report_flags), digests, files, own):
+        if not _whole(meta, mapped.pairs, mapped.starts, parts, len(report_flags), digests,
+                      files, own):
             return None
         file_digests = [files[n:n + 16] for n in range(0, len(files), 16)]
         return cls(Documents([digests[n:n + 20] for n in range(0, len(digests), 20)],
@@ -237,38 +242,45 @@ class IndexState:
         norm = norms(lengths, documents.report_flags)
         gone = np.zeros(len(lengths), dtype=bool)
         gone[list(records)] = True
-        old, by_parts = self.pairs, self.mapped.by_parts
-        removed = by_parts(lambda part: gone[old.numbers[part]], len(old))
-        removed_at = np.flatnonzero(removed)
+        mapped = self.mapped
+        old, by_parts = mapped.pairs, mapped.by_parts
+        removed_at = by_parts(lambda part: np.flatnonzero(gone[old.numbers[part]]) + part.start,
+                              len(old))
+        removed = mapped.rows(removed_at)
         values, flipped = None, removed_at[:0]
         if not np.array_equal(old_norm[~gone], norm[~gone]):  # the average length moved
             values = by_parts(lambda part: values_of(old.frequencies[part], old.flags[part],
                                                      norm[old.numbers[part]]), len(old))
-            flipped = np.flatnonzero(by_parts(lambda part: values[part] != old.values[part],
-                                              len(old)) & ~removed)
+            flipped = np.setdiff1d(by_parts(lambda part: np.flatnonzero(
+                values[part] != old.values[part]) + part.start, len(old)), removed_at,
+                assume_unique=True)
         new = _pairs_of(records, norm)
         if writer is not None:
-            at = _positions(old, new)
-            self.mapped.let_go(0, len(old))  # the pages its searches went through
-            writer.add_spliced_aside(self.mapped.folder, len(old), values, removed_at, at, new)
-        remade = np.union1d(old.key_ids[flipped], _changed_keys(old, removed_at, new))
-        change = _Change(old, old.values if values is None else values, removed, removed_at,
-                         flipped, new, len(lengths),
-                         sum(documents.report_flags), self.mapped.let_go)
+            writer.counts = _key_counts(np.diff(mapped.starts), removed.key_ids, new.key_ids)
+            writer.add_spliced_aside(mapped.folder, len(old), values, removed_at,
+                                     mapped.positions(new), new)
+        flipped_rows = mapped.rows(flipped)
+        if values is not None:
+            flipped_rows = dataclasses.replace(flipped_rows, values=values[flipped])
+        remade = np.union1d(flipped_rows.key_ids, _changed_keys(removed, new))
+        change = _Change(mapped, values, removed, removed_at, flipped_rows, new, len(lengths),
+                         sum(documents.report_flags))
         return lengths, remade, self.parts.replaced(remade, change.parts(remade, self.parts,
                                                                          names))
 
 
-def _changed_keys(old: Pairs, removed_at: np.ndarray, new: Pairs) -> np.ndarray:
-    """The keys of the changed documents' pairs that are not as they were: added, gone, or
-    with another value or first block. The others' parts stay as they are: a paragraph added
-    to a report leaves most of its thousands of keys as they were, some of them held by most
-    of 100,000 households."""
-    rows = np.empty(len(removed_at) + len(new), dtype=[
+def _changed_keys(removed: Pairs, new: Pairs) -> np.ndarray:
+    """The keys of the changed documents' pairs (`removed`: as they were) that are not as they
+    were: added, gone, or with another value or first block. The others' parts stay as they
+    are: a paragraph added to a report leaves most of its thousands of keys as they were, some
+    of them held by most of 100,000 households."""
+    rows = np.empty(len(removed) + len(new), dtype=[
         ("key", np.int32), ("number", np.int32), ("value", np.uint8), ("hint", np.uint16)])
-    for name, was, now in (("key", old.key_ids, new.key_ids), ("number", old.numbers, new.numbers),
-                           ("value", old.values, new.values), ("hint", old.hints, new.hints)):
-        rows[name] = np.concatenate([was[removed_at], now])
+    for name, was, now in (("key", removed.key_ids, new.key_ids),
+                           ("number", removed.numbers, new.numbers),
+                           ("value", removed.values, new.values),
+                           ("hint", removed.hints, new.hints)):
+        rows[name] = np.concatenate([was, now])
     unique, counts = np.unique(rows, return_counts=True)  # a pair as it was: once each side
     return np.unique(unique["key"][counts == 1])
 
@@ -279,18 +291,85 @@ def _slices(length: int) -> list[slice]:
 
 
 class _PairFiles:
-    """The last build's pairs, mapped from the state's files. A patch reads them all, a part
-    at a time; each part's pages are let go once read (they stay in the system's file
-    cache), or the whole state would count as the build's own memory by the end."""
+    """The last build's pairs, mapped from the state's files, and where each key's pairs
+    begin (`starts`, by key number). A patch reads the documents' numbers all, a part at a
+    time; each part's pages are let go once read (they stay in the system's file cache), or
+    the whole state would count as the build's own memory by the end. The few thousand pairs
+    of a changed document, and the places of its new ones, are read from the files
+    (READ_BLOCK pairs at most at a time), not through the mapping: a page of it touched maps
+    its neighbours too (the system's fault-around), and 3,000 pairs spread over 29 million
+    would map most of the 400 MB."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         self.maps: dict[str, mmap.mmap] = {}
+        self.descriptors: dict[str, int] = {}
         for name in PAIR_TYPES:
             with open(folder / f"pairs.{name}", "rb") as file:
                 self.maps[name] = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+                self.descriptors[name] = os.dup(file.fileno())
         self.pairs = Pairs(**{name: np.frombuffer(self.maps[name], dtype=kind)
                               for name, kind in PAIR_TYPES.items()})
+        self.starts = np.fromfile(folder / "starts", dtype=np.int64)
+
+    def __del__(self):
+        for descriptor in self.descriptors.values():
+            os.close(descriptor)
+
+    def key_range(self, key_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where the pairs of each key begin and end (a key numbered since: none)."""
+        last = len(self.starts) - 1
+        return (self.starts[np.minimum(key_ids, last)],
+                self.starts[np.minimum(key_ids.astype(np.int64) + 1, last)])
+
+    def rows(self, index: np.ndarray) -> Pairs:
+        """The pairs at `index` (sorted places)."""
+        return Pairs(**{name: self._read_at(name, index) for name in PAIR_TYPES})
+
+    def ranges(self, ranges: list[tuple[int, int]]) -> Pairs:
+        """The pairs from start to end of each of `ranges`, one after the other."""
+        return Pairs(**{name: np.frombuffer(b"".join(self._read(name, start, end)
+                                                     for start, end in ranges),
+                                            dtype=PAIR_TYPES[name])
+                        for name in PAIR_TYPES})
+
+    def positions(self, new: Pairs) -> np.ndarray:
+        """Where each of the `new` pairs goes among these (see `_positions`)."""
+        low, high = self.key_range(new.key_ids)
+        return np.array([self._place(start, end, number) for start, end, number in
+                         zip(low.tolist(), high.tolist(), new.numbers.tolist())], dtype=np.int64)
+
+    def _place(self, low: int, high: int, number: int) -> int:
+        """The first of pairs `low` to `high` (one key's) whose document is not before
+        `number`."""
+        while high - low > READ_BLOCK:
+            middle = (low + high) // 2
+            if np.frombuffer(self._read("numbers", middle, middle + 1), dtype=np.int32)[0] < number:
+                low = middle + 1
+            else:
+                high = middle
+        return low + int(np.searchsorted(np.frombuffer(self._read("numbers", low, high),
+                                                       dtype=np.int32), number))
+
+    def _read_at(self, name: str, index: np.ndarray) -> np.ndarray:
+        kind = np.dtype(PAIR_TYPES[name])
+        found = np.empty(len(index), dtype=kind)
+        blocks, firsts = np.unique(index // READ_BLOCK, return_index=True)
+        for block, first, last in zip(blocks.tolist(), firsts.tolist(),
+                                      [*firsts[1:].tolist(), len(index)]):
+            start = block * READ_BLOCK
+            items = np.frombuffer(self._read(name, start, min(start + READ_BLOCK,
+                                                               len(self.pairs))), dtype=kind)
+            found[first:last] = items[index[first:last] - start]
+        return found
+
+    def _read(self, name: str, start: int, end: int) -> bytes:
+        """The bytes of pairs `start` to `end` of file `name`."""
+        size = np.dtype(PAIR_TYPES[name]).itemsize
+        data = os.pread(self.descriptors[name], (end - start) * size, start * size)
+        if len(data) != (end - start) * size:
+            raise OSError(errno.EIO, "a search state file is shorter than its pairs")
+        return data
 
     def let_go(self, start: int, end: int) -> None:
         """Let go of the pages of pairs `start` to `end` (read again from the file if needed)."""
@@ -312,7 +391,8 @@ class _PairFiles:
 
 
 def _positions(pairs: Pairs, new: Pairs) -> np.ndarray:
-    """Where each of the `new` pairs goes among `pairs` (both sorted by key and document)."""
+    """Where each of the `new` pairs goes among `pairs` (both sorted by key and document):
+    before the first pair of its key whose document is not before its own."""
     low = np.searchsorted(pairs.key_ids, new.key_ids, side="left")
     high = np.searchsorted(pairs.key_ids, new.key_ids, side="right")
     numbers = pairs.numbers
@@ -370,27 +450,25 @@ _NOT_COPIED_BY_THE_SYSTEM = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPN
 
 
 class _Change:
-    """The pairs of one patch, as the keys it reached need them: `old` pairs with their new
-    `values`, those `removed` (where: `removed_at`) and those whose value `flipped`, and the
-    `new` pairs."""
+    """The pairs of one patch, as the keys it reached need them: the `old` pairs (with their
+    new `values`, when the average length moved), those `removed` (where: `removed_at`) and
+    those whose value `flipped` (with their new values), and the `new` pairs."""
 
-    def __init__(self, old: Pairs, values: np.ndarray, removed: np.ndarray,
-                 removed_at: np.ndarray, flipped: np.ndarray, new: Pairs, documents: int,
-                 reports: int, let_go: Callable[[int, int], None]):
+    def __init__(self, old: _PairFiles, values: np.ndarray | None, removed: Pairs,
+                 removed_at: np.ndarray, flipped: Pairs, new: Pairs, documents: int,
+                 reports: int):
         self.old, self.values, self.removed, self.new = old, values, removed, new
         self.removed_at, self.flipped = removed_at, flipped
-        self.documents, self.reports, self.let_go = documents, reports, let_go
+        self.documents, self.reports = documents, reports
 
     def parts(self, remade: np.ndarray, parts: KeyParts, names: list[str]) -> KeyParts:
         """The parts of the keys `remade` now (held by some document). A key in most documents
         before and after has its characters of the changed documents replaced and its counts
         moved, and keeps its best documents unless a changed one is or would be among them;
         any other key is made again from its pairs."""
-        old, new = self.old, self.new
-        low = np.searchsorted(old.key_ids, remade, side="left")
-        high = np.searchsorted(old.key_ids, remade, side="right")
-        self.let_go(0, len(old))  # the pages the searches went through
-        gone_keys = old.key_ids[self.removed_at]
+        new = self.new
+        low, high = self.old.key_range(remade)
+        gone_keys = self.removed.key_ids
         gone_keys = gone_keys[np.isin(gone_keys, remade)]  # (a key as it was is not remade)
         new_keys = new.key_ids[np.isin(new.key_ids, remade)]
         held = (high - low) - np.bincount(np.searchsorted(remade, gone_keys),
@@ -416,11 +494,13 @@ class _Change:
         """Every pair now of the keys `keys` (some of `remade`, whose ranges among the old
         pairs are `low` to `high`), sorted."""
         at = np.searchsorted(remade, keys)
-        index = np.concatenate([np.arange(start, end) for start, end in
-                                zip(low[at].tolist(), high[at].tolist())] or [np.zeros(0, int)])
-        index = index[~self.removed[index]]
-        kept = Pairs(*(getattr(self.old, f.name)[index] for f in dataclasses.fields(Pairs)
-                       if f.name != "values"), self.values[index])
+        ranges = list(zip(low[at].tolist(), high[at].tolist()))
+        index = np.concatenate([np.arange(start, end) for start, end in ranges]
+                               or [np.zeros(0, np.int64)])
+        still = np.flatnonzero(~np.isin(index, self.removed_at))
+        kept = self.old.ranges(ranges).take(still)
+        if self.values is not None:
+            kept = dataclasses.replace(kept, values=self.values[index[still]])
         new = self.new.take(np.flatnonzero(np.isin(self.new.key_ids, keys)))
         places = _positions(kept, new)
         return Pairs(*(np.insert(getattr(kept, f.name), places, getattr(new, f.name))
@@ -435,14 +515,14 @@ class _DensePatch:
 
     def __init__(self, change: _Change, keys: np.ndarray, where: np.ndarray, parts: KeyParts):
         self.keys, self.hashes = keys, parts.hashes[where]
-        old, new, width = change.old, change.new, change.documents + 1
+        new, width = change.new, change.documents + 1
         # each changed (key, document) as it is now (-1: gone), the removed first so that a
         # pair removed and put back ends as it is now
-        removed, flipped = change.removed_at, change.flipped
-        key_ids = np.concatenate([old.key_ids[removed], old.key_ids[flipped], new.key_ids])
-        numbers = np.concatenate([old.numbers[removed], old.numbers[flipped],
+        removed, flipped = change.removed, change.flipped
+        key_ids = np.concatenate([removed.key_ids, flipped.key_ids, new.key_ids])
+        numbers = np.concatenate([removed.numbers, flipped.numbers,
                                   new.numbers]).astype(np.int64)
-        values = np.concatenate([np.full(len(removed), -1), change.values[flipped],
+        values = np.concatenate([np.full(len(removed), -1), flipped.values,
                                  new.values]).astype(np.int64)
         counted = np.concatenate([np.full(len(removed), -1), np.zeros(len(flipped), np.int64),
                                   np.ones(len(new), np.int64)])  # how each moves the counts
@@ -495,12 +575,13 @@ def _top_stays(top: str, numbers: list[int], values: list[int], reports: int) ->
                                       < worst) for number, value in zip(numbers, values))
 
 
-def _whole(meta: dict, pairs: Pairs, parts: dict, documents: int, digests: bytes, files: bytes,
-           own: np.ndarray) -> bool:
+def _whole(meta: dict, pairs: Pairs, starts: np.ndarray, parts: dict, documents: int,
+           digests: bytes, files: bytes, own: np.ndarray) -> bool:
     """Whether the state's files are all there as they were written (a file cut short by a
     full disk or a crash is not)."""
     keys = len(parts["key_ids"])
     return (all(len(getattr(pairs, name)) == meta["pairs"] for name in PAIR_TYPES)
+            and len(starts) > 0 and starts[0] == 0 and starts[-1] == meta["pairs"]
             and all(len(parts[name]) == keys for name in PART_TYPES
                     if name not in ("values", "postings"))
             and int(parts["value_ends"][-1] if keys else 0) == len(parts["values"])
@@ -508,6 +589,16 @@ def _whole(meta: dict, pairs: Pairs, parts: dict, documents: int, digests: bytes
             and len(digests) == 20 * documents and len(meta["lengths"]) == documents
             and len(meta["blocks"]) == documents
             and len(files) == 16 * (meta["shards"] + len(own)))
+
+
+def _key_counts(counts: np.ndarray, taken: np.ndarray = np.zeros(0, np.int32),
+                added: np.ndarray = np.zeros(0, np.int32)) -> np.ndarray:
+    """Each key's pairs (`counts`, by key number) less those `taken`, with those `added`."""
+    size = max(len(counts), int(taken.max(initial=-1)) + 1, int(added.max(initial=-1)) + 1)
+    result = np.zeros(size, dtype=np.int64)
+    result[:len(counts)] = counts
+    return (result - np.bincount(taken, minlength=size)
+            + np.bincount(added, minlength=size))
 
 
 def _pairs_of(records: dict[int, NumberedKeys], norm: np.ndarray) -> Pairs:
