@@ -244,11 +244,11 @@ class _Reuse:
         self.record, self.staging = record, staging
 
     def keep(self, path: str, digest: str) -> bool:
-        return not self.keep_each([path], digest)
+        return not self.keep_each([path], [digest])
 
-    def keep_each(self, paths: list[str], digest: str) -> list[str]:
-        """`keep` for each of `paths`, in one go; those not kept."""
-        return self.staging.keep_each(paths, self.record.kept_each(paths, digest))
+    def keep_each(self, paths: list[str], digests: list[str]) -> list[str]:
+        """`keep` for each of `paths` (made from `digests`), in one go; those not kept."""
+        return self.staging.keep_each(paths, self.record.kept_each(paths, digests))
 
     def note(self, path: str, digest: str) -> None:
         self.record.note(path, digest)

@@ -168,9 +168,9 @@ class _InPlace:
             return False
         return kept == (stat.st_size, stat.st_mtime_ns)
 
-    def keep_each(self, paths: list[str], digest: str) -> list[str]:
-        """`keep` for each of `paths`; those not kept."""
-        return [path for path in paths if not self.keep(path, digest)]
+    def keep_each(self, paths: list[str], digests: list[str]) -> list[str]:
+        """`keep` for each of `paths` (made from `digests`); those not kept."""
+        return [path for path, digest in zip(paths, digests) if not self.keep(path, digest)]
 
     def note(self, path: str, digest: str) -> None:
         """(The whole build that follows keeps its own record.)"""

@@ -46,6 +46,8 @@ NUMBERED_TOGETHER = 64
 ASKED_TOGETHER = 256
 """Documents whose kept records are asked of the memo in one go (not all: they would all be
 held at once, beside the postings gathered from them)."""
+KEPT_TOGETHER = 256
+"""Documents whose files are looked for in the previous output in one go."""
 
 
 class _Phrases:
@@ -184,7 +186,7 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers
     by an earlier build with the same phrases come from `memo`, and beside it the last build's
     index (state.py), changed only where documents changed; a file is not made when
     `reuse.keep(path, digest)` keeps it from the previous output (`reuse.keep_each(paths,
-    digest)` a document's files, those not kept returned; each made one is told to
+    digests)` many documents' files, those not kept returned; each made one is told to
     `reuse.note`). With `workers` > 1, the keys of documents the memo lacks are found in that
     many forked processes. `quick` (the preview's search after a save, before its whole build):
     the index made is not kept for the next build, and the files of documents the kept index
@@ -244,7 +246,11 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
                 writer = _state_writer(memo, records, quick)
                 lengths, remade, parts = earlier.patched(changed, records.vocabulary.keys,
                                                          writer)
+            waiting: list[_Waiting] = []
             for number, searchable in enumerate(documents):
+                if len(waiting) >= KEPT_TOGETHER:
+                    yield from _documents_files(waiting, memo, reuse)
+                    waiting = []
                 files = None
                 if earlier is None:
                     record, files = found.get(number) or (records.of(number, searchable), None)
@@ -257,7 +263,8 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
                     blocks.append(earlier.documents.blocks[number])
                     if quick is not None and number not in quick:
                         continue
-                yield from _document_files_of(number, searchable, blocks[-1], memo, reuse, files)
+                waiting.append((number, searchable, blocks[-1], files))
+            yield from _documents_files(waiting, memo, reuse)
         names = records.vocabulary.keys
         if earlier is None:
             writer = _state_writer(memo, records, quick)
@@ -334,20 +341,33 @@ def _missing(wanted: list[int], digests: list[bytes], memo: Memo | None) -> list
     return [number for number, key in zip(wanted, keys) if key not in stored]
 
 
-def _document_files_of(number: int, searchable: Searchable, blocks: int, memo: Memo | None,
-                       reuse, made: list[tuple[str, bytes]] | None) -> Iterator[tuple[str, bytes]]:
-    """A document's head and `blocks` blocks, less those kept from the previous output as they
-    are (the document is made only when one is not; `made`: made already, in a worker)."""
+_Waiting = tuple[int, Searchable, int, "list[tuple[str, bytes]] | None"]
+"""A document whose files are to be written or kept: its number, itself, its number of blocks
+and its files, when made already (in a worker)."""
+
+
+def _documents_files(documents: list[_Waiting], memo: Memo | None,
+                     reuse) -> Iterator[tuple[str, bytes]]:
+    """The documents' heads and blocks, less those kept from the previous output as they are
+    (a document is made only when one of its files is not)."""
     if reuse is None:
-        yield from made or _document_files(number, searchable.document)
+        for number, searchable, _, made in documents:
+            yield from made or _document_files(number, searchable.document)
         return
-    made_from = memo.key("search files", searchable.digest, str(number).encode())
-    paths = [f"search/{name}.js" for name in _document_file_names(number, blocks)]
-    missing = set(reuse.keep_each(paths, made_from))
-    for path, data in (made or _document_files(number, searchable.document)) if missing else ():
-        if path in missing:
-            reuse.note(path, made_from)
-            yield path, data
+    made_from = [memo.key("search files", searchable.digest, str(number).encode())
+                 for number, searchable, _, _ in documents]
+    paths = [[f"search/{name}.js" for name in _document_file_names(number, blocks)]
+             for number, _, blocks, _ in documents]
+    missing = set(reuse.keep_each([path for names in paths for path in names],
+                                  [digest for digest, names in zip(made_from, paths)
+                                   for _ in names]))
+    for (number, searchable, _, made), digest, names in zip(documents, made_from, paths):
+        if missing.isdisjoint(names):
+            continue
+        for path, data in made or _document_files(number, searchable.document):
+            if path in missing:
+                reuse.note(path, digest)
+                yield path, data
 
 
 class _Found:
