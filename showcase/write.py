@@ -269,7 +269,7 @@ class StagedOutput:
     def _write_in_child(self, make_files, audit: OutputAudit, send) -> None:
         """In the forked process: write the files, send back their paths and the findings."""
         try:
-            self.claimed, self.left, self.unchanged = {}, set(), 0
+            self.claimed, self.left, self.unchanged, self.changed = {}, set(), 0, []
             self.write_all(make_files(), audit)
             # every path in one string, those written apart (the rest are left): hundreds of
             # thousands of paths sent as one object, not each as one
