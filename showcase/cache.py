@@ -22,7 +22,7 @@ from . import i18n
 from .errors import Problem, Problems
 from .load import REPOSITORY, files_under
 from .parallel import forked_pool
-from .write import StagedOutput, size_and_time
+from .write import StagedOutput, size_and_time, unpacked
 
 CACHE_FOLDER = ".cache"
 RECORD = "build.json"
@@ -249,9 +249,9 @@ class BuildCache:
         it (a site folder that cannot be written to just has none). When the previous output
         was added up as it was listed (ListedAhead), only the files the build changed are
         added up again: the 359,000 files of 10,000 reports and 100,000 households are not."""
-        total = (listing_total(output.after) if output.before_total is None else
-                 output.before_total - listing_total(output.replaced)
-                 + listing_total(output.added))
+        before = (listing_total(output.before) if output.before_total is None
+                  else output.before_total)
+        total = before - listing_total(output.replaced) + listing_total(output.added)
         record = {"key": self.key, "output": str(self.out_dir), "manifest": _total(total),
                   "pages": pages, "files": files,
                   "warnings": [[w.path, w.line, w.message, w.severity] for w in warnings]}
@@ -288,8 +288,8 @@ class OutputRecord:
         as a dict of a tuple a file)."""
         paths = columns["paths"].split("\0") if columns["paths"] else []
         self.digests = columns["digests"].split("\0") if paths else []
-        self.reads = [columns["reads"][n] for n in _numbers("i", columns["which"])]
-        self.stats = list(zip(_numbers("q", columns["sizes"]), _numbers("q", columns["times"])))
+        self.reads = [columns["reads"][n] for n in unpacked(columns["which"], "i")]
+        self.stats = list(zip(unpacked(columns["sizes"]), unpacked(columns["times"])))
         if not len(paths) == len(self.digests) == len(self.reads) == len(self.stats):
             raise ValueError("a record's columns are not of one length")
         self.previous = dict(zip(paths, range(len(paths))))
@@ -341,9 +341,3 @@ class OutputRecord:
                    "sizes": array("q", [size for size, _ in stats]).tobytes(),
                    "times": array("q", [mtime for _, mtime in stats]).tobytes()}
         write_whole(self.path, pickle.dumps(columns, protocol=pickle.HIGHEST_PROTOCOL))
-
-
-def _numbers(kind: str, data: bytes) -> list[int]:
-    numbers = array(kind)
-    numbers.frombytes(data)
-    return numbers.tolist()

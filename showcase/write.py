@@ -84,8 +84,6 @@ class StagedOutput:
         the disk again for each of tens of thousands of files."""
         self.before_total: int | None = None
         """The previous output's files added up (ListedAhead's `total`), when listed ahead."""
-        self.after: dict[str, tuple[int, int]] = {}
-        """The output's files with their size and time once committed (for the build record)."""
         self.replaced: dict[str, tuple[int, int]] = {}
         self.added: dict[str, tuple[int, int]] = {}
         """What the commit changed: the previous output's files it removed or wrote over, as
@@ -306,7 +304,7 @@ class StagedOutput:
         complete, and a build stopped while moving is finished by the next (finish_interrupted)."""
         if not self.out_dir.is_dir() or (not self.before and _removed_if_empty(self.out_dir)):
             self.staging.rename(self.out_dir)  # (not a move a file at a time)
-            self.after = self.added = listing(self.out_dir)
+            self.added = listing(self.out_dir)
             self.replaced = dict(self.before)
             return
         mine = ({path.removeprefix(self.prefix) for path in self.claimed.values()}
@@ -317,10 +315,6 @@ class StagedOutput:
         moved = listing(self.staging)
         del moved[GONE]
         _apply(self.staging, self.out_dir, list(moved))
-        self.after = dict(self.before)
-        for path in gone:
-            del self.after[path]
-        self.after.update(moved)
         self.added = moved
         self.replaced = {path: self.before[path] for path in itertools.chain(gone, moved)
                          if path in self.before}
@@ -354,7 +348,7 @@ class ListedAhead:
         paths, sizes, times, total = listed
         with collector.paused():  # (kept to the build's end)
             return dict(zip(paths.split("\0") if paths else [],
-                            zip(_numbers(sizes), _numbers(times)))), total
+                            zip(unpacked(sizes), unpacked(times)))), total
 
     def close(self) -> None:
         if self.process.is_alive():
@@ -379,8 +373,9 @@ def _list_into(folder: Path, total: Callable[[dict[str, tuple[int, int]]], int] 
         send.close()
 
 
-def _numbers(data: bytes) -> list[int]:
-    numbers = array("q")
+def unpacked(data: bytes, kind: str = "q") -> list[int]:
+    """The numbers of an array of `kind` written as bytes (array.tobytes)."""
+    numbers = array(kind)
     numbers.frombytes(data)
     return numbers.tolist()
 
