@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import i18n
 from .errors import Problem, Problems
-from .load import REPOSITORY, files_under
+from .load import REPOSITORY, bytes_digest, files_under
 from .parallel import forked_pool
 from .write import StagedOutput, size_and_time, unpacked
 
@@ -64,7 +64,7 @@ def digest_files(digest, roots: list[Path], inputs: InputDigests | None = None) 
 
 
 def _content_digest(path: Path) -> bytes:
-    return hashlib.blake2b(path.read_bytes(), digest_size=20).digest()
+    return bytes_digest(path.read_bytes())
 
 
 class InputDigests:
@@ -74,25 +74,46 @@ class InputDigests:
     inputs instead of reading 50 MB. A file changed within RACY_SECONDS before the record was
     taken could change again within the same timestamp, unseen: it is always read. Any change
     of content moves the change time (ctime) as well, even when the modification time is set
-    back."""
+    back. A text file (a report, an honour list) is kept with what decoding it found (load.py),
+    so that one unchanged need not be read at all: its digest keys its memo entries."""
 
     def __init__(self, site_dir: Path):
         self.path = site_dir / CACHE_FOLDER / INPUTS_RECORD
         self.started = time.time_ns()
         try:
             self.recorded_at, self.known = pickle.loads(self.path.read_bytes())
+            if not all(len(entry) == 3 for entry in self.known.values()):
+                raise ValueError("a record of an earlier format")
         except Exception:  # none yet, or unreadable: every file is read
             self.recorded_at, self.known = 0, {}
-        self.now: dict[str, tuple[tuple[int, int, int, int], bytes]] = {}
+        self.now: dict[str, tuple[tuple[int, int, int, int], bytes, list[Problem] | None]] = {}
+        """Each file looked at: its stat, digest and (a text read) what decoding it found."""
 
     def of(self, path: Path) -> bytes:
-        stat = path.stat()
-        seen = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
-        known = self.known.get(str(path))
-        settled = max(stat.st_mtime_ns, stat.st_ctime_ns) < self.recorded_at - RACY_SECONDS * 10**9
-        digest = known[1] if known and known[0] == seen and settled else _content_digest(path)
-        self.now[str(path)] = (seen, digest)
-        return digest
+        entry = self.now.get(str(path))
+        if entry is None:
+            stat = path.stat()
+            seen = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+            known = self.known.get(str(path))
+            settled = max(stat.st_mtime_ns, stat.st_ctime_ns) < \
+                self.recorded_at - RACY_SECONDS * 10**9
+            entry = known if known and known[0] == seen and settled else \
+                (seen, _content_digest(path), None)
+            self.now[str(path)] = entry
+        return entry[1]
+
+    def unchanged(self, path: Path) -> tuple[bytes, list[Problem]] | None:
+        """A text file's digest and what decoding it found, when it is as the last build read
+        it (None: it is to be read, and `read` told)."""
+        self.of(path)
+        _seen, digest, found = self.now[str(path)]
+        return None if found is None else (digest, found)
+
+    def read(self, path: Path, digest: bytes, found: list[Problem]) -> None:
+        """A text file read by this build: the digest of the bytes read, and what decoding them
+        found."""
+        seen = self.now[str(path)][0] if str(path) in self.now else (-1, -1, -1, -1)
+        self.now[str(path)] = (seen, digest, found)
 
     def save(self) -> None:
         """Keep what this build read, as of when it began to read it."""

@@ -15,7 +15,7 @@ from . import collector
 from .assemble import build_site
 from .assets import Assets
 from .audit import OutputAudit
-from .cache import BuildCache, OutputRecord, listing_total
+from .cache import BuildCache, InputDigests, OutputRecord, listing_total
 from .config import is_valid_base_url, normalise_base_url
 from .dependencies import PageDigests
 from .errors import ContentError, Problem, Problems, Superseded, UsageError
@@ -52,10 +52,12 @@ def _site_folder(site_dir: Path) -> Path:
 
 
 def _prepare(site_dir: Path, *, drafts: bool, base_url: str | None, today: dt.date | None,
-             memo: Memo | None = None, jobs: int = 1):
-    """Load, validate and model the site; raises ContentError with every problem found."""
+             memo: Memo | None = None, jobs: int = 1, inputs: InputDigests | None = None):
+    """Load, validate and model the site; raises ContentError with every problem found.
+    `inputs`: the files as the last build read them (with the memo: unchanged texts are read
+    only when needed, load.read_text)."""
     problems = Problems()
-    sources = load_site(_site_folder(site_dir), problems)
+    sources = load_site(_site_folder(site_dir), problems, inputs)
     content = validate(sources, problems, include_drafts=drafts, today=today, memo=memo,
                        jobs=jobs)
     if base_url is not None:
@@ -130,12 +132,14 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
                            previous.pages + previous.files)
     progress.stage(_("reading and checking the content"))
     memo = Memo(site_dir, held) if use_cache else None
+    inputs = cache.inputs if cache is not None else InputDigests(site_dir) if use_cache else None
     # the output is looked at meanwhile (not by the preview, whose server has threads)
     listed = (ListedAhead(out_dir, listing_total if use_cache else None)
               if jobs > 1 and pages_first is None else None)
     try:
         sources, content, site, problems = _prepare(site_dir, drafts=drafts, base_url=base_url,
-                                                    today=today, memo=memo, jobs=jobs)
+                                                    today=today, memo=memo, jobs=jobs,
+                                                    inputs=inputs)
     except BaseException:
         if listed is not None:
             listed.close()
@@ -199,6 +203,8 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
     made = written + staging.kept  # the site's pages and search files, whether written or kept
     if cache is not None:
         cache.remember(made, len(content.assets.files), problems.warnings, staging)
+    elif inputs is not None:
+        inputs.save()
     return Outcome(site, made, len(content.assets.files), problems.warnings, staging.unchanged,
                    content.assets)
 

@@ -38,6 +38,10 @@ class ContentError(ShowcaseError):
         self.problems = sorted(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self):
+        """Pickled with its problems (raised in a forked worker, it reaches the build)."""
+        return type(self), (self.problems,)
+
 
 class UsageError(ShowcaseError):
     """Raised for a bad command line or a missing site folder (exit status 2)."""

@@ -9,10 +9,14 @@ import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .errors import Problems
+from .errors import ContentError, Problem, Problems
 from .i18n import _
 from .images import picture_size
+
+if TYPE_CHECKING:
+    from .cache import InputDigests
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 """The repository's own site: templates and static files a site lacks fall back to it."""
@@ -24,6 +28,42 @@ class SourceText:
 
     path: str
     text: str
+    digest: bytes = b""
+    """The digest of the file's bytes (`bytes_digest`), which keys what is made of it in the
+    memo; empty for a text not read from a file (keyed by the text itself)."""
+
+
+class UnreadText(SourceText):
+    """A text file unchanged since the last build read it (its digest is the one recorded):
+    read only when something not kept in the memo is made of it. A build with one report
+    changed among 10,000 reads one file, not 50 MB."""
+
+    def __init__(self, path: str, file: Path, digest: bytes):
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "digest", digest)
+        object.__setattr__(self, "file", file)
+
+    def __getattr__(self, name: str):
+        if name != "text":
+            raise AttributeError(name)
+        try:
+            data = self.file.read_bytes()
+        except OSError as exc:
+            raise ContentError([Problem(self.path, 0, _("cannot read the file: {reason}")
+                                        .format(reason=exc.strerror))]) from exc
+        if bytes_digest(data) != self.digest:
+            raise ContentError([Problem(self.path, 1, _(
+                "the file changed while the site was being built: build again"))])
+        # (what decoding finds was found by the build that recorded the file, and is told
+        # again from its record)
+        text = decode(data, self.path, Problems())
+        object.__setattr__(self, "text", text)
+        return text
+
+
+def bytes_digest(data: bytes) -> bytes:
+    """The digest of a file's content (cache.InputDigests keeps it for each input)."""
+    return hashlib.blake2b(data, digest_size=20).digest()
 
 
 @dataclass(frozen=True)
@@ -90,15 +130,31 @@ def strip_control_characters(text: str, path: str, problems: Problems, line: int
     return CONTROL.sub("", text)
 
 
-def read_text(root: Path, file: Path, problems: Problems) -> SourceText | None:
+def read_text(root: Path, file: Path, problems: Problems,
+              inputs: "InputDigests | None" = None) -> SourceText | None:
+    """The file decoded (None: it could not be, and `problems` says why). With `inputs`
+    (cache.InputDigests), a file as the last build read it is not read now (UnreadText), what
+    decoding it found is told again, and a file read is recorded there."""
     rel = file.relative_to(root).as_posix()
     try:
+        known = inputs.unchanged(file) if inputs is not None else None
+        if known is not None:
+            digest, found = known
+            problems.extend(found)
+            return UnreadText(rel, file, digest)
         data = file.read_bytes()
     except OSError as exc:
         problems.error(rel, 0, _("cannot read the file: {reason}").format(reason=exc.strerror))
         return None
-    text = decode(data, rel, problems)
-    return None if text is None else SourceText(rel, text)
+    found = Problems()
+    text = decode(data, rel, found)
+    problems.extend(found.items)
+    if text is None:
+        return None
+    digest = bytes_digest(data)
+    if inputs is not None:
+        inputs.read(file, digest, found.items)
+    return SourceText(rel, text, digest)
 
 
 def _within(root: Path, path: Path) -> bool:
@@ -171,13 +227,16 @@ def template_folders(root: Path) -> tuple[Path, ...]:
     return tuple(dict.fromkeys((root / "templates", REPOSITORY / "templates")))
 
 
-def load_site(root: Path, problems: Problems) -> SiteSources:
-    """Read the site at `root`; unreadable or undecodable files are recorded in `problems`."""
+def load_site(root: Path, problems: Problems,
+              inputs: "InputDigests | None" = None) -> SiteSources:
+    """Read the site at `root`; unreadable or undecodable files are recorded in `problems`.
+    With `inputs` (the build cache's), reports and honour lists unchanged since the last build
+    are read only when needed (read_text)."""
     root = root.resolve()
     unreadable: set[str] = set()
 
-    def read(file: Path) -> SourceText | None:
-        text = read_text(root, file, problems)
+    def read(file: Path, inputs: "InputDigests | None" = None) -> SourceText | None:
+        text = read_text(root, file, problems, inputs)
         if text is None:
             unreadable.add(file.relative_to(root).as_posix())
         return text
@@ -187,7 +246,7 @@ def load_site(root: Path, problems: Problems) -> SiteSources:
         return read(file) if file.is_file() and _allowed(file, root, problems) else None
 
     def texts(folder: Path, suffixes: tuple[str, ...]) -> tuple[SourceText, ...]:
-        found = (read(f) for f in files_under(folder, root, problems, suffixes))
+        found = (read(f, inputs) for f in files_under(folder, root, problems, suffixes))
         return tuple(t for t in found if t is not None)
 
     content = root / "content"

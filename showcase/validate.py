@@ -108,7 +108,7 @@ def _guard_personal_data(sources: SiteSources, problems: Problems, memo: Memo | 
     guard = _digest(mode, sorted(allowed))
 
     def guarded(texts: list[SourceText]) -> list[SourceText]:
-        keys = [memo.key("personal data", guard, s.path.encode(), s.text.encode())
+        keys = [memo.key("personal data", guard, s.path.encode(), _content_of(s))
                 for s in texts] if memo else []
         checked.update(zip((s.path for s in texts), keys))
         findings = remembered_each(memo, keys, texts,
@@ -128,6 +128,12 @@ def _guard_personal_data(sources: SiteSources, problems: Problems, memo: Memo | 
         honour_lists=tuple(guarded(list(sources.honour_lists))))
     return (sources, parse_config(sources.config, problems, "site.yaml" in sources.unreadable),
             checked)
+
+
+def _content_of(source: SourceText) -> bytes:
+    """What a file's memo keys are made from: the digest of its bytes, when it was read from
+    one (a file unchanged since the last build is then not read at all), else its text."""
+    return b"file " + source.digest if source.digest else b"text " + source.text.encode()
 
 
 def _settle_slugs(reports: list[ReportSource], problems: Problems) -> list[ReportSource]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import pathlib
+import pickle
 import re
 import shutil
 import time
@@ -14,8 +16,8 @@ import time
 import pytest
 
 from conftest import SITES, run_build, snapshot
-from showcase import cache, commands, write
-from showcase.errors import ContentError
+from showcase import cache, commands, load, write
+from showcase.errors import ContentError, Problems
 
 
 def times(folder):
@@ -217,6 +219,50 @@ def test_a_file_changed_just_before_the_record_is_always_read(site, monkeypatch)
     settled.recorded_at += (cache.RACY_SECONDS + 1) * 10**9
     settled.of(report)
     assert read == ["content/reports/longtan.md"]  # not read again
+
+
+def test_an_edit_reads_the_edited_text_and_no_other(site, tmp_path, monkeypatch):
+    """At 10,000 reports, one edited: the others are as the last build read them (their
+    digests key what the memo kept of them), so they are not read at all; what reading one
+    found (a control character removed) is told again all the same."""
+    monkeypatch.setattr(cache, "RACY_SECONDS", 0)  # the files were all written just now
+    other = site / "content/reports/xupu-pingan.md"
+    other.write_text(other.read_text("utf-8").replace("。", "\b。", 1), "utf-8")
+    out = tmp_path / "out"
+    first = commands.build(site, out, jobs=1, use_cache=True)
+    warned = [str(w) for w in first.warnings if "U+0008" in w.message]
+    assert len(warned) == 1 and "xupu-pingan.md" in warned[0]
+    report = site / "content/reports/longtan.md"
+    report.write_text(report.read_text("utf-8") + "\n龙潭村还开设了周末家长课堂。\n", "utf-8")
+    read = []
+    read_bytes = pathlib.Path.read_bytes
+    monkeypatch.setattr(pathlib.Path, "read_bytes", lambda path: read.append(
+        path.as_posix().removeprefix(f"{site.resolve()}/")) or read_bytes(path))
+    again = commands.build(site, out, jobs=1, use_cache=True)
+    texts = {path for path in read if path.startswith(("content/", "data/households/"))}
+    assert texts == {"content/reports/longtan.md"}
+    assert [str(w) for w in again.warnings if "U+0008" in w.message] == warned
+    assert "周末家长课堂" in (out / "reports/longtan/index.html").read_text("utf-8")
+
+
+def test_a_text_changed_after_it_was_found_unchanged_is_refused(site, monkeypatch):
+    """A file the record says is unchanged, read later in the build for something the memo
+    lacks, and found changed meanwhile: what is made of it would be kept under the digest of
+    what it was, so the build stops and says to build again."""
+    monkeypatch.setattr(cache, "RACY_SECONDS", 0)
+    report = site / "content/reports/longtan.md"
+    first = cache.InputDigests(site)
+    load.read_text(site, report, Problems(), first)
+    first.save()
+    unread = load.read_text(site, report, Problems(), cache.InputDigests(site))
+    assert isinstance(unread, load.UnreadText)
+    report.write_text(report.read_text("utf-8") + "\n又一段。\n", "utf-8")
+    with pytest.raises(ContentError) as refused:
+        unread.text
+    assert refused.value.problems[0].path == "content/reports/longtan.md"
+    assert "build again" in str(refused.value)
+    # raised in a forked worker, it reaches the build with its problems
+    assert pickle.loads(pickle.dumps(refused.value)).problems == refused.value.problems
 
 
 def test_a_change_in_a_folder_linked_into_the_site_is_seen(site, tmp_path):
