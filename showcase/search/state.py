@@ -30,8 +30,11 @@ from .shards import IndexFiles, KeyParts, PartsBuilder
 from .vocabulary import NumberedKeys
 
 FOLDER = "search"
-PAIR_TYPES = {"key_ids": np.int32, "numbers": np.int32, "frequencies": np.uint16,
-              "flags": np.uint8, "hints": np.uint16, "values": np.uint8}
+PAIR_TYPES = {"numbers": np.int32, "frequencies": np.uint16, "flags": np.uint8,
+              "hints": np.uint16}
+"""What the state's files keep of each pair. Its key is where it stands (the state's `starts`)
+and its value is made of its frequency, flags and its document's norm (postings.values_of,
+with the norms of the state's lengths): neither is written, and a change copies 31% less."""
 READ_BLOCK = 1024
 """Pairs read from a state's file at a time where a patch looks at a few thousand of 29 million
 (`_PairFiles`)."""
@@ -100,12 +103,12 @@ class StateWriter:
             self.aside.join()
             self.aside = None
 
-    def add_spliced(self, old_folder: Path, old: int, values: np.ndarray | None,
-                    removed_at: np.ndarray, at: np.ndarray, new: Pairs) -> None:
-        """The `old` pairs of the state in `old_folder` (with new `values` when given), less
-        those `removed_at`, with the `new` pairs put in `at` their places (before the old pair
-        there). The runs of old pairs between two changes are copied from file to file by the
-        system, never read in: a report edited among 10,000 moves some 3,000 of 29 million."""
+    def add_spliced(self, old_folder: Path, old: int, removed_at: np.ndarray, at: np.ndarray,
+                    new: Pairs) -> None:
+        """The `old` pairs of the state in `old_folder`, less those `removed_at`, with the `new`
+        pairs put in `at` their places (before the old pair there). The runs of old pairs
+        between two changes are copied from file to file by the system, never read in: a
+        report edited among 10,000 moves some 3,000 of 29 million."""
         if not self.files:  # (a folder that cannot be written to keeps no state)
             return
         inserted, first, counts = np.unique(at, return_index=True, return_counts=True)
@@ -118,8 +121,7 @@ class StateWriter:
                     file.flush()
                 copies = [_Runs(opened.enter_context(open(old_folder / f"pairs.{name}", "rb")),
                                 self.files[name], np.dtype(kind).itemsize,
-                                getattr(new, name).astype(kind, copy=False).tobytes(),
-                                values if name == "values" else None)
+                                getattr(new, name).astype(kind, copy=False).tobytes())
                           for name, kind in PAIR_TYPES.items()]
                 for runs in copies:
                     cursor = 0
@@ -214,8 +216,7 @@ class IndexState:
             files = (folder / "files").read_bytes()
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        if not _whole(meta, mapped.pairs, mapped.starts, parts, len(report_flags), digests,
-                      files, own):
+        if not _whole(meta, mapped, parts, len(report_flags), digests, files, own):
             return None
         file_digests = [files[n:n + 16] for n in range(0, len(files), 16)]
         return cls(Documents([digests[n:n + 20] for n in range(0, len(digests), 20)],
@@ -243,27 +244,29 @@ class IndexState:
         gone = np.zeros(len(lengths), dtype=bool)
         gone[list(records)] = True
         mapped = self.mapped
-        old, by_parts = mapped.pairs, mapped.by_parts
-        removed_at = by_parts(lambda part: np.flatnonzero(gone[old.numbers[part]]) + part.start,
-                              len(old))
-        removed = mapped.rows(removed_at)
-        values, flipped = None, removed_at[:0]
+        old, by_parts = mapped.stored, mapped.by_parts
+        removed_at = by_parts(lambda part: np.flatnonzero(gone[old["numbers"][part]])
+                              + part.start, len(mapped))
+        removed = mapped.rows(removed_at, old_norm)  # as they were
+        flipped = removed_at[:0]
         if not np.array_equal(old_norm[~gone], norm[~gone]):  # the average length moved
-            values = by_parts(lambda part: values_of(old.frequencies[part], old.flags[part],
-                                                     norm[old.numbers[part]]), len(old))
-            flipped = np.setdiff1d(by_parts(lambda part: np.flatnonzero(
-                values[part] != old.values[part]) + part.start, len(old)), removed_at,
-                assume_unique=True)
+            def flipped_in(part: slice) -> np.ndarray:
+                frequencies, flags, numbers = (old[name][part] for name in
+                                               ("frequencies", "flags", "numbers"))
+                return np.flatnonzero(values_of(frequencies, flags, norm[numbers])
+                                      != values_of(frequencies, flags, old_norm[numbers]))\
+                    + part.start
+
+            flipped = np.setdiff1d(by_parts(flipped_in, len(mapped)), removed_at,
+                                   assume_unique=True)
         new = _pairs_of(records, norm)
         if writer is not None:
             writer.counts = _key_counts(np.diff(mapped.starts), removed.key_ids, new.key_ids)
-            writer.add_spliced_aside(mapped.folder, len(old), values, removed_at,
+            writer.add_spliced_aside(mapped.folder, len(mapped), removed_at,
                                      mapped.positions(new), new)
-        flipped_rows = mapped.rows(flipped)
-        if values is not None:
-            flipped_rows = dataclasses.replace(flipped_rows, values=values[flipped])
+        flipped_rows = mapped.rows(flipped, norm)  # with their new values
         remade = np.union1d(flipped_rows.key_ids, _changed_keys(removed, new))
-        change = _Change(mapped, values, removed, removed_at, flipped_rows, new, len(lengths),
+        change = _Change(mapped, norm, removed, removed_at, flipped_rows, new, len(lengths),
                          sum(documents.report_flags))
         return lengths, remade, self.parts.replaced(remade, change.parts(remade, self.parts,
                                                                          names))
@@ -292,7 +295,8 @@ def _slices(length: int) -> list[slice]:
 
 class _PairFiles:
     """The last build's pairs, mapped from the state's files, and where each key's pairs
-    begin (`starts`, by key number). A patch reads the documents' numbers all, a part at a
+    begin (`starts`, by key number): a pair's key is found from its place, its value from the
+    norms it is asked with. A patch reads the documents' numbers all, a part at a
     time; each part's pages are let go once read (they stay in the system's file cache), or
     the whole state would count as the build's own memory by the end. The few thousand pairs
     of a changed document, and the places of its new ones, are read from the files
@@ -308,9 +312,12 @@ class _PairFiles:
             with open(folder / f"pairs.{name}", "rb") as file:
                 self.maps[name] = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
                 self.descriptors[name] = os.dup(file.fileno())
-        self.pairs = Pairs(**{name: np.frombuffer(self.maps[name], dtype=kind)
-                              for name, kind in PAIR_TYPES.items()})
+        self.stored = {name: np.frombuffer(self.maps[name], dtype=kind)
+                       for name, kind in PAIR_TYPES.items()}
         self.starts = np.fromfile(folder / "starts", dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.stored["numbers"])
 
     def __del__(self):
         for descriptor in self.descriptors.values():
@@ -322,16 +329,25 @@ class _PairFiles:
         return (self.starts[np.minimum(key_ids, last)],
                 self.starts[np.minimum(key_ids.astype(np.int64) + 1, last)])
 
-    def rows(self, index: np.ndarray) -> Pairs:
-        """The pairs at `index` (sorted places)."""
-        return Pairs(**{name: self._read_at(name, index) for name in PAIR_TYPES})
+    def rows(self, index: np.ndarray, norm: np.ndarray) -> Pairs:
+        """The pairs at `index` (sorted places), valued with the documents' `norm`."""
+        return self._pairs(index, {name: self._read_at(name, index) for name in PAIR_TYPES},
+                           norm)
 
-    def ranges(self, ranges: list[tuple[int, int]]) -> Pairs:
-        """The pairs from start to end of each of `ranges`, one after the other."""
-        return Pairs(**{name: np.frombuffer(b"".join(self._read(name, start, end)
-                                                     for start, end in ranges),
-                                            dtype=PAIR_TYPES[name])
-                        for name in PAIR_TYPES})
+    def ranges(self, ranges: list[tuple[int, int]], norm: np.ndarray) -> Pairs:
+        """The pairs from start to end of each of `ranges`, one after the other (see `rows`)."""
+        index = np.concatenate([np.arange(start, end) for start, end in ranges]
+                               or [np.zeros(0, np.int64)])
+        return self._pairs(index, {name: np.frombuffer(b"".join(
+            self._read(name, start, end) for start, end in ranges), dtype=PAIR_TYPES[name])
+            for name in PAIR_TYPES}, norm)
+
+    def _pairs(self, index: np.ndarray, stored: dict[str, np.ndarray],
+               norm: np.ndarray) -> Pairs:
+        """The pairs at `index` from what the files keep of them (`stored`)."""
+        key_ids = (np.searchsorted(self.starts, index, side="right") - 1).astype(np.int32)
+        return Pairs(key_ids=key_ids, **stored, values=values_of(
+            stored["frequencies"], stored["flags"], norm[stored["numbers"]]))
 
     def positions(self, new: Pairs) -> np.ndarray:
         """Where each of the `new` pairs goes among these (see `_positions`)."""
@@ -358,8 +374,8 @@ class _PairFiles:
         for block, first, last in zip(blocks.tolist(), firsts.tolist(),
                                       [*firsts[1:].tolist(), len(index)]):
             start = block * READ_BLOCK
-            items = np.frombuffer(self._read(name, start, min(start + READ_BLOCK,
-                                                               len(self.pairs))), dtype=kind)
+            items = np.frombuffer(self._read(name, start, min(start + READ_BLOCK, len(self))),
+                                  dtype=kind)
             found[first:last] = items[index[first:last] - start]
         return found
 
@@ -401,23 +417,17 @@ def _positions(pairs: Pairs, new: Pairs) -> np.ndarray:
 
 
 class _Runs:
-    """One of the pairs' files written anew: runs of the old file's items copied by the system
-    (its `values` from memory when they changed), the new items written between them."""
+    """One of the pairs' files written anew: runs of the old file's items copied by the
+    system, the new items written between them."""
 
-    def __init__(self, source, target, size: int, new: bytes, values: np.ndarray | None):
+    def __init__(self, source, target, size: int, new: bytes):
         """`source`, `target`: the old file and the new, open."""
         self.source, self.target, self.size = source.fileno(), target.fileno(), size
         self.added = memoryview(new)
-        self.values = None if values is None else memoryview(
-            np.ascontiguousarray(values, dtype=np.uint8))
 
     def old(self, start: int, end: int) -> None:
         """Old items `start` to `end`."""
-        if end <= start:
-            return
-        if self.values is not None:
-            _write(self.target, self.values[start:end])
-        else:
+        if end > start:
             _copy(self.source, self.target, start * self.size, (end - start) * self.size)
 
     def new(self, start: int, end: int) -> None:
@@ -450,14 +460,14 @@ _NOT_COPIED_BY_THE_SYSTEM = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPN
 
 
 class _Change:
-    """The pairs of one patch, as the keys it reached need them: the `old` pairs (with their
-    new `values`, when the average length moved), those `removed` (where: `removed_at`) and
-    those whose value `flipped` (with their new values), and the `new` pairs."""
+    """The pairs of one patch, as the keys it reached need them: the `old` pairs (valued with
+    the documents' `norm` now), those `removed` (where: `removed_at`) and those whose value
+    `flipped` (with their new values), and the `new` pairs."""
 
-    def __init__(self, old: _PairFiles, values: np.ndarray | None, removed: Pairs,
+    def __init__(self, old: _PairFiles, norm: np.ndarray, removed: Pairs,
                  removed_at: np.ndarray, flipped: Pairs, new: Pairs, documents: int,
                  reports: int):
-        self.old, self.values, self.removed, self.new = old, values, removed, new
+        self.old, self.norm, self.removed, self.new = old, norm, removed, new
         self.removed_at, self.flipped = removed_at, flipped
         self.documents, self.reports = documents, reports
 
@@ -498,9 +508,7 @@ class _Change:
         index = np.concatenate([np.arange(start, end) for start, end in ranges]
                                or [np.zeros(0, np.int64)])
         still = np.flatnonzero(~np.isin(index, self.removed_at))
-        kept = self.old.ranges(ranges).take(still)
-        if self.values is not None:
-            kept = dataclasses.replace(kept, values=self.values[index[still]])
+        kept = self.old.ranges(ranges, self.norm).take(still)
         new = self.new.take(np.flatnonzero(np.isin(self.new.key_ids, keys)))
         places = _positions(kept, new)
         return Pairs(*(np.insert(getattr(kept, f.name), places, getattr(new, f.name))
@@ -575,12 +583,12 @@ def _top_stays(top: str, numbers: list[int], values: list[int], reports: int) ->
                                       < worst) for number, value in zip(numbers, values))
 
 
-def _whole(meta: dict, pairs: Pairs, starts: np.ndarray, parts: dict, documents: int,
-           digests: bytes, files: bytes, own: np.ndarray) -> bool:
+def _whole(meta: dict, mapped: _PairFiles, parts: dict, documents: int, digests: bytes,
+           files: bytes, own: np.ndarray) -> bool:
     """Whether the state's files are all there as they were written (a file cut short by a
     full disk or a crash is not)."""
-    keys = len(parts["key_ids"])
-    return (all(len(getattr(pairs, name)) == meta["pairs"] for name in PAIR_TYPES)
+    keys, starts = len(parts["key_ids"]), mapped.starts
+    return (all(len(mapped.stored[name]) == meta["pairs"] for name in PAIR_TYPES)
             and len(starts) > 0 and starts[0] == 0 and starts[-1] == meta["pairs"]
             and all(len(parts[name]) == keys for name in PART_TYPES
                     if name not in ("values", "postings"))
@@ -603,7 +611,7 @@ def _key_counts(counts: np.ndarray, taken: np.ndarray = np.zeros(0, np.int32),
 
 def _pairs_of(records: dict[int, NumberedKeys], norm: np.ndarray) -> Pairs:
     """The pairs of some documents' records, sorted."""
-    arrays = {name: [] for name in PAIR_TYPES if name != "values"}
+    arrays = {name: [] for name in ("key_ids", *PAIR_TYPES)}
     for number, record in records.items():
         key_ids = np.frombuffer(record.numbers, dtype=np.int32)
         arrays["key_ids"].append(key_ids)
@@ -611,8 +619,8 @@ def _pairs_of(records: dict[int, NumberedKeys], norm: np.ndarray) -> Pairs:
         arrays["frequencies"].append(np.frombuffer(record.frequencies, dtype=np.uint16))
         arrays["flags"].append(np.frombuffer(record.flags, dtype=np.uint8))
         arrays["hints"].append(np.frombuffer(record.hints, dtype=np.uint16))
-    joined = {name: np.concatenate(parts) if parts else np.zeros(0, dtype=PAIR_TYPES[name])
-              for name, parts in arrays.items()}
+    joined = {name: np.concatenate(parts) if parts else
+              np.zeros(0, dtype=PAIR_TYPES.get(name, np.int32)) for name, parts in arrays.items()}
     order = np.lexsort((joined["numbers"], joined["key_ids"]))
     joined = {name: array[order] for name, array in joined.items()}
     return Pairs(**joined, values=values_of(joined["frequencies"], joined["flags"],
