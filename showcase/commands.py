@@ -244,16 +244,14 @@ def _search_files(site: Site, memo: Memo | None, staging: StagedOutput, site_dir
 
 
 class _Reuse:
-    """What build_search_files asks of the previous output: keep a file, note a file made."""
+    """What build_search_files asks of the previous output: keep files, note a file made."""
 
     def __init__(self, record: OutputRecord, staging: StagedOutput):
         self.record, self.staging = record, staging
 
-    def keep(self, path: str, digest: str) -> bool:
-        return not self.keep_each([path], [digest])
-
     def keep_each(self, paths: list[str], digests: list[str]) -> list[str]:
-        """`keep` for each of `paths` (made from `digests`), in one go; those not kept."""
+        """Keep each of `paths` (made from `digests`) that the previous output has as it was
+        made, in one go; those not kept."""
         return self.staging.keep_each(paths, self.record.kept_each(paths, digests))
 
     def note(self, path: str, digest: str) -> None:

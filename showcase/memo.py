@@ -219,7 +219,7 @@ class Memo:
         """The stored result of each key, or None (see `get`), asked BATCH keys a query (the
         stored bytes of one batch at a time are held, beside the results)."""
         self._write_pending()
-        held = self._held()
+        held, today = self._held(), _today()
         values = [held.get(key) for key in keys] if held is not None else [None] * len(keys)
         stale = []
         with collector.paused():  # the results are kept: no garbage is made
@@ -228,15 +228,16 @@ class Memo:
                 found = {key: (data, used) for key, data, used in self._run(
                     lambda database: _among(database, "SELECT key, value, used FROM memo WHERE key",
                                             asked), [])}
-                for number in numbers:
-                    data, used = found.pop(keys[number], (None, None))
+                for number, key in zip(numbers, asked):
+                    data, used = found.pop(key, (None, None))
                     try:
-                        values[number] = pickle.loads(data)
+                        value = values[number] = pickle.loads(data)
                     except Exception:  # missing, half-written or from an older Python: made again
                         continue
-                    if used != _today():
-                        stale.append((_today(), keys[number]))
-                    self._hold(keys[number], values[number])
+                    if used != today:
+                        stale.append((today, key))
+                    if held is not None:
+                        held.put(key, value)
         if stale:
             self._run(lambda database: database.executemany(
                 "UPDATE memo SET used = ? WHERE key = ?", stale), None)

@@ -12,6 +12,7 @@ import shutil
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 import rjsmin
@@ -209,14 +210,18 @@ class StagedOutput:
         """`keep` each file that still has its size and time (None: not to be kept), in one go
         (a report's dozen search files); the paths not kept."""
         before, prefix = self.before, self.prefix
-        kept, missing = [], []
-        for path, wanted in zip(paths, sizes_and_times):
-            if wanted is not None and wanted[0] >= 0 and before.get(
-                    path.removeprefix(prefix)) == wanted:
-                kept.append(path)
-            else:
-                missing.append(path)
-        self._claim_each(kept, [path.lower() for path in kept])
+        names = [path.removeprefix(prefix) for path in paths] if prefix else paths
+        if None not in sizes_and_times and list(map(before.get, names)) == sizes_and_times \
+                and min(map(itemgetter(0), sizes_and_times), default=0) >= 0:
+            kept, missing = paths, []  # (as most are: looked at in bulk)
+        else:
+            kept, missing = [], []
+            for path, name, wanted in zip(paths, names, sizes_and_times):
+                if wanted is not None and wanted[0] >= 0 and before.get(name) == wanted:
+                    kept.append(path)
+                else:
+                    missing.append(path)
+        self._claim_each(kept, list(map(str.lower, kept)))
         self.left.update(kept)
         self.unchanged += len(kept)
         self.kept += len(kept)

@@ -177,12 +177,15 @@ def index_files(parts: KeyParts, names: list[str], earlier: IndexFiles | None,
     changed = set(remade.tolist())
     own_number = dict(zip(own.tolist(), range(len(own))))
     own_digests = []
-    for number, (index, key_id) in enumerate(zip(own.tolist(), own_ids.tolist())):
+    kept = _kept_each(reuse, {
+        f"search/p/{number}.js": earlier.own_digests[number]
+        for number, key_id in enumerate(own_ids.tolist())
+        if key_id not in changed and number < len(earlier.own) and earlier.own[number] == key_id
+    } if earlier is not None else {})
+    for number, index in enumerate(own.tolist()):
         path = f"search/p/{number}.js"
-        if (earlier is not None and key_id not in changed and number < len(earlier.own)
-                and earlier.own[number] == key_id
-                and _kept(reuse, path, earlier.own_digests[number])):
-            own_digests.append(earlier.own_digests[number])
+        if path in kept:
+            own_digests.append(kept[path])
             continue
         data = script(f"p/{number}", parts.postings_of(index))
         own_digests.append(_noted(reuse, path, data))
@@ -199,10 +202,12 @@ def index_files(parts: KeyParts, names: list[str], earlier: IndexFiles | None,
         touched.update(shard_of[index] for number, (index, key_id) in
                        enumerate(zip(own.tolist(), own_ids.tolist())) if was.get(key_id) != number)
     shard_digests = []
+    kept = _kept_each(reuse, {f"search/k/{shard}.js": earlier.shard_digests[shard]
+                              for shard in range(count) if shard not in touched} if same else {})
     for shard in range(count):
         path = f"search/k/{shard}.js"
-        if same and shard not in touched and _kept(reuse, path, earlier.shard_digests[shard]):
-            shard_digests.append(earlier.shard_digests[shard])
+        if path in kept:
+            shard_digests.append(kept[path])
             continue
         members = sorted((names[parts.key_ids[index]], index)
                          for index in order[bounds[shard]:bounds[shard + 1]].tolist())
@@ -219,8 +224,14 @@ def _value(parts: KeyParts, index: int, own_number: int | None) -> str:
     return value if own_number is None else f"[{own_number},{value[1:]}"
 
 
-def _kept(reuse, path: str, digest: bytes) -> bool:
-    return reuse is not None and reuse.keep(path, digest.hex())
+def _kept_each(reuse, made_from: dict[str, bytes]) -> dict[str, bytes]:
+    """Of the files `made_from` (each path with the digest of the file it was), those kept from
+    the previous output as they were, asked in one go (thousands of shards and postings)."""
+    if reuse is None or not made_from:
+        return {}
+    paths = list(made_from)
+    missing = set(reuse.keep_each(paths, [made_from[path].hex() for path in paths]))
+    return {path: made_from[path] for path in paths if path not in missing}
 
 
 def _noted(reuse, path: str, data: bytes) -> bytes:
