@@ -317,14 +317,15 @@ class OutputRecord:
             raise ValueError("a record's columns are not of one length")
         self.previous = dict(zip(paths, range(len(paths))))
 
-    def kept(self, path: str, digest_of) -> tuple[int, int] | None:
-        """The size and time the page's file must still have to be kept, when its digest (by
-        `digest_of(reads)`) is the one it was rendered with; else None."""
+    def reads_of(self, path: str) -> frozenset | None:
+        """What the page's templates read when it was rendered (None: no file recorded), of
+        which its digest now is worked out (dependencies.py)."""
         row = self.previous.get(path)
-        return None if row is None else self.kept_each([path], [digest_of(self.reads[row])])[0]
+        return None if row is None else self.reads[row]
 
     def kept_each(self, paths: list[str], digests: list[str]) -> list[tuple[int, int] | None]:
-        """`kept` for files each made from its digest whatever it read (search documents')."""
+        """For each file, the size and time it must still have to be kept, when it was made
+        from the same digest (None: not)."""
         rows = list(map(self.previous.get, paths))
         if None not in rows and list(map(self.digests.__getitem__, rows)) == digests:
             self.carried.update(zip(paths, rows))  # (as most are: looked at in bulk)

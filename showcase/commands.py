@@ -260,15 +260,17 @@ class _Reuse:
 
 def _pages_to_render(site: Site, record: OutputRecord, digests: PageDigests, staging: StagedOutput,
                      progress: Progress) -> list[int]:
-    """The numbers of the pages to render: those not kept, as they are, from the last build."""
-    wanted = []
-    for number, page in enumerate(site.pages):
-        kept = record.kept(page.output_path, lambda reads: digests.of(page, reads))
-        if kept is not None and staging.keep(page.output_path, *kept):
-            progress.advance()
-        else:
-            wanted.append(number)
-    return wanted
+    """The numbers of the pages to render: those not kept, as they are, from the last build
+    (looked for all in one go)."""
+    pages = site.pages
+    recorded = {number: reads for number, page in enumerate(pages)
+                if (reads := record.reads_of(page.output_path)) is not None}
+    paths = [pages[number].output_path for number in recorded]
+    missing = set(staging.keep_each(paths, record.kept_each(
+        paths, [digests.of(pages[number], reads) for number, reads in recorded.items()])))
+    progress.advance(len(paths) - len(missing))
+    return [number for number, page in enumerate(pages)
+            if number not in recorded or page.output_path in missing]
 
 
 def _noted(pages: Iterator[Rendered], record: OutputRecord,

@@ -159,7 +159,7 @@ class _InPlace:
         self.record, self.out_dir = record, out_dir
 
     def keep(self, path: str, digest: str) -> bool:
-        kept = self.record.kept(path, lambda _: digest)
+        kept = self.record.kept_each([path], [digest])[0]
         if kept is None:
             return False
         try:

@@ -4,6 +4,7 @@ checked are they moved in (and the files it no longer has removed), so a failed 
 leaves half a site, and one stopped while they are moved is finished by the next build."""
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
 import multiprocessing
@@ -128,8 +129,11 @@ class StagedOutput:
         self.claimed[key] = path
 
     def _claim_each(self, paths: list[str], keys: list[str]) -> None:
-        """_claim for many paths claimed apart (each once), `keys` their lower case."""
+        """_claim for many paths, `keys` their lower case."""
         twice = self.claimed.keys() & keys
+        if not twice and len(set(keys)) < len(keys):  # (two of them)
+            twice = {key for key, count in collections.Counter(keys).items() if count > 1}
+            self.claimed.update(zip(keys, paths))
         if twice:
             key = min(twice)
             raise OutputError(_("two outputs claim the same path: {first} and {second}")

@@ -221,6 +221,30 @@ def test_a_file_changed_just_before_the_record_is_always_read(site, monkeypatch)
     assert read == ["content/reports/longtan.md"]  # not read again
 
 
+@pytest.mark.parametrize("how", ["one by one", "in one go", "kept and made"])
+def test_two_files_on_one_path_whatever_the_case_are_refused(tmp_path, how):
+    """Many hosts ignore the case of a path: two pages on reports/a/ and reports/A/ would be
+    one file there, whether they are made one by one, kept from the previous output in one go
+    (as the pages and search files are), or one kept and one made."""
+    out = tmp_path / "out"
+    (out / "reports").mkdir(parents=True)
+    for name in ("a.html", "A.html"):
+        (out / "reports" / name).write_text(name, "utf-8")
+    before = write.listing(out)
+    paths = ["reports/a.html", "reports/A.html"]
+    with pytest.raises(write.OutputError, match="reports/"):
+        with write.StagedOutput(out) as staging:
+            if how == "one by one":
+                for path in paths:
+                    staging.write(path, b"new")
+            elif how == "in one go":
+                staging.keep_each(paths, [before[path] for path in paths])
+            else:
+                assert staging.keep_each(paths[:1], [before[paths[0]]]) == []
+                staging.write(paths[1], b"new")
+    assert write.listing(out) == before  # the previous output as it was
+
+
 def test_an_edit_reads_the_edited_text_and_no_other(site, tmp_path, monkeypatch):
     """At 10,000 reports, one edited: the others are as the last build read them (their
     digests key what the memo kept of them), so they are not read at all; what reading one

@@ -353,8 +353,10 @@ def _documents_files(documents: list[_Waiting], memo: Memo | None,
         for number, searchable, _, made in documents:
             yield from made or _document_files(number, searchable.document)
         return
-    made_from = [memo.key("search files", searchable.digest, str(number).encode())
-                 for number, searchable, _, _ in documents]
+    base = memo.key("search files").encode()  # (the engine's, in the build's language)
+    made_from = [hashlib.blake2b(b"%s%s%d" % (base, searchable.digest, number),
+                                 digest_size=20).hexdigest()
+                 for number, searchable, _, _ in documents]  # (each digest is 20 bytes)
     paths = [[f"search/{name}.js" for name in _document_file_names(number, blocks)]
              for number, _, blocks, _ in documents]
     missing = set(reuse.keep_each([path for names in paths for path in names],
