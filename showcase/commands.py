@@ -71,7 +71,6 @@ def _prepare(site_dir: Path, *, drafts: bool, base_url: str | None, today: dt.da
     sources = replace(sources, reports=(), honour_lists=())
     with collector.paused():
         site = build_site(content, memo)
-    collector.set_aside()
     return sources, content, site, problems
 
 

@@ -194,7 +194,6 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers
     preview's searchables, kept from one build to the next (search_documents)."""
     with collector.paused():  # they live until the index is made
         documents = search_documents(site, known)
-    collector.set_aside()
     # (not for a quick search: the preview has the syllables from its last whole build, and
     # the next one keeps any new ones)
     syllables = Syllables(memo) if memo is not None and quick is None else None
