@@ -255,9 +255,9 @@ def _counts(site: Site, regions) -> dict[str, tuple[int, int]]:
 def _group_by_region(site: Site, households) -> list[tuple[str, list[Household]]]:
     """Households grouped under their region path, in the tree's order."""
     groups: dict[str, list[Household]] = {}
-    for household in sorted(households, key=lambda h: site.regions.position(h.region)):
+    for household in households:  # (each group in the list's order)
         groups.setdefault(household.region, []).append(household)
-    return list(groups.items())
+    return sorted(groups.items(), key=lambda group: site.regions.position(group[0]))
 
 
 def _common_region(paths: list[str]) -> str:

@@ -158,3 +158,33 @@ def test_front_matter_of_plain_text_is_named_in_plain_words():
     (message,) = problems_of(SourceText("content/reports/a.md", "---\njust text\n---\n正文\n"))
     assert message == ("content/reports/a.md:2: error: the front matter must be a set of "
                        "'key: value' lines, not plain text (see docs/reference.md#front-matter)")
+
+
+def test_an_honour_list_shows_its_households_by_region_in_the_tree_order():
+    """Each region's households together, the regions in the tree's order (not the list's),
+    the households of one region in the list's order."""
+    listed = SourceText("data/households/2024-mixed.yaml", """\
+list:
+  title: 2024年度怀化市“平安家庭”示范户名单
+  honour: 平安家庭示范户
+  year: 2024
+households:
+  - name: 甲家庭
+    region: 湖南省/怀化市/辰溪县
+  - name: 乙家庭
+    region: 湖南省/怀化市/溆浦县/桥江镇/龙潭村
+  - name: 丙家庭
+    region: 湖南省/怀化市/辰溪县
+  - name: 丁家庭
+    region: 湖南省/怀化市/溆浦县
+  - name: 戊家庭
+    region: 湖南省/怀化市/溆浦县/桥江镇/龙潭村
+""")
+    site = make_site(report("a"), honours=(listed,))
+    page = next(p for p in site.pages if p.template == "honour_list.html")
+    assert [(region, [h.name for h in households])
+            for region, households in page.context["groups"]] == [
+        ("湖南省/怀化市/溆浦县", ["丁家庭"]),
+        ("湖南省/怀化市/溆浦县/桥江镇/龙潭村", ["乙家庭", "戊家庭"]),
+        ("湖南省/怀化市/辰溪县", ["甲家庭", "丙家庭"]),
+    ]
