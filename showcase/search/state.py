@@ -34,7 +34,7 @@ PAIR_TYPES = {"numbers": np.int32, "frequencies": np.uint16, "flags": np.uint8,
               "hints": np.uint16}
 """What the state's files keep of each pair. Its key is where it stands (the state's `starts`)
 and its value is made of its frequency, flags and its document's norm (postings.values_of,
-with the norms of the state's lengths): neither is written, and a change copies 31% less."""
+with the norms of the state's lengths): neither is written, and a change copies 36% less."""
 READ_BLOCK = 1024
 """Pairs read from a state's file at a time where a patch looks at a few thousand of 29 million
 (`_PairFiles`)."""
