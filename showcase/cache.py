@@ -77,17 +77,21 @@ class InputDigests:
     taken could change again within the same timestamp, unseen: it is always read. Any change
     of content moves the change time (ctime) as well, even when the modification time is set
     back. A text file (a report, an honour list) is kept with what decoding it found (load.py),
-    so that one unchanged need not be read at all: its digest keys its memo entries."""
+    in the build's language, so that one unchanged need not be read at all: its digest keys its
+    memo entries."""
 
     def __init__(self, site_dir: Path):
         self.path = site_dir / CACHE_FOLDER / INPUTS_RECORD
         self.started = time.time_ns()
         try:
-            self.recorded_at, self.known = pickle.loads(self.path.read_bytes())
+            self.recorded_at, language, self.known = pickle.loads(self.path.read_bytes())
             if not all(len(entry) == 3 for entry in self.known.values()):
                 raise ValueError("a record of an earlier format")
         except Exception:  # none yet, or unreadable: every file is read
-            self.recorded_at, self.known = 0, {}
+            self.recorded_at, language, self.known = 0, None, {}
+        if language != i18n.current():  # what decoding found is told in the build's words
+            self.known = {path: (seen, digest, None)
+                          for path, (seen, digest, _found) in self.known.items()}
         self.now: dict[str, tuple[tuple[int, int, int, int], bytes, list[Problem] | None]] = {}
         """Each file looked at: its stat, digest and (a text read) what decoding it found."""
 
@@ -112,14 +116,13 @@ class InputDigests:
         return None if found is None else (digest, found)
 
     def read(self, path: Path, digest: bytes, found: list[Problem]) -> None:
-        """A text file read by this build: the digest of the bytes read, and what decoding them
-        found."""
-        seen = self.now[str(path)][0] if str(path) in self.now else (-1, -1, -1, -1)
-        self.now[str(path)] = (seen, digest, found)
+        """A text file read by this build (looked at first: `unchanged`): the digest of the bytes
+        read, and what decoding them found."""
+        self.now[str(path)] = (self.now[str(path)][0], digest, found)
 
     def save(self) -> None:
         """Keep what this build read, as of when it began to read it."""
-        write_whole(self.path, pickle.dumps((self.started, self.now),
+        write_whole(self.path, pickle.dumps((self.started, i18n.current(), self.now),
                                             protocol=pickle.HIGHEST_PROTOCOL))
 
 

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from conftest import SITES, run_build, snapshot
-from showcase import cache, commands, load, write
+from showcase import cache, commands, i18n, load, write
 from showcase.errors import ContentError, Problems
 
 
@@ -245,11 +245,16 @@ def test_two_files_on_one_path_whatever_the_case_are_refused(tmp_path, how):
     assert write.listing(out) == before  # the previous output as it was
 
 
+def texts_read(read: list[str]) -> set[str]:
+    return {path for path in read if path.startswith(("content/", "data/households/"))}
+
+
 def test_an_edit_reads_the_edited_text_and_no_other(site, tmp_path, monkeypatch):
     """At 10,000 reports, one edited: the others are as the last build read them (their
     digests key what the memo kept of them), so they are not read at all; what reading one
     found (a control character removed) is told again all the same."""
     monkeypatch.setattr(cache, "RACY_SECONDS", 0)  # the files were all written just now
+    first_language = i18n.current()
     other = site / "content/reports/xupu-pingan.md"
     other.write_text(other.read_text("utf-8").replace("。", "\b。", 1), "utf-8")
     out = tmp_path / "out"
@@ -263,10 +268,21 @@ def test_an_edit_reads_the_edited_text_and_no_other(site, tmp_path, monkeypatch)
     monkeypatch.setattr(pathlib.Path, "read_bytes", lambda path: read.append(
         path.as_posix().removeprefix(f"{site.resolve()}/")) or read_bytes(path))
     again = commands.build(site, out, jobs=1, use_cache=True)
-    texts = {path for path in read if path.startswith(("content/", "data/households/"))}
-    assert texts == {"content/reports/longtan.md"}
+    assert texts_read(read) == {"content/reports/longtan.md"}
+    read.clear()
     assert [str(w) for w in again.warnings if "U+0008" in w.message] == warned
     assert "周末家长课堂" in (out / "reports/longtan/index.html").read_text("utf-8")
+    # built in the other language, what was found is told in its words (the file read again)
+    report.write_text(report.read_text("utf-8") + "\n又一段。\n", "utf-8")
+    other_language = "en" if i18n.current() == "zh" else "zh"
+    try:
+        i18n.choose(other_language)
+        told = commands.build(site, out, jobs=1, use_cache=True)
+        words = [w.message for w in told.warnings if "U+0008" in w.message]
+    finally:
+        i18n.choose(first_language)
+    assert len(words) == 1 and words[0] not in warned[0]
+    assert "content/reports/xupu-pingan.md" in texts_read(read)
 
 
 def test_a_text_changed_after_it_was_found_unchanged_is_refused(site, monkeypatch):
