@@ -30,6 +30,13 @@ class Assets:
     pictures: dict[str, Picture]
     """Resizable pictures by their published path."""
 
+    def published(self) -> tuple:
+        """What a page or a text made with these files depends on: where each is published
+        and each picture's copies, not where its source lies (a site folder or a checkout of
+        showcase moved elsewhere builds the same pages, and the memo's results still hold)."""
+        return (self.static, self.content, self.pictures,
+                tuple((path, width) for path, _source, width in self.files))
+
     def find(self, reference: str, beside: str | None = None) -> str | None:
         """Output path of `reference`, looked up beside a content file (a folder under content/),
         then under static/. References that leave those folders are never found."""

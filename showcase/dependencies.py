@@ -65,7 +65,7 @@ class PageDigests:
         digest = hashlib.blake2b(digest_size=20)
         digest.update(engine_digest().encode())
         digest_files(digest, list(template_dirs))
-        digest.update(digestible((site.config, assets, sorted(options.items()))))
+        digest.update(digestible((site.config, assets.published(), sorted(options.items()))))
         self.shared = digest.digest()
 
     def of(self, page: Page, reads: frozenset[tuple[str, str]]) -> str:

@@ -50,7 +50,7 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
     assets = plan_assets(sources)
     # the regions as the text they are made from, the files once: each is big
     regions_read = _digest(sources.regions, regions.failed)
-    files = _digest(assets)
+    files = _digest(assets.published())
     settings = _digest(config, regions_read)
     # each result keyed by the key of the one it is made from (and what else it reads)
     read_keys = [memo.key("report", checked[s.path].encode(), settings)

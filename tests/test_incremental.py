@@ -93,6 +93,37 @@ def test_an_edited_report_changes_its_page_and_search_entries_and_only_what_show
     assert_as_fresh(site, out, tmp_path)
 
 
+def test_a_site_folder_moved_elsewhere_keeps_what_it_made(site, tmp_path, monkeypatch):
+    """Copied to another disk (its .cache/ with it), the site is the same site: the pages and
+    texts made with its pictures depend on where they are published, not where they lie, so a
+    report edited after the move is rendered again alone, with the pages an edit in place
+    renders."""
+    from PIL import Image
+    Image.new("RGB", (40, 30), "red").save(site / "content/reports/longtan.png")
+    edit(site / LONGTAN, "龙潭村坚持调解优先。", "龙潭村坚持调解优先。\n\n![调解室](longtan.png)\n")
+    rendered, pages = [], []
+    render_report, render_page = validate.render_report, render.render_page
+    monkeypatch.setattr(validate, "render_report",
+                        lambda report, *rest: rendered.append(report.source)
+                        or render_report(report, *rest))
+    monkeypatch.setattr(render, "render_page",
+                        lambda env, page, *rest: pages.append(page.url)
+                        or render_page(env, page, *rest))
+    done = {}
+    for way in ("in place", "moved"):
+        here, out = tmp_path / way, tmp_path / f"{way} out"
+        shutil.copytree(site, here)
+        build(here, out)
+        if way == "moved":
+            here = here.rename(tmp_path / "elsewhere")
+        edit(here / XUPU, "全县九成以上家庭参与创建。", "全县九成以上家庭参与创建，户户签订承诺书。")
+        rendered.clear(), pages.clear()
+        build(here, out)
+        done[way] = (list(rendered), sorted(pages))
+    assert done["moved"] == done["in place"]
+    assert done["moved"][0] == [XUPU] and "households/" not in "".join(done["moved"][1])
+
+
 def test_a_changed_title_reaches_the_neighbours_links_and_the_lists(site, out_dir_pair):
     out, tmp_path = out_dir_pair
     build(site, out)
