@@ -477,7 +477,8 @@ def test_a_long_list_digested_once_still_counts_the_terms_it_holds(monkeypatch):
     """A long list is digested once by identity; a value holding it still counts as holding
     terms, so its digest still follows what a page reads of those terms' reports."""
     monkeypatch.setattr(dependencies, "LONG", 1)
-    digests = dependencies.PageDigests(types.SimpleNamespace(config=None), (), None, {})
+    digests = dependencies.PageDigests(types.SimpleNamespace(config=None), (),
+                                       types.SimpleNamespace(published=tuple), {})
     terms = (Term("tags", "矛盾调解", "maoduntiaojie", ("reports/longtan/",)),)
     first, again = _Box(terms), _Box(terms)  # the same list in two values, alive throughout
     digests._value(first, frozenset())
