@@ -206,18 +206,22 @@ def _allowed(path: Path, root: Path, problems: Problems) -> bool:
     return False
 
 
-def _asset(folder: Path, file: Path) -> AssetFile:
-    digest = hashlib.sha256(file.read_bytes()).hexdigest()
-    return AssetFile(file.relative_to(folder).as_posix(), file, digest, picture_size(file))
+def _asset(folder: Path, file: Path, inputs: "InputDigests | None") -> AssetFile:
+    """A file published as it is, under a name holding its digest: with `inputs`, the one the
+    build cache recalls for a file unchanged since (a site's photos are not read again at every
+    build; without the cache, the same digest of its bytes)."""
+    digest = inputs.of(file) if inputs is not None else bytes_digest(file.read_bytes())
+    return AssetFile(file.relative_to(folder).as_posix(), file, digest.hex(), picture_size(file))
 
 
-def _static_files(root: Path, problems: Problems) -> tuple[AssetFile, ...]:
+def _static_files(root: Path, problems: Problems,
+                  inputs: "InputDigests | None") -> tuple[AssetFile, ...]:
     """The site's static files over the repository's: a site replaces a file by its name."""
     chosen: dict[str, AssetFile] = {}
     for base in dict.fromkeys((REPOSITORY, root)):
         folder = base / "static"
         for file in files_under(folder, base, problems):
-            asset = _asset(folder, file)
+            asset = _asset(folder, file, inputs)
             chosen[asset.name] = asset
     return tuple(chosen[name] for name in sorted(chosen))
 
@@ -231,7 +235,7 @@ def load_site(root: Path, problems: Problems,
               inputs: "InputDigests | None" = None) -> SiteSources:
     """Read the site at `root`; unreadable or undecodable files are recorded in `problems`.
     With `inputs` (the build cache's), reports and honour lists unchanged since the last build
-    are read only when needed (read_text)."""
+    are read only when needed (read_text), and other files' digests are recalled."""
     root = root.resolve()
     unreadable: set[str] = set()
 
@@ -256,8 +260,8 @@ def load_site(root: Path, problems: Problems,
         regions=optional("data/regions.yaml"),
         reports=texts(content, (".md", ".markdown")),
         honour_lists=texts(root / "data" / "households", (".yaml", ".yml")),
-        static_files=_static_files(root, problems),
-        content_files=tuple(_asset(content, f) for f in
+        static_files=_static_files(root, problems, inputs),
+        content_files=tuple(_asset(content, f, inputs) for f in
                             files_under(content, root, problems, exclude=(".md", ".markdown"))),
         template_dirs=template_folders(root),
     )

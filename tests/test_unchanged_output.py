@@ -251,9 +251,11 @@ def texts_read(read: list[str]) -> set[str]:
 
 def test_an_edit_reads_the_edited_text_and_no_other(site, tmp_path, monkeypatch):
     """At 10,000 reports, one edited: the others are as the last build read them (their
-    digests key what the memo kept of them), so they are not read at all; what reading one
-    found (a control character removed) is told again all the same."""
+    digests key what the memo kept of them), so they are not read at all, nor are the pictures
+    beside them; what reading one found (a control character removed) is told again all the
+    same."""
     monkeypatch.setattr(cache, "RACY_SECONDS", 0)  # the files were all written just now
+    (site / "content/reports/photo.jpg").write_bytes(b"not really a picture" * 100)
     first_language = i18n.current()
     other = site / "content/reports/xupu-pingan.md"
     other.write_text(other.read_text("utf-8").replace("。", "\b。", 1), "utf-8")
