@@ -76,9 +76,10 @@ class InputDigests:
     inputs instead of reading 50 MB. A file changed within RACY_SECONDS before the record was
     taken could change again within the same timestamp, unseen: it is always read. Any change
     of content moves the change time (ctime) as well, even when the modification time is set
-    back. A text file (a report, an honour list) is kept with what decoding it found (load.py),
-    in the build's language, so that one unchanged need not be read at all: its digest keys its
-    memo entries."""
+    back. Each file is kept with what the build found reading it (load.py): a text (a report,
+    an honour list) with what decoding it found, in the build's language, so that one unchanged
+    need not be read at all (its digest keys its memo entries); a picture with its size, so that
+    a site's photos are not opened at every build."""
 
     def __init__(self, site_dir: Path):
         self.path = site_dir / CACHE_FOLDER / INPUTS_RECORD
@@ -90,10 +91,12 @@ class InputDigests:
         except Exception:  # none yet, or unreadable: every file is read
             self.recorded_at, language, self.known = 0, None, {}
         if language != i18n.current():  # what decoding found is told in the build's words
-            self.known = {path: (seen, digest, None)
-                          for path, (seen, digest, _found) in self.known.items()}
-        self.now: dict[str, tuple[tuple[int, int, int, int], bytes, list[Problem] | None]] = {}
-        """Each file looked at: its stat, digest and (a text read) what decoding it found."""
+            self.known = {path: (seen, digest, None if isinstance(found, list) else found)
+                          for path, (seen, digest, found) in self.known.items()}
+        self.now: dict[str, tuple[tuple[int, int, int, int], bytes,
+                                  list[Problem] | tuple[int, ...] | None]] = {}
+        """Each file looked at: its stat, digest and what reading it found (a text's decoding
+        problems, a picture's width and height, () if Pillow does not resize it)."""
 
     def of(self, path: Path) -> bytes:
         entry = self.now.get(str(path))
@@ -113,12 +116,23 @@ class InputDigests:
         it (None: it is to be read, and `read` told)."""
         self.of(path)
         _seen, digest, found = self.now[str(path)]
-        return None if found is None else (digest, found)
+        return (digest, found) if isinstance(found, list) else None
 
     def read(self, path: Path, digest: bytes, found: list[Problem]) -> None:
         """A text file read by this build (looked at first: `unchanged`): the digest of the bytes
         read, and what decoding them found."""
         self.now[str(path)] = (self.now[str(path)][0], digest, found)
+
+    def picture_size(self, path: Path,
+                     measure: Callable[[Path], tuple[int, int] | None]) -> tuple[int, int] | None:
+        """A picture's width and height (None: not one Pillow resizes), `measure`d once while
+        the file stays as it is."""
+        self.of(path)
+        seen, digest, found = self.now[str(path)]
+        if not isinstance(found, tuple):
+            found = tuple(measure(path) or ())
+            self.now[str(path)] = (seen, digest, found)
+        return found or None
 
     def save(self) -> None:
         """Keep what this build read, as of when it began to read it."""

@@ -231,11 +231,15 @@ def _allowed(path: Path, root: Path, problems: Problems) -> bool:
 
 
 def _asset(folder: Path, file: Path, inputs: "InputDigests | None") -> AssetFile:
-    """A file published as it is, under a name holding its digest: with `inputs`, the one the
-    build cache recalls for a file unchanged since (a site's photos are not read again at every
-    build; without the cache, the same digest of its bytes)."""
-    digest = inputs.of(file) if inputs is not None else bytes_digest(file.read_bytes())
-    return AssetFile(file.relative_to(folder).as_posix(), file, digest.hex(), picture_size(file))
+    """A file published as it is, under a name holding its digest, with its size if it is a
+    picture: with `inputs`, those the build cache recalls for a file unchanged since (a site's
+    photos are not read or opened again at every build; without the cache, the same digest of
+    its bytes)."""
+    if inputs is None:
+        digest, size = bytes_digest(file.read_bytes()), picture_size(file)
+    else:
+        digest, size = inputs.of(file), inputs.picture_size(file, picture_size)
+    return AssetFile(file.relative_to(folder).as_posix(), file, digest.hex(), size)
 
 
 def _static_files(root: Path, problems: Problems,

@@ -251,11 +251,19 @@ def texts_read(read: list[str]) -> set[str]:
 
 def test_an_edit_reads_the_edited_text_and_no_other(site, tmp_path, monkeypatch):
     """At 10,000 reports, one edited: the others are as the last build read them (their
-    digests key what the memo kept of them), so they are not read at all, nor are the pictures
-    beside them; what reading one found (a control character removed) is told again all the
-    same."""
+    digests key what the memo kept of them), so they are not read at all, nor are the files
+    beside them (a picture is not even opened for its size); what reading one found (a control
+    character removed) is told again all the same."""
     monkeypatch.setattr(cache, "RACY_SECONDS", 0)  # the files were all written just now
-    (site / "content/reports/photo.jpg").write_bytes(b"not really a picture" * 100)
+    (site / "content/reports/notes.txt").write_bytes("调解记录".encode() * 100)
+    from PIL import Image
+    Image.new("RGB", (64, 48), "white").save(site / "content/reports/photo.jpg")
+    report = site / "content/reports/longtan.md"
+    report.write_text(report.read_text("utf-8") + "\n![调解现场](photo.jpg)\n", "utf-8")
+    measured = []
+    picture_size = load.picture_size
+    monkeypatch.setattr(load, "picture_size",
+                        lambda path: measured.append(path.name) or picture_size(path))
     first_language = i18n.current()
     other = site / "content/reports/xupu-pingan.md"
     other.write_text(other.read_text("utf-8").replace("。", "\b。", 1), "utf-8")
@@ -263,14 +271,16 @@ def test_an_edit_reads_the_edited_text_and_no_other(site, tmp_path, monkeypatch)
     first = commands.build(site, out, jobs=1, use_cache=True)
     warned = [str(w) for w in first.warnings if "U+0008" in w.message]
     assert len(warned) == 1 and "xupu-pingan.md" in warned[0]
-    report = site / "content/reports/longtan.md"
     report.write_text(report.read_text("utf-8") + "\n龙潭村还开设了周末家长课堂。\n", "utf-8")
     read = []
     read_bytes = pathlib.Path.read_bytes
     monkeypatch.setattr(pathlib.Path, "read_bytes", lambda path: read.append(
         path.as_posix().removeprefix(f"{site.resolve()}/")) or read_bytes(path))
+    measured.clear()
     again = commands.build(site, out, jobs=1, use_cache=True)
     assert texts_read(read) == {"content/reports/longtan.md"}
+    assert measured == []  # the photo's size is recalled too
+    assert 'width="64" height="48"' in (out / "reports/longtan/index.html").read_text("utf-8")
     read.clear()
     assert [str(w) for w in again.warnings if "U+0008" in w.message] == warned
     assert "周末家长课堂" in (out / "reports/longtan/index.html").read_text("utf-8")
