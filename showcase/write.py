@@ -131,9 +131,9 @@ class StagedOutput:
     def _claim_each(self, paths: list[str], keys: list[str]) -> None:
         """_claim for many paths, `keys` their lower case."""
         twice = self.claimed.keys() & keys
-        if not twice and len(set(keys)) < len(keys):  # (two of them)
+        if not twice and len(set(keys)) < len(keys):  # two of these on one path
             twice = {key for key, count in collections.Counter(keys).items() if count > 1}
-            self.claimed.update(zip(keys, paths))
+            self.claimed.update(zip(keys, paths))  # (the message names the last of them)
         if twice:
             key = min(twice)
             raise OutputError(_("two outputs claim the same path: {first} and {second}")
@@ -212,7 +212,7 @@ class StagedOutput:
     def keep_each(self, paths: list[str],
                   sizes_and_times: list[tuple[int, int] | None]) -> list[str]:
         """`keep` each file that still has its size and time (None: not to be kept), in one go
-        (a report's dozen search files); the paths not kept."""
+        (thousands of search files, every page); the paths not kept."""
         before, prefix = self.before, self.prefix
         names = [path.removeprefix(prefix) for path in paths] if prefix else paths
         if None not in sizes_and_times and list(map(before.get, names)) == sizes_and_times \

@@ -186,12 +186,13 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers
     by an earlier build with the same phrases come from `memo`, and beside it the last build's
     index (state.py), changed only where documents changed; a file is not made when
     `reuse.keep_each(paths, digests)` keeps it from the previous output (asked for many files
-    at once, those not kept returned; each made one is told to `reuse.note`). With `workers` > 1, the keys of documents the memo lacks are found in that
-    many forked processes. `quick` (the preview's search after a save, before its whole build):
-    the index made is not kept for the next build, and the files of documents the kept index
-    holds as they are are left alone (the whole build that follows looks at them all), but for
-    those numbered in `quick`, whose files earlier quick searches wrote over. `known`: the
-    preview's searchables, kept from one build to the next (search_documents)."""
+    at once, those not kept returned; each made one is told to `reuse.note`). With `workers`
+    > 1, the keys of documents the memo lacks are found in that many forked processes.
+    `quick` (the preview's search after a save, before its whole build): the index made is
+    not kept for the next build, and the files of documents the kept index holds as they are
+    are left alone (the whole build that follows looks at them all), but for those numbered
+    in `quick`, whose files earlier quick searches wrote over. `known`: the preview's
+    searchables, kept from one build to the next (search_documents)."""
     with collector.paused():  # they live until the index is made
         documents = search_documents(site, known)
     # (not for a quick search: the preview has the syllables from its last whole build, and
