@@ -99,6 +99,11 @@ class InputDigests:
         problems, a picture's width and height, () if Pillow does not resize it)."""
 
     def of(self, path: Path) -> bytes:
+        return self._entry(path)[1]
+
+    def _entry(self, path: Path) -> tuple:
+        """The file's stat, digest and what reading it found, as this build sees it (taken
+        from the record when the file is as recorded and settled)."""
         entry = self.now.get(str(path))
         if entry is None:
             stat = path.stat()
@@ -109,13 +114,12 @@ class InputDigests:
             entry = known if known and known[0] == seen and settled else \
                 (seen, _content_digest(path), None)
             self.now[str(path)] = entry
-        return entry[1]
+        return entry
 
     def unchanged(self, path: Path) -> tuple[bytes, list[Problem]] | None:
         """A text file's digest and what decoding it found, when it is as the last build read
         it (None: it is to be read, and `read` told)."""
-        self.of(path)
-        _seen, digest, found = self.now[str(path)]
+        _seen, digest, found = self._entry(path)
         return (digest, found) if isinstance(found, list) else None
 
     def read(self, path: Path, digest: bytes, found: list[Problem]) -> None:
@@ -127,8 +131,7 @@ class InputDigests:
                      measure: Callable[[Path], tuple[int, int] | None]) -> tuple[int, int] | None:
         """A picture's width and height (None: not one Pillow resizes), `measure`d once while
         the file stays as it is."""
-        self.of(path)
-        seen, digest, found = self.now[str(path)]
+        seen, digest, found = self._entry(path)
         if not isinstance(found, tuple):
             found = tuple(measure(path) or ())
             self.now[str(path)] = (seen, digest, found)
