@@ -5,6 +5,7 @@ their keys are left as they were. Anything the state cannot follow means the who
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import shutil
 import subprocess
@@ -81,29 +82,43 @@ def build(site, out):
 
 
 def assert_state_in_order(site):
-    """Each key's pairs begin where the state says, after the last key's, and are sorted by
-    document, each (key, document) once."""
+    """Each key's pairs of the base begin where the state says, after the last key's, and are
+    sorted by document; the masked places are the base's, the delta is sorted as the base is,
+    and the pairs now (the base less those masked, with the delta) hold each (key, document)
+    once."""
     folder = site / ".cache" / state.FOLDER
     numbers = np.fromfile(folder / "pairs.numbers", dtype=np.int32).astype(np.int64)
     starts = np.fromfile(folder / "starts", dtype=np.int64)
     assert starts[0] == 0 and starts[-1] == len(numbers) and np.all(np.diff(starts) >= 0)
     keys = np.repeat(np.arange(len(starts) - 1), np.diff(starts))
     assert np.all(np.diff(keys * (1 << 32) + numbers) > 0)
+    masked = np.fromfile(folder / "masked", dtype=np.int64)
+    assert np.all(np.diff(masked) > 0) and masked.max(initial=-1) < len(numbers)
+    delta = (np.fromfile(folder / "delta.key_ids", dtype=np.int32).astype(np.int64) * (1 << 32)
+             + np.fromfile(folder / "delta.numbers", dtype=np.int32))
+    assert np.all(np.diff(delta) > 0)
+    now = np.concatenate([np.delete(keys * (1 << 32) + numbers, masked), delta])
+    assert len(np.unique(now)) == len(now)
+    return len(delta)
 
 
-@pytest.mark.parametrize("small", ["", "files", "reads"], ids=["as-built", "small-files",
-                                                              "small-reads"])
+@pytest.mark.parametrize("small", ["", "files", "reads", "merges"],
+                         ids=["as-built", "small-files", "small-reads", "merged-each-time"])
 def test_a_run_of_edits_changes_the_index_only_where_documents_changed(
         sample, tmp_path, monkeypatch, patched, small):
     """With small files, most keys have files of their own and shards are many, so edits move
     keys between shards, between their own file and inline, and change the shard count. With
-    small reads, the changed documents' pairs and the places of their new ones are read from
-    the state's files a pair or two at a time, as at 10,000 reports a block at a time."""
+    small reads, the changed documents' pairs are read from the state's files a pair or two at
+    a time, as at 10,000 reports a block at a time. The edited documents' pairs are kept
+    beside the last base (the delta) until they pass a share of it, then merged into a new
+    base: as built, the sample's edits do both; merged each time, every edit does."""
     if small == "files":
         monkeypatch.setattr(shards, "SHARD_BYTES", 200)
         monkeypatch.setattr(shards, "OWN_FILE_BYTES", 12)
     if small == "reads":
         monkeypatch.setattr(state, "READ_BLOCK", 2)
+    if small == "merges":
+        monkeypatch.setattr(state, "DELTA_SHARE", 0)
     out = tmp_path / "out"
     first, second = reports(sample)[:2]
     steps = [
@@ -121,6 +136,7 @@ def test_a_run_of_edits_changes_the_index_only_where_documents_changed(
     ]
     build(sample, out)
     assert patched == []  # the first build makes the index from the start
+    deltas = []
     for number, (count, step) in enumerate(steps):
         before = times(out)
         step()
@@ -131,7 +147,11 @@ def test_a_run_of_edits_changes_the_index_only_where_documents_changed(
         if small != "files":  # (small shards all move whenever their count changes)
             assert sum(after[path] == before.get(path) for path in after) > len(after) / 2
         assert_index_as_fresh(sample, out, tmp_path)
-        assert_state_in_order(sample)
+        deltas.append(assert_state_in_order(sample))
+    if small == "merges":
+        assert not any(deltas)
+    else:  # kept beside the base, merged into it
+        assert any(deltas) and 0 in deltas[1:]
 
 
 def test_an_edit_remakes_only_the_keys_whose_postings_change(sample, tmp_path, monkeypatch):
@@ -210,12 +230,13 @@ def test_a_damaged_or_foreign_index_state_means_the_whole_work(sample, tmp_path,
     assert_index_as_fresh(sample, out, tmp_path)
 
 
+@pytest.mark.parametrize("merged", [False, True], ids=["as-delta", "merged"])
 @pytest.mark.parametrize("trouble", ["full-disk", "no-folder"])
 def test_a_state_that_cannot_be_written_while_patched_leaves_the_last_one(
-        sample, tmp_path, patched, monkeypatch, trouble):
-    """The patched pairs are written in a thread beside the index; a full disk there, or no
-    folder to write them in, leaves the last state as it was (the next build patches that
-    one) and the build's index as it should be."""
+        sample, tmp_path, patched, monkeypatch, trouble, merged):
+    """A full disk where the patched state is written (its delta, or its pairs merged in a
+    thread beside the index), or no folder to write it in, leaves the last state as it was
+    (the next build patches that one) and the build's index as it should be."""
     out = tmp_path / "out"
     build(sample, out)
     meta = (sample / ".cache" / state.FOLDER / "meta.json").read_bytes()
@@ -226,12 +247,14 @@ def test_a_state_that_cannot_be_written_while_patched_leaves_the_last_one(
         made(self, memo)
         if trouble == "no-folder":
             self.abandon()  # as when its folder cannot be made
-        for name, file in self.files.items():
-            file.close()
-            self.files[name] = open("/dev/full", "wb")  # (Linux: every write fails, disk full)
+
+    def full(path, mode="r", *args, **kwargs):  # (Linux: every write fails, disk full)
+        return open("/dev/full" if "w" in mode else path, mode, *args, **kwargs)
 
     with monkeypatch.context() as changed:
         changed.setattr(state.StateWriter, "__init__", in_trouble)
+        changed.setattr(state, "open", full, raising=False)
+        changed.setattr(state, "DELTA_SHARE", 0 if merged else 1)
         build(sample, out)
     assert len(patched) == 1
     assert (sample / ".cache" / state.FOLDER / "meta.json").read_bytes() == meta
@@ -243,54 +266,83 @@ def test_a_state_that_cannot_be_written_while_patched_leaves_the_last_one(
     assert_index_as_fresh(sample, out, tmp_path)
 
 
-@pytest.mark.parametrize("system", ["no-call", "across-devices"])
-def test_a_state_patched_where_the_system_cannot_copy_files_is_the_same(
-        sample, tmp_path, patched, monkeypatch, system):
-    """The runs of pairs the system copies from file to file are read and written instead
-    where it cannot (another system, another kind of disk)."""
+def test_a_state_patched_where_the_system_cannot_link_files_is_the_same(
+        sample, tmp_path, patched, monkeypatch):
+    """The base of the last state is copied into the new one where the system cannot link
+    files (another kind of disk)."""
     out = tmp_path / "out"
     build(sample, out)
-    if system == "no-call":
-        monkeypatch.delattr(os, "copy_file_range")
-    else:
-        def across_devices(*args):
-            raise OSError(errno.EXDEV, "Invalid cross-device link")
-        monkeypatch.setattr(os, "copy_file_range", across_devices)
+
+    def no_links(*args):
+        raise OSError(errno.EPERM, "Operation not permitted")
+    monkeypatch.setattr(os, "link", no_links)
     for story in ("\n\n鹭鸶湾设立夜渡守护岗。\n", "\n\n鹭鸶湾增设摆渡安全哨。\n"):
         add_to(reports(sample)[0], story)
         build(sample, out)
         assert_index_as_fresh(sample, out, tmp_path)
+        assert assert_state_in_order(sample) > 0
     assert len(patched) == 2
+
+
+def random_pairs(rng, count, keys, documents, norm, among=None):
+    """Pairs of random keys and documents (those `among`, if given), sorted, each once."""
+    numbers = rng.integers(0, documents, count) if among is None else rng.choice(among, count)
+    order = np.unique(rng.integers(0, keys, count) * 1000 + numbers)
+    arrays = {"key_ids": (order // 1000).astype(np.int32),
+              "numbers": (order % 1000).astype(np.int32),
+              "frequencies": rng.integers(0, 60000, len(order)).astype(np.uint16),
+              "flags": rng.integers(0, 8, len(order)).astype(np.uint8),
+              "hints": rng.integers(0, 900, len(order)).astype(np.uint16)}
+    return state.Pairs(**arrays, values=postings.values_of(
+        arrays["frequencies"], arrays["flags"], norm[arrays["numbers"]]))
+
+
+def sorted_pairs(pairs, index=slice(None)):
+    taken = pairs.take(index)
+    return taken.take(np.lexsort((taken.numbers, taken.key_ids)))
+
+
+def assert_same_pairs(found, expected):
+    for name in ("key_ids", *state.PAIR_TYPES, "values"):
+        assert np.array_equal(getattr(found, name), getattr(expected, name)), name
 
 
 @pytest.mark.parametrize("block", [1, 3, 1024])
 def test_pairs_read_from_the_state_files_are_those_of_the_arrays(tmp_path, monkeypatch, block):
-    """A patch reads a changed document's pairs, and the places of its new ones, from the
-    state's files a block at a time: what it finds is what numpy finds in the whole arrays."""
+    """A patch reads a changed document's pairs from the state's base files a block at a
+    time, and the pairs now (the base less its masked places, with the delta) a range of keys
+    at a time: what it finds is what numpy finds in the whole arrays."""
     monkeypatch.setattr(state, "READ_BLOCK", block)
+    monkeypatch.setattr(state, "PART", 100)
     rng = np.random.default_rng(block)
-    pairs = np.unique(rng.integers(0, 40, 3000) * 1000 + rng.integers(0, 300, 3000))
     norm = rng.uniform(0.5, 3.0, 300)
-    arrays = {"key_ids": (pairs // 1000).astype(np.int32), "numbers": pairs % 1000,
-              "frequencies": rng.integers(0, 60000, len(pairs)),
-              "flags": rng.integers(0, 8, len(pairs)), "hints": rng.integers(0, 900, len(pairs))}
+    whole = random_pairs(rng, 3000, 40, 300, norm)
     for name, kind in state.PAIR_TYPES.items():
-        arrays[name] = arrays[name].astype(kind)
-        arrays[name].tofile(tmp_path / f"pairs.{name}")
-    arrays["values"] = postings.values_of(arrays["frequencies"], arrays["flags"],
-                                          norm[arrays["numbers"]])
-    np.concatenate([[0], np.cumsum(np.bincount(arrays["key_ids"], minlength=45))]).astype(
+        getattr(whole, name).tofile(tmp_path / f"pairs.{name}")
+    np.concatenate([[0], np.cumsum(np.bincount(whole.key_ids, minlength=45))]).astype(
         np.int64).tofile(tmp_path / "starts")
     files = state._PairFiles(tmp_path)
-    whole = state.Pairs(**arrays)
-    new = state.Pairs(**{name: array[::7] for name, array in arrays.items()})
-    new = state.Pairs(**{**new.__dict__, "numbers": (new.numbers + rng.integers(-2, 3, len(new)))
-                         .clip(0).astype(np.int32), "key_ids": np.concatenate(
-                             [new.key_ids[:-1], [50]]).astype(np.int32)})  # a key new to all
-    assert np.array_equal(files.positions(new), state._positions(whole, new))
-    index = np.sort(rng.choice(len(pairs), 200, replace=False))
-    for name in arrays:  # the keys and values too, which the files do not keep
-        assert np.array_equal(getattr(files.rows(index, norm), name), arrays[name][index])
-        assert np.array_equal(getattr(files.ranges([(5, 9), (100, 100), (200, 260)], norm),
-                                      name),
-                              np.concatenate([arrays[name][5:9], arrays[name][200:260]]))
+    index = np.sort(rng.choice(len(whole), 200, replace=False))
+    # the keys and values too, which the files do not keep
+    assert_same_pairs(files.rows(index, norm), whole.take(index))
+    assert_same_pairs(files.ranges([(5, 9), (100, 100), (200, 260)], norm, index),
+                      whole.take(np.setdiff1d(np.r_[5:9, 200:260], index)))
+
+    changed = rng.choice(300, 30, replace=False)  # since the base was written
+    masked = np.flatnonzero(np.isin(whole.numbers, changed))
+    delta = random_pairs(rng, 500, 52, 300, norm, among=changed)  # keys new to the base too
+    pairs = state._StatePairs(files, masked, {name: getattr(delta, name)
+                                              for name in state.DELTA_TYPES})
+    now = sorted_pairs(state._joined(whole.take(np.delete(np.arange(len(whole)), masked)),
+                                     delta))
+    assert_same_pairs(functools.reduce(state._joined, pairs.merged(norm)), now)
+    keys = np.array([0, 3, 17, 39, 45, 51], dtype=np.int32)
+    assert np.array_equal(pairs.held(keys), np.bincount(now.key_ids, minlength=52)[keys])
+    assert_same_pairs(pairs.of_keys(keys, norm), now.take(np.isin(now.key_ids, keys)))
+
+    gone = np.zeros(300, dtype=bool)
+    gone[[*changed[:5], *rng.choice(300, 5)]] = True  # changed again, and for the first time
+    removed, kept = pairs.without(gone, norm)
+    assert_same_pairs(sorted_pairs(removed), now.take(gone[now.numbers]))
+    assert_same_pairs(functools.reduce(state._joined, kept.merged(norm)),
+                      now.take(~gone[now.numbers]))

@@ -6,11 +6,16 @@ parts of the keys that changed: the index of a site of 10,000 reports is not ass
 one edited report. Anything else (a document added, removed or moved, another phrase list, a
 new memo) is a build from the start.
 
+The pairs are kept as a log: a base written whole, the places of the base's pairs that are no
+longer so (`masked`: the documents changed since) and those documents' pairs now (the delta).
+A change links the base into the new state as it is and writes the masked places and the
+delta, a few megabytes, where the base is hundreds; past DELTA_SHARE the pairs are written
+anew as one base.
+
 The pairs' key numbers are the memo's (vocabulary.py), so the state is valid only beside the
 memo database it was made with, and with the same engine (both are written in it)."""
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import errno
 import json
@@ -32,9 +37,15 @@ from .vocabulary import NumberedKeys
 FOLDER = "search"
 PAIR_TYPES = {"numbers": np.int32, "frequencies": np.uint16, "flags": np.uint8,
               "hints": np.uint16}
-"""What the state's files keep of each pair. Its key is where it stands (the state's `starts`)
+"""What the state's base keeps of each pair. Its key is where it stands (the state's `starts`)
 and its value is made of its frequency, flags and its document's norm (postings.values_of,
-with the norms of the state's lengths): neither is written, and a change copies 36% less."""
+with the norms of the state's lengths): neither is written."""
+DELTA_TYPES = {"key_ids": np.int32, **PAIR_TYPES}
+"""What the delta keeps of each pair: its key as well (it is not in the base's order)."""
+DELTA_SHARE = 1 / 32
+"""The delta is merged into a new base when it holds more pairs than this share of the base's:
+some 250 edited reports at 10,000 reports, the delta then 20 MB written and read by each build
+where the base is 400 MB."""
 READ_BLOCK = 1024
 """Pairs read from a state's file at a time where a patch looks at a few thousand of 29 million
 (`_PairFiles`)."""
@@ -55,47 +66,67 @@ class Documents:
 
 
 class StateWriter:
-    """A new state, written as the build makes it (the pairs a range at a time, never all
-    held) into a folder of its own, and put in place by `finish`. A patched state's pairs are
-    written `aside`, in a thread: hundreds of megabytes written let go of the interpreter, and
-    the index's files are made meanwhile."""
+    """A new state, written into a folder of its own and put in place by `finish`. A first
+    build's pairs are written as it makes them, a range at a time, never all held; a patched
+    state's base is linked from the last state, or written anew (`keep`) in a thread while the
+    index's files are made."""
 
     def __init__(self, memo: Memo):
         self.memo = memo
         self.final = memo.folder / FOLDER
         self.folder = memo.folder / f"{FOLDER}.new-{os.getpid()}"
         self.files: dict = {}
+        self.given_up = False
         self.pairs = 0
         self.counts = np.zeros(0, dtype=np.int64)
-        """Each key's pairs (by key number), for the state's key starts."""
+        """Each key's pairs (by key number), for the base's key starts."""
+        self.linked = False
+        self.masked, self.delta = _nothing_masked(), _no_delta()
         self.aside: threading.Thread | None = None
         self.failed: BaseException | None = None
         try:
             for leftover in memo.folder.glob(f"{FOLDER}.*-*"):  # of builds stopped midway
                 shutil.rmtree(leftover, ignore_errors=True)
             self.folder.mkdir(parents=True)
-            self.files = {name: open(self.folder / f"pairs.{name}", "wb") for name in PAIR_TYPES}
         except OSError:  # a site folder that cannot be written to keeps no state
             self.abandon()
 
     def add(self, pairs: Pairs) -> None:
+        """The base's next pairs (after those added before, in their order)."""
         try:
+            if not self.files and not self.given_up:
+                self.files = {name: open(self.folder / f"pairs.{name}", "wb")
+                              for name in PAIR_TYPES}
             for name, file in self.files.items():
                 getattr(pairs, name).astype(PAIR_TYPES[name], copy=False).tofile(file)
         except OSError:  # a full disk: no state, the next build does the whole work
             self._give_up()
         self.pairs += len(pairs)
-        self.counts = _key_counts(self.counts, added=pairs.key_ids)
+        self.counts = _key_counts(self.counts, pairs.key_ids)
 
-    def add_spliced_aside(self, *spliced) -> None:
-        """`add_spliced(*spliced)` in a thread; `finish` waits for it."""
-        def splice():
+    def keep(self, pairs: "_StatePairs", norm: np.ndarray) -> None:
+        """The pairs of a patched state: its base linked into the new state as it is, with the
+        masked places and the delta; or, past DELTA_SHARE, all of them written anew as the base
+        (in a thread; `finish` waits for it)."""
+        if len(pairs.delta["numbers"]) <= DELTA_SHARE * len(pairs.base):
+            self.pairs, self.masked, self.delta = len(pairs.base), pairs.masked, pairs.delta
+            self.linked = True
+            if not self.given_up:
+                try:
+                    for name in (*(f"pairs.{name}" for name in PAIR_TYPES), "starts"):
+                        _link(pairs.base.folder / name, self.folder / name)
+                except OSError:
+                    self._give_up()
+            return
+
+        def merge():
             try:
-                self.add_spliced(*spliced)
+                for part in pairs.merged(norm):
+                    self.add(part)
             except BaseException as exc:  # raised by `finish`
                 self.failed = exc
 
-        self.aside = threading.Thread(target=splice, name="search state")
+        self.aside = threading.Thread(target=merge, name="search state")
         self.aside.start()
 
     def _wait(self) -> None:
@@ -103,44 +134,12 @@ class StateWriter:
             self.aside.join()
             self.aside = None
 
-    def add_spliced(self, old_folder: Path, old: int, removed_at: np.ndarray, at: np.ndarray,
-                    new: Pairs) -> None:
-        """The `old` pairs of the state in `old_folder`, less those `removed_at`, with the `new`
-        pairs put in `at` their places (before the old pair there). The runs of old pairs
-        between two changes are copied from file to file by the system, never read in: a
-        report edited among 10,000 moves some 3,000 of 29 million."""
-        if not self.files:  # (a folder that cannot be written to keeps no state)
-            return
-        inserted, first, counts = np.unique(at, return_index=True, return_counts=True)
-        changes = np.union1d(inserted, removed_at).tolist()
-        group = dict(zip(inserted.tolist(), zip(first.tolist(), (first + counts).tolist())))
-        removed = set(removed_at.tolist())
-        try:
-            with contextlib.ExitStack() as opened:
-                for file in self.files.values():
-                    file.flush()
-                copies = [_Runs(opened.enter_context(open(old_folder / f"pairs.{name}", "rb")),
-                                self.files[name], np.dtype(kind).itemsize,
-                                getattr(new, name).astype(kind, copy=False).tobytes())
-                          for name, kind in PAIR_TYPES.items()]
-                for runs in copies:
-                    cursor = 0
-                    for change in changes:
-                        runs.old(cursor, change)
-                        if change in group:
-                            runs.new(*group[change])
-                        cursor = change + 1 if change in removed else change
-                    runs.old(cursor, old)
-        except OSError:  # a full disk: no state, the next build does the whole work
-            self._give_up()
-        self.pairs += old - len(removed_at) + len(new)
-
     def finish(self, documents: Documents, phrases: str, parts: KeyParts,
                files: IndexFiles) -> None:
         self._wait()
         if self.failed is not None:
             raise self.failed
-        if not self.files:
+        if self.given_up:
             return
         try:
             self._finish(documents, phrases, parts, files)
@@ -151,21 +150,30 @@ class StateWriter:
                 files: IndexFiles) -> None:
         for file in self.files.values():
             file.close()
+        if not self.files and not self.linked:  # (a state without pairs)
+            for name in PAIR_TYPES:
+                _save(self.folder / f"pairs.{name}", b"")
         for field in dataclasses.fields(parts):
             value = getattr(parts, field.name)
-            (np.frombuffer(value, dtype=np.uint8) if isinstance(value, bytes) else value).astype(
-                PART_TYPES[field.name], copy=False).tofile(self.folder / f"parts.{field.name}")
-        np.concatenate([[0], np.cumsum(self.counts)]).astype(np.int64).tofile(
-            self.folder / "starts")
-        np.array(files.own, dtype=np.int32).tofile(self.folder / "own")
-        (self.folder / "digests").write_bytes(b"".join(documents.digests))
-        (self.folder / "files").write_bytes(b"".join(files.shard_digests + files.own_digests))
+            _save(self.folder / f"parts.{field.name}",
+                  (np.frombuffer(value, dtype=np.uint8) if isinstance(value, bytes) else value)
+                  .astype(PART_TYPES[field.name], copy=False))
+        if not self.linked:
+            _save(self.folder / "starts", np.concatenate([[0], np.cumsum(self.counts)])
+                  .astype(np.int64))
+        _save(self.folder / "masked", self.masked)
+        for name, kind in DELTA_TYPES.items():
+            _save(self.folder / f"delta.{name}", self.delta[name].astype(kind, copy=False))
+        _save(self.folder / "own", np.array(files.own, dtype=np.int32))
+        _save(self.folder / "digests", b"".join(documents.digests))
+        _save(self.folder / "files", b"".join(files.shard_digests + files.own_digests))
         meta = {"memo": self.memo.identity(), "engine": self.memo.engine, "phrases": phrases,
-                "pairs": self.pairs,
+                "pairs": self.pairs, "masked": len(self.masked),
+                "delta": len(self.delta["numbers"]),
                 "report_flags": documents.report_flags, "lengths": documents.lengths,
                 "blocks": documents.blocks,
                 "shards": files.shards}
-        (self.folder / "meta.json").write_text(json.dumps(meta), "utf-8")
+        _save(self.folder / "meta.json", json.dumps(meta).encode("utf-8"))
         retired = self.final.with_name(f"{FOLDER}.old-{os.getpid()}")
         try:
             os.rename(self.final, retired)
@@ -182,16 +190,43 @@ class StateWriter:
         for file in self.files.values():
             file.close()
         self.files = {}
+        self.given_up = True
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _save(path: Path, data) -> None:
+    """A state file written (bytes, or an array's items)."""
+    with open(path, "wb") as file:
+        if isinstance(data, bytes):
+            file.write(data)
+        else:
+            data.tofile(file)
+
+
+def _link(source: Path, target: Path) -> None:
+    """`source`'s file in the new state as it is: the same file where the system links files,
+    else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def _nothing_masked() -> np.ndarray:
+    return np.zeros(0, dtype=np.int64)
+
+
+def _no_delta() -> dict[str, np.ndarray]:
+    return {name: np.zeros(0, dtype=kind) for name, kind in DELTA_TYPES.items()}
 
 
 @dataclasses.dataclass
 class IndexState:
-    """The last build's index: its documents, pairs (memory-mapped from the state's files),
-    each key's part and what its files were."""
+    """The last build's index: its documents, pairs (the base memory-mapped from the state's
+    files), each key's part and what its files were."""
 
     documents: Documents
-    mapped: "_PairFiles"
+    pairs: "_StatePairs"
     parts: KeyParts
     files: IndexFiles
 
@@ -206,7 +241,10 @@ class IndexState:
                     or meta["engine"] != memo.engine or meta["memo"] is None
                     or meta["memo"] != memo.identity()):
                 return None
-            mapped = _PairFiles(folder)
+            pairs = _StatePairs(_PairFiles(folder),
+                                np.fromfile(folder / "masked", dtype=np.int64),
+                                {name: np.fromfile(folder / f"delta.{name}", dtype=kind)
+                                 for name, kind in DELTA_TYPES.items()})
             parts = {name: np.fromfile(folder / f"parts.{name}", dtype=kind)
                      for name, kind in PART_TYPES.items()}
             parts["values"], parts["postings"] = (parts["values"].tobytes(),
@@ -216,12 +254,12 @@ class IndexState:
             files = (folder / "files").read_bytes()
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        if not _whole(meta, mapped, parts, len(report_flags), digests, files, own):
+        if not _whole(meta, pairs, parts, len(report_flags), digests, files, own):
             return None
         file_digests = [files[n:n + 16] for n in range(0, len(files), 16)]
         return cls(Documents([digests[n:n + 20] for n in range(0, len(digests), 20)],
                              report_flags, meta["lengths"], meta["blocks"]),
-                   mapped, KeyParts(**parts),
+                   pairs, KeyParts(**parts),
                    IndexFiles(meta["shards"], file_digests[:meta["shards"]], own,
                               file_digests[meta["shards"]:]))
 
@@ -233,8 +271,8 @@ class IndexState:
     def patched(self, records: dict[int, NumberedKeys], names: list[str],
                 writer: "StateWriter | None") -> tuple[list[int], np.ndarray, KeyParts]:
         """The index with the documents of `records` changed to them: the documents' lengths,
-        the numbers of the keys whose parts changed, and every key's part. The new pairs go
-        to `writer` as they are spliced (in a thread of its own), never all held."""
+        the numbers of the keys whose parts changed, and every key's part. The pairs now go
+        to `writer`."""
         documents = self.documents
         lengths = list(documents.lengths)
         for number, record in records.items():
@@ -243,30 +281,16 @@ class IndexState:
         norm = norms(lengths, documents.report_flags)
         gone = np.zeros(len(lengths), dtype=bool)
         gone[list(records)] = True
-        mapped = self.mapped
-        old, by_parts = mapped.stored, mapped.by_parts
-        removed_at = by_parts(lambda part: np.flatnonzero(gone[old["numbers"][part]])
-                              + part.start, len(mapped))
-        removed = mapped.rows(removed_at, old_norm)  # as they were
-        flipped = removed_at[:0]
+        removed, kept = self.pairs.without(gone, old_norm)  # as they were
+        flipped = _no_pairs()
         if not np.array_equal(old_norm[~gone], norm[~gone]):  # the average length moved
-            def flipped_in(part: slice) -> np.ndarray:
-                frequencies, flags, numbers = (old[name][part] for name in
-                                               ("frequencies", "flags", "numbers"))
-                return np.flatnonzero(values_of(frequencies, flags, norm[numbers])
-                                      != values_of(frequencies, flags, old_norm[numbers]))\
-                    + part.start
-
-            flipped = np.setdiff1d(by_parts(flipped_in, len(mapped)), removed_at,
-                                   assume_unique=True)
+            flipped = kept.flipped(old_norm, norm)
         new = _pairs_of(records, norm)
+        now = kept.with_pairs(new)
         if writer is not None:
-            writer.counts = _key_counts(np.diff(mapped.starts), removed.key_ids, new.key_ids)
-            writer.add_spliced_aside(mapped.folder, len(mapped), removed_at,
-                                     mapped.positions(new), new)
-        flipped_rows = mapped.rows(flipped, norm)  # with their new values
-        remade = np.union1d(flipped_rows.key_ids, _changed_keys(removed, new))
-        change = _Change(mapped, norm, removed, removed_at, flipped_rows, new, len(lengths),
+            writer.keep(now, norm)
+        remade = np.union1d(flipped.key_ids, _changed_keys(removed, new))
+        change = _Change(now, norm, removed, flipped, new, len(lengths),
                          sum(documents.report_flags))
         return lengths, remade, self.parts.replaced(remade, change.parts(remade, self.parts,
                                                                          names))
@@ -294,15 +318,14 @@ def _slices(length: int) -> list[slice]:
 
 
 class _PairFiles:
-    """The last build's pairs, mapped from the state's files, and where each key's pairs
-    begin (`starts`, by key number): a pair's key is found from its place, its value from the
+    """A state's base pairs, mapped from its files, and where each key's pairs begin
+    (`starts`, by key number): a pair's key is found from its place, its value from the
     norms it is asked with. A patch reads the documents' numbers all, a part at a
     time; each part's pages are let go once read (they stay in the system's file cache), or
     the whole state would count as the build's own memory by the end. The few thousand pairs
-    of a changed document, and the places of its new ones, are read from the files
-    (READ_BLOCK pairs at most at a time), not through the mapping: a page of it touched maps
-    its neighbours too (the system's fault-around), and 3,000 pairs spread over 29 million
-    would map most of the 400 MB."""
+    of a changed document are read from the files (READ_BLOCK pairs at most at a time), not
+    through the mapping: a page of it touched maps its neighbours too (the system's
+    fault-around), and 3,000 pairs spread over 29 million would map most of the 400 MB."""
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -310,7 +333,8 @@ class _PairFiles:
         self.descriptors: dict[str, int] = {}
         for name in PAIR_TYPES:
             with open(folder / f"pairs.{name}", "rb") as file:
-                self.maps[name] = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+                self.maps[name] = (mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+                                   if os.fstat(file.fileno()).st_size else b"")
                 self.descriptors[name] = os.dup(file.fileno())
         self.stored = {name: np.frombuffer(self.maps[name], dtype=kind)
                        for name, kind in PAIR_TYPES.items()}
@@ -334,12 +358,15 @@ class _PairFiles:
         return self._pairs(index, {name: self._read_at(name, index) for name in PAIR_TYPES},
                            norm)
 
-    def ranges(self, ranges: list[tuple[int, int]], norm: np.ndarray) -> Pairs:
-        """The pairs from start to end of each of `ranges`, one after the other (see `rows`)."""
+    def ranges(self, ranges: list[tuple[int, int]], norm: np.ndarray,
+               masked: np.ndarray) -> Pairs:
+        """The pairs from start to end of each of `ranges`, one after the other, but for those
+        at the places `masked` (sorted; see `rows`)."""
         index = np.concatenate([np.arange(start, end) for start, end in ranges]
                                or [np.zeros(0, np.int64)])
-        return self._pairs(index, {name: np.frombuffer(b"".join(
-            self._read(name, start, end) for start, end in ranges), dtype=PAIR_TYPES[name])
+        kept = ~_among(index, masked)
+        return self._pairs(index[kept], {name: np.frombuffer(b"".join(
+            self._read(name, start, end) for start, end in ranges), dtype=PAIR_TYPES[name])[kept]
             for name in PAIR_TYPES}, norm)
 
     def _pairs(self, index: np.ndarray, stored: dict[str, np.ndarray],
@@ -348,24 +375,6 @@ class _PairFiles:
         key_ids = (np.searchsorted(self.starts, index, side="right") - 1).astype(np.int32)
         return Pairs(key_ids=key_ids, **stored, values=values_of(
             stored["frequencies"], stored["flags"], norm[stored["numbers"]]))
-
-    def positions(self, new: Pairs) -> np.ndarray:
-        """Where each of the `new` pairs goes among these (see `_positions`)."""
-        low, high = self.key_range(new.key_ids)
-        return np.array([self._place(start, end, number) for start, end, number in
-                         zip(low.tolist(), high.tolist(), new.numbers.tolist())], dtype=np.int64)
-
-    def _place(self, low: int, high: int, number: int) -> int:
-        """The first of pairs `low` to `high` (one key's) whose document is not before
-        `number`."""
-        while high - low > READ_BLOCK:
-            middle = (low + high) // 2
-            if np.frombuffer(self._read("numbers", middle, middle + 1), dtype=np.int32)[0] < number:
-                low = middle + 1
-            else:
-                high = middle
-        return low + int(np.searchsorted(np.frombuffer(self._read("numbers", low, high),
-                                                       dtype=np.int32), number))
 
     def _read_at(self, name: str, index: np.ndarray) -> np.ndarray:
         kind = np.dtype(PAIR_TYPES[name])
@@ -397,78 +406,135 @@ class _PairFiles:
             if end * size > first:
                 mapping.madvise(mmap.MADV_DONTNEED, first, end * size - first)
 
-    def by_parts(self, read: Callable[[slice], np.ndarray], length: int) -> np.ndarray:
+    def by_parts(self, read: Callable[[slice], np.ndarray]) -> np.ndarray:
         """`read(part)` for each part of the pairs, joined, each part let go once read."""
         results = []
-        for part in _slices(length):
+        for part in _slices(len(self)):
             results.append(read(part))
-            self.let_go(part.start, min(part.stop, length))
+            self.let_go(part.start, min(part.stop, len(self)))
         return np.concatenate(results) if results else read(slice(0, 0))
 
 
-def _positions(pairs: Pairs, new: Pairs) -> np.ndarray:
-    """Where each of the `new` pairs goes among `pairs` (both sorted by key and document):
-    before the first pair of its key whose document is not before its own."""
-    low = np.searchsorted(pairs.key_ids, new.key_ids, side="left")
-    high = np.searchsorted(pairs.key_ids, new.key_ids, side="right")
-    numbers = pairs.numbers
-    return np.array([start + int(np.searchsorted(numbers[start:end], number)) for start, end, number
-                     in zip(low.tolist(), high.tolist(), new.numbers.tolist())], dtype=np.int64)
+@dataclasses.dataclass
+class _StatePairs:
+    """A state's pairs: those of its `base` but at the places `masked` (sorted), with those
+    of the `delta` (arrays of DELTA_TYPES, sorted by key and then by document)."""
+
+    base: _PairFiles
+    masked: np.ndarray
+    delta: dict[str, np.ndarray]
+
+    def without(self, gone: np.ndarray, norm: np.ndarray) -> tuple[Pairs, "_StatePairs"]:
+        """The pairs of the documents `gone` (a flag by document number), valued with the
+        documents' `norm`, and these pairs without them."""
+        base, numbers = self.base, self.base.stored["numbers"]
+        found = np.setdiff1d(base.by_parts(lambda part: np.flatnonzero(gone[numbers[part]])
+                                           + part.start), self.masked, assume_unique=True)
+        leaving = gone[self.delta["numbers"]]
+        removed = _joined(base.rows(found, norm), _delta_pairs(self.delta, leaving, norm))
+        return removed, _StatePairs(base, np.union1d(self.masked, found),
+                                    {name: array[~leaving] for name, array in self.delta.items()})
+
+    def flipped(self, old_norm: np.ndarray, norm: np.ndarray) -> Pairs:
+        """The pairs whose value is another with the documents' `norm` than with `old_norm`,
+        valued with `norm` (when the average length moved)."""
+        base, stored = self.base, self.base.stored
+
+        def flipped_in(arrays: dict[str, np.ndarray], part) -> np.ndarray:
+            frequencies, flags, numbers = (arrays[name][part] for name in
+                                           ("frequencies", "flags", "numbers"))
+            return np.flatnonzero(values_of(frequencies, flags, norm[numbers])
+                                  != values_of(frequencies, flags, old_norm[numbers]))
+
+        at = np.setdiff1d(base.by_parts(lambda part: flipped_in(stored, part) + part.start),
+                          self.masked, assume_unique=True)
+        return _joined(base.rows(at, norm), _delta_pairs(
+            self.delta, flipped_in(self.delta, slice(None)), norm))
+
+    def with_pairs(self, new: Pairs) -> "_StatePairs":
+        """These pairs with the `new` ones (of documents holding none of these)."""
+        delta = {name: np.concatenate([array, getattr(new, name).astype(DELTA_TYPES[name])])
+                 for name, array in self.delta.items()}
+        order = np.lexsort((delta["numbers"], delta["key_ids"]))
+        return _StatePairs(self.base, self.masked,
+                           {name: array[order] for name, array in delta.items()})
+
+    def held(self, keys: np.ndarray) -> np.ndarray:
+        """How many pairs each of `keys` has."""
+        low, high = self.base.key_range(keys)
+        delta = self.delta["key_ids"]
+        return ((high - low) - (np.searchsorted(self.masked, high)
+                                - np.searchsorted(self.masked, low))
+                + np.searchsorted(delta, keys, side="right") - np.searchsorted(delta, keys))
+
+    def of_keys(self, keys: np.ndarray, norm: np.ndarray) -> Pairs:
+        """Every pair of `keys` (sorted), sorted, valued with the documents' `norm`."""
+        low, high = self.base.key_range(keys)
+        return self._merged(list(zip(low.tolist(), high.tolist())),
+                            np.isin(self.delta["key_ids"], keys), norm)
+
+    def merged(self, norm: np.ndarray) -> Iterator[Pairs]:
+        """All the pairs, sorted, a range of keys at a time (about PART pairs of the base)."""
+        starts, delta = self.base.starts, self.delta["key_ids"]
+        keys = len(starts) - 1
+        end = max(keys, int(delta[-1]) + 1 if len(delta) else 0)
+        first = 0
+        while first < end:
+            last = end if first >= keys else min(keys, max(first + 1, int(np.searchsorted(
+                starts, starts[first] + PART, side="right")) - 1))
+            ranges = [(int(starts[min(first, keys)]), int(starts[min(last, keys)]))]
+            low, high = np.searchsorted(delta, [first, last]).tolist()
+            yield self._merged(ranges, slice(low, high), norm)
+            first = last
+
+    def _merged(self, ranges: list[tuple[int, int]], in_delta, norm: np.ndarray) -> Pairs:
+        """The base's pairs of `ranges` but those masked, with the delta's `in_delta` (of the
+        same keys), sorted."""
+        kept = self.base.ranges(ranges, norm, self.masked)
+        new = _delta_pairs(self.delta, in_delta, norm)
+        places = np.searchsorted(_order_of(kept), _order_of(new))
+        return Pairs(*(np.insert(getattr(kept, f.name), places, getattr(new, f.name))
+                       for f in dataclasses.fields(Pairs)))
 
 
-class _Runs:
-    """One of the pairs' files written anew: runs of the old file's items copied by the
-    system, the new items written between them."""
-
-    def __init__(self, source, target, size: int, new: bytes):
-        """`source`, `target`: the old file and the new, open."""
-        self.source, self.target, self.size = source.fileno(), target.fileno(), size
-        self.added = memoryview(new)
-
-    def old(self, start: int, end: int) -> None:
-        """Old items `start` to `end`."""
-        if end > start:
-            _copy(self.source, self.target, start * self.size, (end - start) * self.size)
-
-    def new(self, start: int, end: int) -> None:
-        """New items `start` to `end`."""
-        _write(self.target, self.added[start * self.size:end * self.size])
+def _order_of(pairs: Pairs) -> np.ndarray:
+    """A number for each pair in the pairs' order (by key, then by document)."""
+    return pairs.key_ids.astype(np.int64) << 32 | pairs.numbers.astype(np.int64)
 
 
-def _write(target: int, data: memoryview) -> None:
-    while data:
-        data = data[os.write(target, data):]
+def _among(index: np.ndarray, places: np.ndarray) -> np.ndarray:
+    """Whether each of `index` is one of `places` (sorted)."""
+    if not len(places):
+        return np.zeros(len(index), dtype=bool)
+    return places[np.minimum(np.searchsorted(places, index), len(places) - 1)] == index
 
 
-def _copy(source: int, target: int, offset: int, count: int) -> None:
-    """`count` bytes of `source` from `offset` written at `target`'s position: by the system
-    where it can copy from file to file, else through a buffer."""
-    while count > 0:
-        try:
-            copied = os.copy_file_range(source, target, count, offset)
-        except (AttributeError, OSError) as exc:  # no such call, or not between these files
-            if isinstance(exc, OSError) and exc.errno not in _NOT_COPIED_BY_THE_SYSTEM:
-                raise
-            copied = os.write(target, os.pread(source, min(count, 1 << 24), offset))
-        if copied == 0:
-            raise OSError(errno.EIO, "a search state file is shorter than its pairs")
-        offset += copied
-        count -= copied
+def _delta_pairs(delta: dict[str, np.ndarray], index, norm: np.ndarray) -> Pairs:
+    """The delta's pairs at `index` (places, flags or a slice), valued with `norm`."""
+    taken = {name: array[index] for name, array in delta.items()}
+    return Pairs(**taken, values=values_of(taken["frequencies"], taken["flags"],
+                                           norm[taken["numbers"]]))
 
 
-_NOT_COPIED_BY_THE_SYSTEM = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP}
+def _joined(first: Pairs, second: Pairs) -> Pairs:
+    """The pairs of `first`, then those of `second`."""
+    return Pairs(*(np.concatenate([getattr(first, f.name), getattr(second, f.name)])
+                   for f in dataclasses.fields(Pairs)))
+
+
+def _no_pairs() -> Pairs:
+    return _delta_pairs(_no_delta(), slice(None), np.zeros(0))
 
 
 class _Change:
-    """The pairs of one patch, as the keys it reached need them: the `old` pairs (valued with
-    the documents' `norm` now), those `removed` (where: `removed_at`) and those whose value
-    `flipped` (with their new values), and the `new` pairs."""
+    """The pairs of one patch, as the keys it reached need them: the pairs `now` (valued with
+    the documents' `norm` now), the changed documents' pairs as they were (`removed`) and as
+    they are (`new`), and the other pairs whose value `flipped` (with their new values)."""
 
-    def __init__(self, old: _PairFiles, norm: np.ndarray, removed: Pairs,
-                 removed_at: np.ndarray, flipped: Pairs, new: Pairs, documents: int,
-                 reports: int):
-        self.old, self.norm, self.removed, self.new = old, norm, removed, new
-        self.removed_at, self.flipped = removed_at, flipped
+    def __init__(self, now: _StatePairs, norm: np.ndarray, removed: Pairs, flipped: Pairs,
+                 new: Pairs, documents: int, reports: int):
+        self.now, self.norm, self.removed, self.new = now, norm, removed, new
+        self.flipped = flipped
         self.documents, self.reports = documents, reports
 
     def parts(self, remade: np.ndarray, parts: KeyParts, names: list[str]) -> KeyParts:
@@ -476,14 +542,7 @@ class _Change:
         before and after has its characters of the changed documents replaced and its counts
         moved, and keeps its best documents unless a changed one is or would be among them;
         any other key is made again from its pairs."""
-        new = self.new
-        low, high = self.old.key_range(remade)
-        gone_keys = self.removed.key_ids
-        gone_keys = gone_keys[np.isin(gone_keys, remade)]  # (a key as it was is not remade)
-        new_keys = new.key_ids[np.isin(new.key_ids, remade)]
-        held = (high - low) - np.bincount(np.searchsorted(remade, gone_keys),
-                                          minlength=len(remade))
-        held += np.bincount(np.searchsorted(remade, new_keys), minlength=len(remade))
+        held = self.now.held(remade)
         where = np.minimum(np.searchsorted(parts.key_ids, remade), max(len(parts) - 1, 0))
         starts = np.concatenate([[0], parts.postings_ends])[where] if len(parts) else where
         was_dense = np.zeros(len(remade), dtype=bool)
@@ -495,24 +554,9 @@ class _Change:
         dense = was_dense & (held * 2 > self.documents)
         patched = _DensePatch(self, remade[dense], where[dense], parts)
         again = np.union1d(remade[~dense & (held > 0)], patched.top_changed)
-        made = KeyParts.of(_tables(self._pairs_of_keys(again, low, high, remade),
-                                   self.documents, self.reports), names)
+        made = KeyParts.of(_tables(self.now.of_keys(again, self.norm), self.documents,
+                                   self.reports), names)
         return made.replaced(np.zeros(0, dtype=np.int32), patched.parts())
-
-    def _pairs_of_keys(self, keys: np.ndarray, low: np.ndarray, high: np.ndarray,
-                       remade: np.ndarray) -> Pairs:
-        """Every pair now of the keys `keys` (some of `remade`, whose ranges among the old
-        pairs are `low` to `high`), sorted."""
-        at = np.searchsorted(remade, keys)
-        ranges = list(zip(low[at].tolist(), high[at].tolist()))
-        index = np.concatenate([np.arange(start, end) for start, end in ranges]
-                               or [np.zeros(0, np.int64)])
-        still = np.flatnonzero(~np.isin(index, self.removed_at))
-        kept = self.old.ranges(ranges, self.norm).take(still)
-        new = self.new.take(np.flatnonzero(np.isin(self.new.key_ids, keys)))
-        places = _positions(kept, new)
-        return Pairs(*(np.insert(getattr(kept, f.name), places, getattr(new, f.name))
-                       for f in dataclasses.fields(Pairs)))
 
 
 class _DensePatch:
@@ -583,13 +627,16 @@ def _top_stays(top: str, numbers: list[int], values: list[int], reports: int) ->
                                       < worst) for number, value in zip(numbers, values))
 
 
-def _whole(meta: dict, mapped: _PairFiles, parts: dict, documents: int, digests: bytes,
+def _whole(meta: dict, pairs: _StatePairs, parts: dict, documents: int, digests: bytes,
            files: bytes, own: np.ndarray) -> bool:
     """Whether the state's files are all there as they were written (a file cut short by a
     full disk or a crash is not)."""
-    keys, starts = len(parts["key_ids"]), mapped.starts
-    return (all(len(mapped.stored[name]) == meta["pairs"] for name in PAIR_TYPES)
+    keys, base, masked = len(parts["key_ids"]), pairs.base, pairs.masked
+    starts = base.starts
+    return (all(len(base.stored[name]) == meta["pairs"] for name in PAIR_TYPES)
             and len(starts) > 0 and starts[0] == 0 and starts[-1] == meta["pairs"]
+            and len(masked) == meta["masked"] and int(masked.max(initial=-1)) < meta["pairs"]
+            and all(len(array) == meta["delta"] for array in pairs.delta.values())
             and all(len(parts[name]) == keys for name in PART_TYPES
                     if name not in ("values", "postings"))
             and int(parts["value_ends"][-1] if keys else 0) == len(parts["values"])
@@ -599,14 +646,12 @@ def _whole(meta: dict, mapped: _PairFiles, parts: dict, documents: int, digests:
             and len(files) == 16 * (meta["shards"] + len(own)))
 
 
-def _key_counts(counts: np.ndarray, taken: np.ndarray = np.zeros(0, np.int32),
-                added: np.ndarray = np.zeros(0, np.int32)) -> np.ndarray:
-    """Each key's pairs (`counts`, by key number) less those `taken`, with those `added`."""
-    size = max(len(counts), int(taken.max(initial=-1)) + 1, int(added.max(initial=-1)) + 1)
+def _key_counts(counts: np.ndarray, added: np.ndarray) -> np.ndarray:
+    """Each key's pairs (`counts`, by key number) with those `added`."""
+    size = max(len(counts), int(added.max(initial=-1)) + 1)
     result = np.zeros(size, dtype=np.int64)
     result[:len(counts)] = counts
-    return (result - np.bincount(taken, minlength=size)
-            + np.bincount(added, minlength=size))
+    return result + np.bincount(added, minlength=size)
 
 
 def _pairs_of(records: dict[int, NumberedKeys], norm: np.ndarray) -> Pairs:
