@@ -62,6 +62,8 @@ class PageDigests:
         self.terms: dict[tuple[int, bool], bytes] = {}
         """Each term as pages show it, by identity and whether its reports count."""
         self.site_parts: dict[tuple[str, frozenset], bytes] = {}
+        self.reads: dict[frozenset, tuple[frozenset, bytes]] = {}
+        """What pages' digests take of each way of reading (`_reads`)."""
         digest = hashlib.blake2b(digest_size=20)
         digest.update(engine_digest().encode())
         digest_files(digest, list(template_dirs))
@@ -70,16 +72,26 @@ class PageDigests:
 
     def of(self, page: Page, reads: frozenset[tuple[str, str]]) -> str:
         """The page's digest, given what its templates read when it was last rendered."""
+        deep, site_parts = self._reads(reads)
         digest = hashlib.blake2b(self.shared, digest_size=20)
         digest.update(f"{page.url}\0{page.template}\0".encode())
-        deep = frozenset(read for read in reads if read[0] != "site")
         for name, value in page.context.items():
             digest.update(name.encode() + (self._by_identity(value, deep) if type(value) is tuple
                                            else self._value(value, deep)))
-        for kind, name in sorted(reads):
-            if kind == "site":
-                digest.update(name.encode() + self._site_part(name, deep))
+        digest.update(site_parts)
         return digest.hexdigest()
+
+    def _reads(self, reads: frozenset[tuple[str, str]]) -> tuple[frozenset, bytes]:
+        """What a page's digest takes of what its templates read: which terms' reports
+        (`deep`), and the attributes of the site, digested. Most pages read as many others
+        did (100,000 household pages, one way): worked out once for each way."""
+        known = self.reads.get(reads)
+        if known is None:
+            deep = frozenset(read for read in reads if read[0] != "site")
+            known = self.reads[reads] = (deep, b"".join(
+                name.encode() + self._site_part(name, deep) for kind, name in sorted(reads)
+                if kind == "site"))
+        return known
 
     def _site_part(self, name: str, deep: frozenset) -> bytes:
         """An attribute of the site (the same for every page reading it), digested once."""
@@ -91,16 +103,19 @@ class PageDigests:
         return known
 
     def _value(self, value, deep: frozenset) -> bytes:
-        if type(value) in DIGESTED:  # most values of most pages (a list's reports)
+        kind = type(value)
+        if kind in DIGESTED:  # most values of most pages (a list's reports)
             return value.digest
+        if kind is int:  # (as below, sooner: a region page's counts)
+            return b"int:%d;" % value
         if isinstance(value, str):
             data = value.encode()
             return b"s%d:" % len(data) + data
         if isinstance(value, (int, float, bool, type(None), dt.date)):
-            return f"{type(value).__name__}:{value!r};".encode()
+            return f"{kind.__name__}:{value!r};".encode()
         if isinstance(value, (list, tuple)):
             if len(value) < LONG:
-                return b"[" + b"".join(self._value(item, deep) for item in value) + b"]"
+                return b"[" + b"".join([self._value(item, deep) for item in value]) + b"]"
             return self._by_identity(value, deep)
         if isinstance(value, dict):
             return b"{" + b"".join(self._value(k, deep) + self._value(v, deep)
