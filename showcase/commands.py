@@ -262,14 +262,15 @@ def _pages_to_render(site: Site, record: OutputRecord, digests: PageDigests, sta
     """The numbers of the pages to render: those not kept, as they are, from the last build
     (looked for all in one go)."""
     pages = site.pages
-    recorded = {number: reads for number, page in enumerate(pages)
-                if (reads := record.reads_of(page.output_path)) is not None}
-    paths = [pages[number].output_path for number in recorded]
-    missing = set(staging.keep_each(paths, record.kept_each(
-        paths, [digests.of(pages[number], reads) for number, reads in recorded.items()])))
-    progress.advance(len(paths) - len(missing))
-    return [number for number, page in enumerate(pages)
-            if number not in recorded or page.output_path in missing]
+    paths = [page.output_path for page in pages]
+    reads = list(map(record.reads_of, paths))
+    recorded = [number for number, read in enumerate(reads) if read is not None]
+    kept = [paths[number] for number in recorded]
+    missing = set(staging.keep_each(kept, record.kept_each(
+        kept, [digests.of(pages[number], reads[number]) for number in recorded])))
+    progress.advance(len(kept) - len(missing))
+    return [number for number, (path, read) in enumerate(zip(paths, reads))
+            if read is None or path in missing]
 
 
 def _noted(pages: Iterator[Rendered], record: OutputRecord,
