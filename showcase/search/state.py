@@ -355,26 +355,26 @@ class _PairFiles:
 
     def rows(self, index: np.ndarray, norm: np.ndarray) -> Pairs:
         """The pairs at `index` (sorted places), valued with the documents' `norm`."""
-        return self._pairs(index, {name: self._read_at(name, index) for name in PAIR_TYPES},
-                           norm)
+        key_ids = (np.searchsorted(self.starts, index, side="right") - 1).astype(np.int32)
+        return _valued(key_ids, {name: self._read_at(name, index) for name in PAIR_TYPES}, norm)
 
-    def ranges(self, ranges: list[tuple[int, int]], norm: np.ndarray,
-               masked: np.ndarray) -> Pairs:
-        """The pairs from start to end of each of `ranges`, one after the other, but for those
-        at the places `masked` (sorted; see `rows`)."""
+    def of_keys(self, key_ranges: list[tuple[int, int]], norm: np.ndarray,
+                masked: np.ndarray) -> Pairs:
+        """The pairs of the keys from first to last of each of `key_ranges`, one range after
+        the other, but for those at the places `masked` (sorted; see `rows`)."""
+        last_key = len(self.starts) - 1
+        ranges, key_ids = [], []
+        for first, last in key_ranges:  # (a key numbered since holds none)
+            first, last = min(first, last_key), min(last, last_key)
+            ranges.append((int(self.starts[first]), int(self.starts[last])))
+            key_ids.append(np.repeat(np.arange(first, last, dtype=np.int32),
+                                     np.diff(self.starts[first:last + 1])))
         index = np.concatenate([np.arange(start, end) for start, end in ranges]
                                or [np.zeros(0, np.int64)])
         kept = ~_among(index, masked)
-        return self._pairs(index[kept], {name: np.frombuffer(b"".join(
-            self._read(name, start, end) for start, end in ranges), dtype=PAIR_TYPES[name])[kept]
-            for name in PAIR_TYPES}, norm)
-
-    def _pairs(self, index: np.ndarray, stored: dict[str, np.ndarray],
-               norm: np.ndarray) -> Pairs:
-        """The pairs at `index` from what the files keep of them (`stored`)."""
-        key_ids = (np.searchsorted(self.starts, index, side="right") - 1).astype(np.int32)
-        return Pairs(key_ids=key_ids, **stored, values=values_of(
-            stored["frequencies"], stored["flags"], norm[stored["numbers"]]))
+        return _valued(np.concatenate(key_ids or [np.zeros(0, np.int32)])[kept], {
+            name: np.frombuffer(b"".join(self._read(name, start, end) for start, end in ranges),
+                                dtype=PAIR_TYPES[name])[kept] for name in PAIR_TYPES}, norm)
 
     def _read_at(self, name: str, index: np.ndarray) -> np.ndarray:
         kind = np.dtype(PAIR_TYPES[name])
@@ -469,8 +469,7 @@ class _StatePairs:
 
     def of_keys(self, keys: np.ndarray, norm: np.ndarray) -> Pairs:
         """Every pair of `keys` (sorted), sorted, valued with the documents' `norm`."""
-        low, high = self.base.key_range(keys)
-        return self._merged(list(zip(low.tolist(), high.tolist())),
+        return self._merged([(key, key + 1) for key in keys.tolist()],
                             np.isin(self.delta["key_ids"], keys), norm)
 
     def merged(self, norm: np.ndarray) -> Iterator[Pairs]:
@@ -482,15 +481,14 @@ class _StatePairs:
         while first < end:
             last = end if first >= keys else min(keys, max(first + 1, int(np.searchsorted(
                 starts, starts[first] + PART, side="right")) - 1))
-            ranges = [(int(starts[min(first, keys)]), int(starts[min(last, keys)]))]
             low, high = np.searchsorted(delta, [first, last]).tolist()
-            yield self._merged(ranges, slice(low, high), norm)
+            yield self._merged([(first, last)], slice(low, high), norm)
             first = last
 
-    def _merged(self, ranges: list[tuple[int, int]], in_delta, norm: np.ndarray) -> Pairs:
-        """The base's pairs of `ranges` but those masked, with the delta's `in_delta` (of the
-        same keys), sorted."""
-        kept = self.base.ranges(ranges, norm, self.masked)
+    def _merged(self, key_ranges: list[tuple[int, int]], in_delta, norm: np.ndarray) -> Pairs:
+        """The base's pairs of the keys of `key_ranges` but those masked, with the delta's
+        `in_delta` (of the same keys), sorted."""
+        kept = self.base.of_keys(key_ranges, norm, self.masked)
         new = _delta_pairs(self.delta, in_delta, norm)
         places = np.searchsorted(_order_of(kept), _order_of(new))
         return Pairs(*(np.insert(getattr(kept, f.name), places, getattr(new, f.name))
@@ -509,11 +507,17 @@ def _among(index: np.ndarray, places: np.ndarray) -> np.ndarray:
     return places[np.minimum(np.searchsorted(places, index), len(places) - 1)] == index
 
 
+def _valued(key_ids: np.ndarray, stored: dict[str, np.ndarray], norm: np.ndarray) -> Pairs:
+    """Pairs of keys `key_ids` made of what a state keeps of them (`stored`), valued with the
+    documents' `norm`."""
+    return Pairs(key_ids=key_ids, **stored, values=values_of(
+        stored["frequencies"], stored["flags"], norm[stored["numbers"]]))
+
+
 def _delta_pairs(delta: dict[str, np.ndarray], index, norm: np.ndarray) -> Pairs:
     """The delta's pairs at `index` (places, flags or a slice), valued with `norm`."""
     taken = {name: array[index] for name, array in delta.items()}
-    return Pairs(**taken, values=values_of(taken["frequencies"], taken["flags"],
-                                           norm[taken["numbers"]]))
+    return _valued(taken.pop("key_ids"), taken, norm)
 
 
 def _joined(first: Pairs, second: Pairs) -> Pairs:
