@@ -235,8 +235,9 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
         with contextlib.closing(ahead):
             found = _Found(missing, _numbered(records, digests, missing, ahead))
             made: dict[int, list | None] = {}
-            if earlier is not None:  # the changed documents first: the last state is spliced
-                # with them (in a thread) while every document's files are looked at
+            if earlier is not None:  # the changed documents first: the last state is patched
+                # with them (its pairs merged in a thread, when the changes have grown past a
+                # share of them) while every document's files are looked at
                 changed = {}
                 for number in wanted:
                     changed[number], files = (found.get(number)
