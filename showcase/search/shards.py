@@ -168,7 +168,7 @@ def index_files(parts: KeyParts, names: list[str], earlier: IndexFiles | None,
                 remade: np.ndarray, reuse, made: list[IndexFiles]) -> Iterator[tuple[str, bytes]]:
     """The postings files, then the shards, less those kept from the previous output: with
     `earlier` (the last build's) a file none of whose keys was `remade` is kept when
-    `reuse.keep` finds it as it was made. What the files are now is appended to `made` once
+    `reuse.keep_each` finds it as it was made. What the files are now is appended to `made` once
     they are all given."""
     own = np.flatnonzero(parts.sizes == 0)
     own = own[np.argsort(np.array([names[k] for k in parts.key_ids[own].tolist()],
