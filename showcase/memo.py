@@ -350,6 +350,16 @@ def kept(memo: "Memo | None", kind: str, inputs: Any, make: Callable[[], T]) -> 
     return value if value is not None else memo.put(key, make())
 
 
+def kept_each(memo: "Memo | None", kind: str, inputs: list, make: Callable[[Any], T]) -> list[T]:
+    """`kept(memo, kind, item, lambda: make(item))` for each of `inputs`, the memo asked for
+    all in one go."""
+    if memo is None:
+        return [make(item) for item in inputs]
+    keys = [memo.key(kind, digestible(item)) for item in inputs]
+    return [value if value is not None else memo.put(key, make(item))
+            for key, item, value in zip(keys, inputs, memo.get_each(keys))]
+
+
 def remembered(memo: "Memo | None", kind: str, inputs: tuple, problems: Problems,
                make: Callable[[Problems], T]) -> T:
     """`make(problems)`, done once for these inputs (picklable: the file's text, the settings

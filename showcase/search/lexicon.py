@@ -11,7 +11,7 @@ from collections import Counter
 
 import numpy as np
 
-from ..memo import Memo, kept
+from ..memo import Memo, kept, kept_each
 from ..slugs import SUFFIXES
 from .codes import BITS, han_code, sorted_codes
 from .documents import Searchable
@@ -54,9 +54,10 @@ def _frequent_runs(sample: list[Searchable], memo: Memo | None) -> list[str]:
     report's runs from `memo` when an earlier build read it: one edited report of the sample
     is read again, not all of them)."""
     counts: Counter = Counter()
-    for report in sample:
-        counts.update(kept(memo, "sampled runs", report.digest,
-                           lambda report=report: _grams(report.document.blocks)))
+    by_digest = {report.digest: report for report in sample}
+    for grams in kept_each(memo, "sampled runs", [report.digest for report in sample],
+                           lambda digest: _grams(by_digest[digest].document.blocks)):
+        counts.update(grams)
     wanted = max(3, MIN_SHARE * len(sample))
     return [g for g, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
             if n >= wanted][:MAX_PHRASES]

@@ -43,6 +43,7 @@ class KeyParts:
     sizes: np.ndarray
     """int64: what each key adds to the shards' size (0: it has a file of its own)."""
     values: bytes
+    """(Or the last build's, mapped from the state's file: state.py.)"""
     value_ends: np.ndarray
     postings: bytes
     postings_ends: np.ndarray
@@ -136,11 +137,11 @@ def _gathered(buffers: list[bytes], ends: list[np.ndarray], source: np.ndarray,
         lengths[mine] = buffer_ends[index[mine]] - starts[number][index[mine]]
     breaks = np.flatnonzero((np.diff(source) != 0) | (np.diff(index) != 1)) + 1
     first, last = np.concatenate([[0], breaks]), np.concatenate([breaks, [len(index)]]) - 1
-    pieces = []
+    views, pieces = [memoryview(buffer) for buffer in buffers], []
     for low, high in zip(first.tolist(), last.tolist()):
         number = int(source[low])
-        pieces.append(buffers[number][int(starts[number][index[low]]):
-                                      int(ends[number][index[high]])])
+        pieces.append(views[number][int(starts[number][index[low]]):
+                                    int(ends[number][index[high]])])
     return b"".join(pieces), np.cumsum(lengths)
 
 

@@ -156,7 +156,7 @@ class StateWriter:
         for field in dataclasses.fields(parts):
             value = getattr(parts, field.name)
             _save(self.folder / f"parts.{field.name}",
-                  (np.frombuffer(value, dtype=np.uint8) if isinstance(value, bytes) else value)
+                  (value if isinstance(value, np.ndarray) else np.frombuffer(value, np.uint8))
                   .astype(PART_TYPES[field.name], copy=False))
         if not self.linked:
             _save(self.folder / "starts", np.concatenate([[0], np.cumsum(self.counts)])
@@ -203,6 +203,15 @@ def _save(path: Path, data) -> None:
             data.tofile(file)
 
 
+def _mapped(path: Path) -> mmap.mmap | bytes:
+    """A state file's bytes, mapped (read where they are used: the postings of the keys an
+    edit remade, of 85 MB at 100,000 households)."""
+    with open(path, "rb") as file:
+        if not os.fstat(file.fileno()).st_size:
+            return b""
+        return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+
+
 def _link(source: Path, target: Path) -> None:
     """`source`'s file in the new state as it is: the same file where the system links files,
     else a copy."""
@@ -245,10 +254,9 @@ class IndexState:
                                 np.fromfile(folder / "masked", dtype=np.int64),
                                 {name: np.fromfile(folder / f"delta.{name}", dtype=kind)
                                  for name, kind in DELTA_TYPES.items()})
-            parts = {name: np.fromfile(folder / f"parts.{name}", dtype=kind)
+            parts = {name: _mapped(folder / f"parts.{name}") if name in ("values", "postings")
+                     else np.fromfile(folder / f"parts.{name}", dtype=kind)
                      for name, kind in PART_TYPES.items()}
-            parts["values"], parts["postings"] = (parts["values"].tobytes(),
-                                                  parts["postings"].tobytes())
             own = np.fromfile(folder / "own", dtype=np.int32)
             digests = (folder / "digests").read_bytes()
             files = (folder / "files").read_bytes()
@@ -332,9 +340,8 @@ class _PairFiles:
         self.maps: dict[str, mmap.mmap] = {}
         self.descriptors: dict[str, int] = {}
         for name in PAIR_TYPES:
+            self.maps[name] = _mapped(folder / f"pairs.{name}")
             with open(folder / f"pairs.{name}", "rb") as file:
-                self.maps[name] = (mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
-                                   if os.fstat(file.fileno()).st_size else b"")
                 self.descriptors[name] = os.dup(file.fileno())
         self.stored = {name: np.frombuffer(self.maps[name], dtype=kind)
                        for name, kind in PAIR_TYPES.items()}
