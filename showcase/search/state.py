@@ -108,15 +108,16 @@ class StateWriter:
         """The pairs of a patched state: its base linked into the new state as it is, with the
         masked places and the delta; or, past DELTA_SHARE, all of them written anew as the base
         (in a thread; `finish` waits for it)."""
+        if self.given_up:  # (nothing would be kept)
+            return
         if len(pairs.delta["numbers"]) <= DELTA_SHARE * len(pairs.base):
             self.pairs, self.masked, self.delta = len(pairs.base), pairs.masked, pairs.delta
             self.linked = True
-            if not self.given_up:
-                try:
-                    for name in (*(f"pairs.{name}" for name in PAIR_TYPES), "starts"):
-                        _link(pairs.base.folder / name, self.folder / name)
-                except OSError:
-                    self._give_up()
+            try:
+                for name in (*(f"pairs.{name}" for name in PAIR_TYPES), "starts"):
+                    _link(pairs.base.folder / name, self.folder / name)
+            except OSError:
+                self._give_up()
             return
 
         def merge():
