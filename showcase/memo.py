@@ -343,11 +343,7 @@ class Memo:
 def kept(memo: "Memo | None", kind: str, inputs: Any, make: Callable[[], T]) -> T:
     """`make()`, done once for these inputs (picklable): later builds take the result (never
     None) from the memo."""
-    if memo is None:
-        return make()
-    key = memo.key(kind, digestible(inputs))
-    value = memo.get(key)
-    return value if value is not None else memo.put(key, make())
+    return kept_each(memo, kind, [inputs], lambda _: make())[0]
 
 
 def kept_each(memo: "Memo | None", kind: str, inputs: list, make: Callable[[Any], T]) -> list[T]:
