@@ -60,21 +60,48 @@ def fold_map(*texts: str) -> str:
     Found one distinct character at a time (normalising a whole text read every character of
     it): the table's characters are all Han without a decomposition, which normalising never
     makes from a character's neighbours nor folds into them, so a text's are its characters'."""
-    table = fold_table()
-    characters = set().union(*texts)
-    for character in characters - _FOLDED_FROM.keys():
-        found = table.keys() & set(unicodedata.normalize("NFKC", character).lower())
-        _FOLDED_FROM[character] = "".join(found)
-        if found:
-            _FOLDING.add(character)
-    seen = set().union(*[_FOLDED_FROM[character] for character in characters & _FOLDING])
-    return "".join(c + table[c] for c in sorted(seen))
+    return _fold_maps().of(texts)
 
 
-_FOLDED_FROM: dict[str, str] = {}
-"""Per character met: the table's characters in its NFKC, lower-case form (mostly none)."""
-_FOLDING: set[str] = set()
-"""The characters met that have some."""
+class _FoldMaps:
+    """What each character met brings to a fold map. A text is scanned by a regular expression
+    for the characters not yet known to bring nothing (in C, no string made for each of its
+    Han characters, as a set of them makes: the maps of a first build's 100,000 search blocks
+    took seconds); it is compiled anew as more characters are known to bring nothing, each
+    time a quarter more (a site's text has a few thousand distinct characters)."""
+
+    def __init__(self):
+        self.brings: dict[str, str] = {}
+        """Per character met: the table's characters in its NFKC, lower-case form (mostly
+        none)."""
+        self.plain = 0
+        """How many characters met bring none."""
+        self.unseen = 0
+        """How many of those `worth_a_look` still finds."""
+        self.worth_a_look = re.compile(".", re.DOTALL)
+
+    def of(self, texts: tuple[str, ...]) -> str:
+        table = fold_table()
+        found = set()
+        for character in {c for text in texts for c in self.worth_a_look.findall(text)}:
+            brings = self.brings.get(character)
+            if brings is None:
+                brings = self.brings[character] = "".join(
+                    table.keys() & set(unicodedata.normalize("NFKC", character).lower()))
+                if not brings:
+                    self.plain += 1
+                    self.unseen += 1
+            found.update(brings)
+        if self.unseen > max(64, self.plain // 4):
+            self.worth_a_look = re.compile("[^%s]" % re.escape("".join(
+                sorted(c for c, brings in self.brings.items() if not brings))))
+            self.unseen = 0
+        return "".join(c + table[c] for c in sorted(found))
+
+
+@functools.cache
+def _fold_maps() -> _FoldMaps:
+    return _FoldMaps()
 
 
 class _Folded(dict):
