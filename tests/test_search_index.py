@@ -7,6 +7,7 @@ import re
 from array import array
 
 import numpy as np
+import pytest
 
 from showcase.search.encode import ALPHABET, decode_number, encode, encode_number
 from conftest import REPO
@@ -14,8 +15,9 @@ from showcase.commands import _prepare
 from showcase.search.documents import SearchDocument, search_documents
 from showcase.search.keys import DocumentKeys, document_record, document_text, with_phrases
 from showcase.search.lexicon import PhraseFinder, phrase_keys
-from showcase.search.postings import KeyTable, Postings, encoded
-from showcase.search.vocabulary import Vocabulary
+from showcase.search import postings as postings_module
+from showcase.search.postings import KeyTable, Postings, encoded, norms, values_of
+from showcase.search.vocabulary import NumberedKeys, Vocabulary
 
 
 def test_numbers_round_trip_and_are_never_written_with_digits():
@@ -44,6 +46,37 @@ def _table(holders: dict[int, int], documents: int):
     home = vocabulary.numbers["家"]
     tables = (KeyTable(pairs, documents, documents) for pairs in postings.sorted_pairs(len(vocabulary.keys)))
     return next((table, place) for table in tables for key, place, _ in table if key == home)
+
+
+@pytest.mark.parametrize("run", [1, 997, 1 << 22], ids=["a-run-a-document", "runs", "one-run"])
+def test_pairs_gathered_in_runs_come_sorted_by_key_and_document(tmp_path, monkeypatch, run):
+    """However many runs the pairs were written in, they come back as all the pairs sorted by
+    key and then document, each range of keys whole, with every document's values."""
+    monkeypatch.setattr(postings_module, "RUN", run)
+    monkeypatch.setattr(postings_module, "PART", 700)
+    random = np.random.default_rng(9)
+    keys, lengths = [], []
+    gathered = Postings(tmp_path)
+    for number in range(400):
+        ids = random.choice(3000, size=int(random.integers(0, 90)), replace=False).astype(np.int32)
+        columns = [random.integers(0, 12, len(ids), dtype=np.uint16),
+                   random.integers(0, 8, len(ids), dtype=np.uint8),
+                   random.integers(0, 40, len(ids), dtype=np.uint16)]
+        keys.append((ids, np.full(len(ids), number, dtype=np.int32), *columns))
+        lengths.append(int(random.integers(1, 900)))
+        gathered.add(NumberedKeys(lengths[-1], ids.tobytes(), *(c.tobytes() for c in columns)),
+                     report=number < 300)
+    ranges = list(gathered.sorted_pairs(3100))
+    key_ids, numbers, frequencies, flags, hints = map(np.concatenate, zip(*keys))
+    order = np.lexsort((numbers, key_ids))
+    expected = [key_ids[order], numbers[order], frequencies[order], flags[order], hints[order],
+                values_of(frequencies[order], flags[order],
+                          norms(lengths, [n < 300 for n in range(400)])[numbers[order]])]
+    for name, column in zip(["key_ids", "numbers", "frequencies", "flags", "hints", "values"],
+                            expected):
+        assert np.array_equal(np.concatenate([getattr(r, name) for r in ranges]), column), name
+    assert len(ranges) > 10 and all(a.key_ids[-1] < b.key_ids[0] for a, b in zip(ranges, ranges[1:]))
+    assert gathered.file.closed and not list(tmp_path.iterdir())
 
 
 def test_a_key_in_most_documents_is_one_value_character_per_document():

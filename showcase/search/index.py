@@ -218,7 +218,7 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
     earlier = IndexState.load(memo, phrases.digest, report_flags) if memo is not None else None
     wanted = earlier.changed(digests) if earlier is not None else list(range(len(documents)))
     records = _Records(memo, phrases, digests, wanted)
-    postings, blocks = Postings(), []
+    postings, blocks = Postings(memo.folder if memo is not None else None), []
     missing = [] if workers < 2 else _missing(wanted, digests, memo)
     numbering = WorkerNumbers()
 
