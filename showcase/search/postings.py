@@ -17,6 +17,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from .. import collector
 from .encode import ALPHABET
 from .keys import FLAG_META, FLAG_PLACE, FLAG_TITLE
 from .vocabulary import NumberedKeys
@@ -223,6 +224,7 @@ class Postings:
         self.key_ids, self.frequencies = array("i"), array("H")
         self.flags, self.hints = array("B"), array("H")
         self.sizes = []
+        collector.release_free_memory()  # (the run's arrays, and what the records took)
 
     def sorted_pairs(self, key_count: int) -> Iterator[Pairs]:
         """Every pair (`key_count`: one more than the highest key number), a range of keys at
@@ -241,6 +243,7 @@ class Postings:
                 high = max(low + 1, int(np.searchsorted(bounds, before + PART, side="right")))
                 high = min(key_count, -(-high >> GROUP_BITS) << GROUP_BITS)
                 if bounds[high - 1] > before:  # else numbers of keys no document holds now
+                    collector.release_free_memory()  # (the last range's arrays)
                     yield self._range(low, high, norm)
                 low = high
         finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -42,10 +43,10 @@ class KeyParts:
     """uint32: each key's fnv1a, which says its shard."""
     sizes: np.ndarray
     """int64: what each key adds to the shards' size (0: it has a file of its own)."""
-    values: bytes
+    values: bytes | bytearray
     """(Or the last build's, mapped from the state's file: state.py.)"""
     value_ends: np.ndarray
-    postings: bytes
+    postings: bytes | bytearray
     postings_ends: np.ndarray
 
     @classmethod
@@ -100,12 +101,14 @@ class KeyParts:
 
 
 class PartsBuilder:
-    """Parts as they are made, key by key, in the order of the keys' numbers."""
+    """Parts as they are made, key by key, in the order of the keys' numbers (a first build
+    of 10,000 reports makes 90,000 keys' parts, 43 MB: kept in arrays, and not copied once
+    made)."""
 
     def __init__(self):
-        self.key_ids, self.hashes, self.sizes = [], [], []
-        self.values, self.value_ends = bytearray(), []
-        self.postings, self.postings_ends = bytearray(), []
+        self.key_ids, self.hashes, self.sizes = array("i"), array("I"), array("q")
+        self.values, self.value_ends = bytearray(), array("q")
+        self.postings, self.postings_ends = bytearray(), array("q")
 
     def add(self, key_id: int, hash_: int, size: int, value: bytes, postings: bytes) -> None:
         self.key_ids.append(key_id)
@@ -117,11 +120,11 @@ class PartsBuilder:
         self.postings_ends.append(len(self.postings))
 
     def parts(self) -> KeyParts:
-        return KeyParts(np.array(self.key_ids, dtype=np.int32),
-                        np.array(self.hashes, dtype=np.uint32),
-                        np.array(self.sizes, dtype=np.int64),
-                        bytes(self.values), np.array(self.value_ends, dtype=np.int64),
-                        bytes(self.postings), np.array(self.postings_ends, dtype=np.int64))
+        return KeyParts(np.frombuffer(self.key_ids, dtype=np.int32),
+                        np.frombuffer(self.hashes, dtype=np.uint32),
+                        np.frombuffer(self.sizes, dtype=np.int64), self.values,
+                        np.frombuffer(self.value_ends, dtype=np.int64), self.postings,
+                        np.frombuffer(self.postings_ends, dtype=np.int64))
 
 
 def _gathered(buffers: list[bytes], ends: list[np.ndarray], source: np.ndarray,
