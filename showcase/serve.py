@@ -34,6 +34,14 @@ QUIET_SECONDS = 2.0
 gets each save's quick page at once, and the other pages when they pause."""
 
 
+def _quick_failed(exc: Exception) -> None:
+    """A quick page or search that failed never stops the preview (the whole build that follows
+    makes every file), but it is told: it is a fault, to be reported."""
+    print(mask_personal_data(_("the quick update after the save stopped ({error}); the whole "
+                               "build that follows makes every file")
+                             .format(error=f"{type(exc).__name__}: {exc}")), flush=True)
+
+
 class Preview:
     """The site being previewed: rebuilt into a private folder, served from there."""
 
@@ -120,15 +128,16 @@ class Preview:
             return None
         try:
             return quick_pages(self.last, Path(saved[0]))
-        except Exception:  # never stops the preview: the whole build that follows tells
+        except Exception as exc:  # (a problem with the file gives None: the build tells it)
+            _quick_failed(exc)
             return None
 
     def _quick_search(self, site) -> None:
         """The search files that change with the quick pages, before the whole build."""
         try:
             quick_search(self.last, site)
-        except Exception:  # never stops the preview: the whole build makes them anyway
-            pass
+        except Exception as exc:
+            _quick_failed(exc)
 
     def _pages_live(self, changed: list[str]) -> None:
         """The whole build's pages are live: the browsers reload when it changed a file (the

@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from conftest import SITES, snapshot
-from showcase import cache, commands
+from showcase import cache, commands, serve
 from showcase.errors import Superseded
 from showcase.serve import Preview
 
@@ -79,6 +79,22 @@ def test_the_saved_reports_search_files_are_written_before_the_whole_build(previ
     assert any("调解室" in data.decode("utf-8") for data in at_start.values())
     after = _search_files(preview.out_dir)
     assert {path: at_start.get(path) for path in after} == after
+    assert_as_fresh(preview, tmp_path)
+
+
+@pytest.mark.parametrize("step", ["quick_pages", "quick_search"])
+def test_a_quick_update_that_fails_is_told_and_the_whole_build_still_comes(
+        preview, tmp_path, monkeypatch, capsys, step):
+    """A fault in the quick page or the quick search never stops the preview, nor goes unseen:
+    the console says so, and the whole build makes every file as it should be."""
+    def broken(*args):
+        raise RuntimeError("a fault")
+
+    monkeypatch.setattr(serve, step, broken)
+    save(preview, "龙潭村坚持调解优先。", "龙潭村坚持调解优先。\n\n村里新设了家庭矛盾调解室。")
+    assert "RuntimeError: a fault" in capsys.readouterr().out
+    assert not preview.failure
+    assert "村里新设了家庭矛盾调解室" in _read(preview.out_dir / PAGE)
     assert_as_fresh(preview, tmp_path)
 
 

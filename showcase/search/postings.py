@@ -156,9 +156,10 @@ def values_of(frequencies: np.ndarray, flags: np.ndarray, norm: np.ndarray) -> n
     return sevenths | flags.astype(np.uint8) << 3
 
 
-RUN = 1 << 22
-"""Pairs gathered in memory at most: then they are ordered by key and written to a file, a run
-(a first build of 10,000 reports gathers 29 million pairs, which held in memory took 260 MB)."""
+RUN = 1 << 20
+"""Pairs gathered in memory at most (9 MB): then they are ordered by key and written to a file,
+a run (a first build of 10,000 reports gathers 29 million pairs, which held in memory took
+260 MB; in runs of four million, its search process still peaked at 580 MB, 495 MB in these)."""
 
 GROUP_BITS = 6
 """A run is ordered by groups of 64 keys (numbers k >> 6), not by key: a radix sort, several
