@@ -102,9 +102,9 @@ def encoded(numbers: np.ndarray, tails: np.ndarray | None = None) -> tuple[bytes
     return out.tobytes(), ends
 
 
-PART = 1 << 19
+PART = 1 << 18
 """Pairs assembled at once: the work is done a range of keys at a time, so that its temporary
-arrays stay small (tens of megabytes) whatever the site's size."""
+arrays stay small (a few tens of megabytes) whatever the site's size."""
 
 
 @dataclass(frozen=True)
@@ -159,11 +159,12 @@ def values_of(frequencies: np.ndarray, flags: np.ndarray, norm: np.ndarray) -> n
 RUN = 1 << 20
 """Pairs gathered in memory at most (9 MB): then they are ordered by key and written to a file,
 a run (a first build of 10,000 reports gathers 29 million pairs, which held in memory took
-260 MB; in runs of four million, its search process still peaked at 580 MB, 495 MB in these)."""
+260 MB; in runs of four million, its search process still peaked at 580 MB; in these, and
+ranges of PART pairs, at 440 MB)."""
 
-GROUP_BITS = 6
-"""A run is ordered by groups of 64 keys (numbers k >> 6), not by key: a radix sort, several
-times faster, and each range of keys read back is sorted anyway."""
+GROUP_BITS = 4
+"""A run is ordered by groups of 16 keys (numbers k >> 4), not by key: a radix sort, several
+times faster, and each range of keys read back is sorted anyway (a range is of whole groups)."""
 
 _COLUMNS = (("key_ids", np.int32), ("numbers", np.int32), ("frequencies", np.uint16),
             ("flags", np.uint8), ("hints", np.uint16))
