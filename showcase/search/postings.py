@@ -185,6 +185,8 @@ class Postings:
         self.lengths: list[int] = []
         self.report_flags: list[bool] = []
         self.runs: list[_Run] = []
+        self.counts = np.zeros(0, dtype=np.int64)
+        """Each key's pairs in the runs written (by key number)."""
         self.file: BinaryIO | None = None
 
     def add(self, record: NumberedKeys, report: bool) -> None:
@@ -218,8 +220,9 @@ class Postings:
                    "flags": np.frombuffer(self.flags, dtype=np.uint8)[order],
                    "hints": np.frombuffer(self.hints, dtype=np.uint16)[order]}
         self.file.seek(0, os.SEEK_END)
-        self.runs.append(_Run(self.file.tell(), len(order), np.bincount(key_ids, minlength=1),
+        self.runs.append(_Run(self.file.tell(), len(order),
                               np.cumsum(np.bincount(groups, minlength=1))))
+        self.counts = key_counts(self.counts, key_ids)
         for name, _ in _COLUMNS:
             self.file.write(columns[name].tobytes())
         self.file.flush()  # (read back by os.pread)
@@ -234,9 +237,8 @@ class Postings:
         if self.sizes or not self.runs:
             self._write_run()
         norm = norms(self.lengths, self.report_flags)
-        counts = np.zeros(key_count, dtype=np.int64)
-        for run in self.runs:
-            counts[:len(run.counts)] += run.counts
+        counts = np.zeros(key_count, dtype=np.int64)  # (keys numbered after the last run: 0)
+        counts[:len(self.counts)] = self.counts
         bounds = np.cumsum(counts)
         try:
             low = 0
@@ -263,6 +265,15 @@ class Postings:
                                                norm[pairs["numbers"]]))
 
 
+def key_counts(counts: np.ndarray, added: np.ndarray) -> np.ndarray:
+    """Each key's pairs (`counts`, by key number) with those `added` (the postings' runs, the
+    state's pairs)."""
+    size = max(len(counts), int(added.max(initial=-1)) + 1)
+    result = np.zeros(size, dtype=np.int64)
+    result[:len(counts)] = counts
+    return result + np.bincount(added, minlength=size)
+
+
 def _group_end(key: int) -> int:
     """The first key number from `key` on that begins a group (GROUP_BITS)."""
     return -(-key >> GROUP_BITS) << GROUP_BITS
@@ -271,12 +282,10 @@ def _group_end(key: int) -> int:
 @dataclass(frozen=True)
 class _Run:
     """Pairs in order of their keys' groups, written one column after another from `start` in
-    the file; `counts[k]`: how many of them have key k; `bounds[g]`: how many have keys in
-    groups up to g."""
+    the file; `bounds[g]`: how many of them have keys in groups up to g."""
 
     start: int
     size: int
-    counts: np.ndarray
     bounds: np.ndarray
 
     def read(self, file: BinaryIO, low: int, high: int) -> dict[str, np.ndarray]:

@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from ..memo import Memo
-from .postings import (ALPHABET_CODES, PART, TOP, KeyTable, Pairs, decoded_top, norms, rank,
-                       values_of)
+from .postings import (ALPHABET_CODES, PART, TOP, KeyTable, Pairs, decoded_top, key_counts,
+                       norms, rank, values_of)
 from .shards import IndexFiles, KeyParts, PartsBuilder
 from .vocabulary import NumberedKeys
 
@@ -102,7 +102,7 @@ class StateWriter:
         except OSError:  # a full disk: no state, the next build does the whole work
             self._give_up()
         self.pairs += len(pairs)
-        self.counts = _key_counts(self.counts, pairs.key_ids)
+        self.counts = key_counts(self.counts, pairs.key_ids)
 
     def keep(self, pairs: "_StatePairs", norm: np.ndarray) -> None:
         """The pairs of a patched state: its base linked into the new state as it is, with the
@@ -208,9 +208,14 @@ def _mapped(path: Path) -> mmap.mmap | bytes:
     """A state file's bytes, mapped (read where they are used: the postings of the keys an
     edit remade, of 85 MB at 100,000 households)."""
     with open(path, "rb") as file:
-        if not os.fstat(file.fileno()).st_size:
-            return b""
-        return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        return _mapping(file.fileno())
+
+
+def _mapping(descriptor: int) -> mmap.mmap | bytes:
+    """The open file's bytes, mapped (an empty file cannot be)."""
+    if not os.fstat(descriptor).st_size:
+        return b""
+    return mmap.mmap(descriptor, 0, access=mmap.ACCESS_READ)
 
 
 def _link(source: Path, target: Path) -> None:
@@ -341,9 +346,8 @@ class _PairFiles:
         self.maps: dict[str, mmap.mmap] = {}
         self.descriptors: dict[str, int] = {}
         for name in PAIR_TYPES:
-            self.maps[name] = _mapped(folder / f"pairs.{name}")
-            with open(folder / f"pairs.{name}", "rb") as file:
-                self.descriptors[name] = os.dup(file.fileno())
+            self.descriptors[name] = os.open(folder / f"pairs.{name}", os.O_RDONLY)
+            self.maps[name] = _mapping(self.descriptors[name])
         self.stored = {name: np.frombuffer(self.maps[name], dtype=kind)
                        for name, kind in PAIR_TYPES.items()}
         self.starts = np.fromfile(folder / "starts", dtype=np.int64)
@@ -656,14 +660,6 @@ def _whole(meta: dict, pairs: _StatePairs, parts: dict, documents: int, digests:
             and len(digests) == 20 * documents and len(meta["lengths"]) == documents
             and len(meta["blocks"]) == documents
             and len(files) == 16 * (meta["shards"] + len(own)))
-
-
-def _key_counts(counts: np.ndarray, added: np.ndarray) -> np.ndarray:
-    """Each key's pairs (`counts`, by key number) with those `added`."""
-    size = max(len(counts), int(added.max(initial=-1)) + 1)
-    result = np.zeros(size, dtype=np.int64)
-    result[:len(counts)] = counts
-    return result + np.bincount(added, minlength=size)
 
 
 def _pairs_of(records: dict[int, NumberedKeys], norm: np.ndarray) -> Pairs:
