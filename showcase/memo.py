@@ -351,9 +351,19 @@ def kept_each(memo: "Memo | None", kind: str, inputs: list, make: Callable[[Any]
     all in one go."""
     if memo is None:
         return [make(item) for item in inputs]
-    keys = [memo.key(kind, digestible(item)) for item in inputs]
+    keys = _kept_keys(memo, kind, inputs)
     return [value if value is not None else memo.put(key, make(item))
             for key, item, value in zip(keys, inputs, memo.get_each(keys))]
+
+
+def kept_already(memo: "Memo", kind: str, inputs: list) -> list[Any | None]:
+    """What `kept_each` keeps for each of `inputs` when an earlier build made it (None: not
+    kept), nothing made."""
+    return memo.get_each(_kept_keys(memo, kind, inputs))
+
+
+def _kept_keys(memo: "Memo", kind: str, inputs: list) -> list[str]:
+    return [memo.key(kind, digestible(item)) for item in inputs]
 
 
 def remembered(memo: "Memo | None", kind: str, inputs: tuple, problems: Problems,

@@ -12,8 +12,10 @@ import pytest
 from showcase.search.encode import ALPHABET, decode_number, encode, encode_number
 from conftest import REPO
 from showcase.commands import _prepare
-from showcase.search.documents import SearchDocument, search_documents
+from showcase.search.documents import Searchable, SearchDocument, search_documents
 from showcase.search.keys import DocumentKeys, document_record, document_text, with_phrases
+from showcase.memo import Memo
+from showcase.search import lexicon
 from showcase.search.lexicon import PhraseFinder, phrase_keys
 from showcase.search import postings as postings_module
 from showcase.search.postings import KeyTable, Postings, encoded, norms, values_of
@@ -109,6 +111,45 @@ def test_phrases_are_found_wherever_they_stand_longest_and_shorter_alike():
     assert phrases_in("平安家庭示范户平安家庭示范户") == {
         "平安家庭示范户": 2, "平安家庭": 2, "平安家": 2, "安家庭": 2}
     assert phrases_in("平安 家庭") == {}
+
+
+def test_runs_mended_from_the_last_counts_are_the_runs_counted_anew(tmp_path, monkeypatch):
+    """The sample's frequent runs after reports of it are edited, put back and removed, mended
+    from the last build's counts, are those counted anew; only the changed reports are read."""
+    _, _, site, _ = _prepare(REPO, drafts=False, base_url=None, today=None)
+    searchables = search_documents(site)
+    reports = [number for number, s in enumerate(searchables) if s.kind == "report"]
+    read = []
+    grams = lexicon._grams
+    monkeypatch.setattr(lexicon, "_grams", lambda blocks: read.append(blocks) or grams(blocks))
+    memo = Memo(tmp_path)
+
+    def edited(number: int) -> Searchable:
+        document = dataclasses.replace(searchables[number].document,
+                                       blocks=["邻居们说哈哈哈哈，又是一年平安家庭。"])
+        return dataclasses.replace(searchables[number], digest=b"edited %d" % number,
+                                   make=lambda: document)
+
+    def same_as_anew(documents: list[Searchable]) -> tuple[list[str], int]:
+        read.clear()
+        phrases = phrase_keys(documents, memo)
+        changed = len(read)
+        assert phrases == phrase_keys(documents)
+        return phrases, changed
+
+    assert same_as_anew(searchables)[1] == len(reports)
+    three = list(searchables)
+    for number in reports[:3]:
+        three[number] = edited(number)
+    phrases, changed = same_as_anew(three)
+    assert {"哈哈哈", "哈哈哈哈"} <= set(phrases) and changed == 3
+    two = list(three)
+    two[reports[2]] = searchables[reports[2]]  # put back as it was: its runs were kept
+    phrases, changed = same_as_anew(two)
+    assert "哈哈哈" not in phrases and changed == 0
+    phrases, changed = same_as_anew(three[:reports[1]] + three[reports[1] + 1:])
+    assert "哈哈哈" not in phrases and changed == 0
+    memo.close()
 
 
 def _as_table(record: DocumentKeys) -> dict[str, tuple[int, int, int]]:

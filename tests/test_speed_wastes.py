@@ -23,7 +23,7 @@ from showcase.errors import Problems
 from showcase.load import SiteSources, SourceText
 from showcase.markup import render_markdown
 from showcase import parallel
-from showcase.memo import digestible
+from showcase.memo import Memo, digestible
 from showcase.validate import validate
 
 
@@ -219,6 +219,23 @@ def test_related_reports_are_those_of_the_reference(seed, count, tag_pool, most_
     pages = {p.url: p for p in site.pages}
     for report in site.reports:
         assert pages[report.url].context["related"] == reference_related(site, report)
+
+
+def test_related_reports_kept_from_an_earlier_build_follow_every_change(tmp_path):
+    """Related reports taken from the memo are those ranked anew after a report's tags, date or
+    slug changed, a report was added or one removed, and when nothing changed."""
+    memo = Memo(tmp_path)
+    reports = generated_reports(1, 120, 6, 3, 5)
+    retagged = [*reports[:7], (reports[7][0], reports[7][1], ["标签5", "独有"]), *reports[8:]]
+    redated = [*reports[:3], (reports[3][0], "2022-01-01", reports[3][2]), *reports[4:]]
+    renamed = [(f"x{reports[0][0]}", *reports[0][1:]), *reports[1:]]
+    added = reports + [("r9999", "2023-01-03", ["标签1", "标签2"])]
+    for variant in (reports, retagged, reports, redated, renamed, added, reports[1:], reports):
+        site = make_site(variant)
+        kept = related_reports(site, memo)
+        assert kept == related_reports(site)
+        assert kept == {r.slug: reference_related(site, r) for r in site.reports}
+    memo.close()
 
 
 def test_the_generated_sites_hold_the_cases_that_matter():

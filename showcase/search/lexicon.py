@@ -11,7 +11,7 @@ from collections import Counter
 
 import numpy as np
 
-from ..memo import Memo, kept, kept_each
+from ..memo import Memo, kept, kept_already, kept_each
 from ..slugs import SUFFIXES
 from .codes import BITS, han_code, sorted_codes
 from .documents import Searchable
@@ -50,17 +50,48 @@ def phrase_keys(documents: list[Searchable], memo: Memo | None = None) -> list[s
 
 
 def _frequent_runs(sample: list[Searchable], memo: Memo | None) -> list[str]:
-    """The runs of three and four characters in a tenth of the sampled reports' bodies (each
-    report's runs from `memo` when an earlier build read it: one edited report of the sample
-    is read again, not all of them)."""
-    counts: Counter = Counter()
-    by_digest = {report.digest: report for report in sample}
-    for grams in kept_each(memo, "sampled runs", [report.digest for report in sample],
-                           lambda digest: _grams(by_digest[digest].document.blocks)):
-        counts.update(grams)
+    """The runs of three and four characters in a tenth of the sampled reports' bodies."""
+    counts = _sample_counts(sample, memo)
     wanted = max(3, MIN_SHARE * len(sample))
     return [g for g, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
             if n >= wanted][:MAX_PHRASES]
+
+
+def _sample_counts(sample: list[Searchable], memo: Memo | None) -> Counter:
+    """How many sampled reports hold each run. With `memo`, the last build's counts are mended
+    by the reports that left the sample and those that joined it (an edited report of the
+    sample is one of each), their runs kept by the builds that read them: a save of one report
+    of 10,000 reads its runs, not the sample's 400 reports' (0.6 s). Counted anew when most of
+    the sample changed or an earlier build's runs are gone."""
+    by_digest = {report.digest: report for report in sample}
+    digests = [report.digest for report in sample]
+
+    def runs_of(joined: list[bytes]) -> list[set[str]]:
+        return kept_each(memo, "sampled runs", joined,
+                         lambda digest: _grams(by_digest[digest].document.blocks))
+
+    last = memo.get(memo.key("sample counts")) if memo is not None else None
+    counts = None
+    if last is not None:
+        before, last_counts = last
+        left = list((Counter(before) - Counter(digests)).elements())
+        joined = list((Counter(digests) - Counter(before)).elements())
+        if len(left) + len(joined) <= len(sample) // 2:
+            gone = kept_already(memo, "sampled runs", left)
+            if None not in gone:
+                counts = Counter(last_counts)  # (a copy: the preview holds the memo's)
+                for grams in gone:
+                    counts.subtract(grams)
+                for grams in runs_of(joined):
+                    counts.update(grams)
+                counts = +counts  # (the runs no sampled report holds any more)
+    if counts is None:
+        counts = Counter()
+        for grams in runs_of(digests):
+            counts.update(grams)
+    if memo is not None:
+        memo.put(memo.key("sample counts"), (digests, counts))
+    return counts
 
 
 def _grams(blocks: list[str]) -> set[str]:
