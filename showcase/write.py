@@ -96,6 +96,11 @@ class StagedOutput:
         """Pages kept from the previous output without being made again (`keep`)."""
         self.changed: list[str] = []
         """The files this process wrote or copied other than the previous output had them."""
+        self.written: dict[str, tuple[int, int]] = {}
+        """The size and time of each file in the staging folder (by its path there), taken as
+        it was written: the build record needs them, and a first build need not list again the
+        140,000 files it has just written (a minute of waiting on a disk whose records of them
+        the system had already dropped)."""
 
     def __enter__(self) -> "StagedOutput":
         ahead = self.listed.result() if self.listed is not None else None
@@ -158,8 +163,11 @@ class StagedOutput:
     def stat(self, path: str) -> tuple[int, int] | None:
         """The size and time of the file of `path` where it stands until the commit (None when
         there is none): a file moved in keeps both."""
+        name = path.removeprefix(self.prefix)
         if path in self.left:
-            return self.before.get(path.removeprefix(self.prefix))
+            return self.before.get(name)
+        if name in self.written:
+            return self.written[name]
         try:
             stat = os.stat(self.staged(path))
         except OSError:
@@ -180,8 +188,8 @@ class StagedOutput:
         self._claim(path)
         if not self._same(path, data):
             self.changed.append(path)
-            with open(self._staging_path(path), "wb") as file:
-                file.write(data)
+            self.written[path.removeprefix(self.prefix)] = _written_file(
+                self._staging_path(path), data)
 
     def _same(self, path: str, data: bytes | None = None) -> bool:
         """Leave the previous output's file as it is when it is the same (`data`, or, without
@@ -265,7 +273,8 @@ class StagedOutput:
         if not isinstance(result, tuple):
             raise OutputError(_("writing the search index failed: {reason}")
                               .format(reason=result))
-        claimed, written, outcome.problems, unchanged = result
+        claimed, written, outcome.problems, unchanged, staged = result
+        self.written.update(_unpacked_listing(staged))
         paths = claimed.split("\0") if claimed else []
         self._claim_each(paths, claimed.lower().split("\0") if claimed else [])
         self.unchanged += unchanged
@@ -277,11 +286,12 @@ class StagedOutput:
         """In the forked process: write the files, send back their paths and the findings."""
         try:
             self.claimed, self.left, self.unchanged, self.changed = {}, set(), 0, []
+            self.written = {}
             self.write_all(make_files(), audit)
             # every path in one string, those written apart (the rest are left): hundreds of
             # thousands of paths sent as one object, not each as one
             send.send(("\0".join(self.claimed.values()), self.changed, audit.problems,
-                       self.unchanged))
+                       self.unchanged, _packed_listing(self.written)))
         except BaseException as exc:  # the parent raises it as the build's error
             send.send(f"{type(exc).__name__}: {exc}")
         finally:
@@ -297,10 +307,13 @@ class StagedOutput:
             self._claim(path)
             if not self._same(path):  # the name holds the content hash (and width)
                 self.changed.append(path)
+                target = self._staging_path(path)
                 if width is not None:
-                    write_copy(source, Path(self._staging_path(path)), width)
+                    write_copy(source, Path(target), width)
                 else:
-                    shutil.copyfile(source, self._staging_path(path))
+                    shutil.copyfile(source, target)
+                stat = os.stat(target)
+                self.written[path.removeprefix(self.prefix)] = stat.st_size, stat.st_mtime_ns
 
     def carry(self, folder: str) -> None:
         """Leave the previous output's `folder` as it is, whatever this build makes: the
@@ -313,7 +326,7 @@ class StagedOutput:
         complete, and a build stopped while moving is finished by the next (finish_interrupted)."""
         if not self.out_dir.is_dir() or (not self.before and _removed_if_empty(self.out_dir)):
             self.staging.rename(self.out_dir)  # (not a move a file at a time)
-            self.added = listing(self.out_dir)
+            self.added = dict(self.written)  # (what the staging folder held: all written here)
             self.replaced = dict(self.before)
             return
         mine = ({path.removeprefix(self.prefix) for path in self.claimed.values()}
@@ -354,10 +367,9 @@ class ListedAhead:
         self.close()
         if listed is None:
             return None
-        paths, sizes, times, total = listed
+        *packed, total = listed
         with collector.paused():  # (kept to the build's end)
-            return dict(zip(paths.split("\0") if paths else [],
-                            zip(unpacked(sizes), unpacked(times)))), total
+            return _unpacked_listing(packed), total
 
     def close(self) -> None:
         if self.process.is_alive():
@@ -372,14 +384,36 @@ def _list_into(folder: Path, total: Callable[[dict[str, tuple[int, int]]], int] 
     not be made)."""
     try:
         files = listing(folder)
-        # by column: hundreds of thousands of files sent as four objects, not each as three
-        send.send(("\0".join(files), array("q", [size for size, _ in files.values()]).tobytes(),
-                   array("q", [mtime for _, mtime in files.values()]).tobytes(),
-                   total(files) if total is not None else None))
+        send.send((*_packed_listing(files), total(files) if total is not None else None))
     except BaseException:
         send.send(None)
     finally:
         send.close()
+
+
+def _packed_listing(files: dict[str, tuple[int, int]]) -> tuple[str, bytes, bytes]:
+    """A listing by column, to be sent to another process: hundreds of thousands of files as
+    three objects, not each as three."""
+    return ("\0".join(files), array("q", [size for size, _ in files.values()]).tobytes(),
+            array("q", [mtime for _, mtime in files.values()]).tobytes())
+
+
+def _unpacked_listing(packed: tuple[str, bytes, bytes]) -> dict[str, tuple[int, int]]:
+    paths, sizes, times = packed
+    return dict(zip(paths.split("\0"), zip(unpacked(sizes), unpacked(times)))) if paths else {}
+
+
+def _written_file(path: str, data: bytes) -> tuple[int, int]:
+    """Write a new file; its size and modification time as the system recorded them."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view):]
+        stat = os.fstat(descriptor)
+    finally:
+        os.close(descriptor)
+    return stat.st_size, stat.st_mtime_ns
 
 
 def unpacked(data: bytes, kind: str = "q") -> list[int]:
