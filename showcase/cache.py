@@ -57,12 +57,26 @@ def _files(root: Path) -> list[Path]:
 def digest_files(digest, roots: list[Path], inputs: InputDigests | None = None) -> None:
     """Add to `digest` every file below `roots` (compiled Python left out): its path from its
     root's parent and its content's digest (from `inputs` when the file is as it was read)."""
-    for root in map(Path.resolve, roots):
-        for path in _files(root):
-            if path.suffix == ".pyc":
-                continue
-            digest.update(f"{path.relative_to(root.parent)}\0".encode())
+    digest_listed(digest, listed_files(roots), inputs)
+
+
+def listed_files(roots: list[Path]) -> list[tuple[str, Path]]:
+    """Every file below `roots` (compiled Python left out), with its path from its root's
+    parent."""
+    return [(str(path.relative_to(root.parent)), path) for root in map(Path.resolve, roots)
+            for path in _files(root) if path.suffix != ".pyc"]
+
+
+def digest_listed(digest, files: list[tuple[str, Path]],
+                  inputs: InputDigests | None = None) -> None:
+    """Add to `digest` each of `files` (listed_files): its name and its content's digest (a
+    file gone since it was listed: a mark of its own)."""
+    for name, path in files:
+        digest.update(f"{name}\0".encode())
+        try:
             digest.update(inputs.of(path) if inputs else _content_digest(path))
+        except FileNotFoundError:
+            digest.update(b"\0gone")
 
 
 def _content_digest(path: Path) -> bytes:
@@ -101,9 +115,10 @@ class InputDigests:
     def of(self, path: Path) -> bytes:
         return self._entry(path)[1]
 
-    def _entry(self, path: Path) -> tuple:
+    def _entry(self, path: Path, digested: bool = True) -> tuple:
         """The file's stat, digest and what reading it found, as this build sees it (taken
-        from the record when the file is as recorded and settled)."""
+        from the record when the file is as recorded and settled). Not `digested`: its digest
+        is left None when it is to be read anyway (`read` gives it)."""
         entry = self.now.get(str(path))
         if entry is None:
             stat = path.stat()
@@ -111,15 +126,16 @@ class InputDigests:
             known = self.known.get(str(path))
             settled = max(stat.st_mtime_ns, stat.st_ctime_ns) < \
                 self.recorded_at - RACY_SECONDS * 10**9
-            entry = known if known and known[0] == seen and settled else \
-                (seen, _content_digest(path), None)
-            self.now[str(path)] = entry
+            entry = known if known and known[0] == seen and settled else (seen, None, None)
+        if entry[1] is None and digested:
+            entry = (entry[0], _content_digest(path), entry[2])
+        self.now[str(path)] = entry
         return entry
 
     def unchanged(self, path: Path) -> tuple[bytes, list[Problem]] | None:
         """A text file's digest and what decoding it found, when it is as the last build read
         it (None: it is to be read, and `read` told)."""
-        _seen, digest, found = self._entry(path)
+        _seen, digest, found = self._entry(path, digested=False)
         return (digest, found) if isinstance(found, list) else None
 
     def read(self, path: Path, digest: bytes, found: list[Problem]) -> None:
@@ -155,16 +171,24 @@ def engine_digest(engine: Path = ENGINE) -> str:
 
 
 def fingerprint(site_dir: Path, options: dict, engine: Path = ENGINE,
-                inputs: InputDigests | None = None) -> str:
+                inputs: InputDigests | None = None, files: list[tuple[str, Path]] | None = None,
+                today: dt.date | None = None) -> str:
     """A digest of everything a build's output depends on: the site's input files (content,
-    not dates), the repository's templates and static files, the engine, the options and
-    today's date (reports dated in the future appear)."""
+    not dates; `files`: as listed by `input_files`, when listed before), the repository's
+    templates and static files, the engine, the options and the date (`today`: when the build
+    began; reports dated in the future appear)."""
     digest = hashlib.blake2b(digest_size=20)
-    roots = [site_dir / name for name in INPUTS] + [REPOSITORY / "templates", REPOSITORY / "static"]
-    digest_files(digest, roots, inputs)
-    digest.update(json.dumps([engine_digest(engine), options, dt.date.today().isoformat()],
-                             sort_keys=True).encode())
+    digest_listed(digest, input_files(site_dir) if files is None else files, inputs)
+    digest.update(json.dumps([engine_digest(engine), options,
+                              (today or dt.date.today()).isoformat()], sort_keys=True).encode())
     return digest.hexdigest()
+
+
+def input_files(site_dir: Path) -> list[tuple[str, Path]]:
+    """Every file a build of the site reads (INPUTS, and the repository's templates and static
+    files), listed."""
+    return listed_files([site_dir / name for name in INPUTS] +
+                        [REPOSITORY / "templates", REPOSITORY / "static"])
 
 
 def _version(name: str) -> str:
@@ -265,17 +289,37 @@ class BuildCache:
         self.record = site_dir / CACHE_FOLDER / RECORD
         self.out_dir = out_dir.resolve()
         self.workers = workers
+        self.site_dir = site_dir
         self.inputs = InputDigests(site_dir)
         # the warnings repeated when nothing changed are in the language they were made in
-        self.key = fingerprint(site_dir, {**options, "language": i18n.current()},
-                               inputs=self.inputs)
+        self.options = {**options, "language": i18n.current()}
+        self.today = dt.date.today()
+        self.files = input_files(site_dir)
+        """The inputs as the build begins (one added or removed while it runs makes the next
+        build's key differ)."""
+        self._key: str | None = None
+        # the templates and static files digested as the build begins, for the same reason
+        # (the site's content and data are digested as the build reads them)
+        digest_listed(hashlib.blake2b(), [(name, path) for name, path in self.files
+                                          if not name.startswith(("content/", "data/"))],
+                      self.inputs)
+
+    @property
+    def key(self) -> str:
+        """The fingerprint of this build, worked out when first needed: at the start when
+        there is a record to compare it with, else at the end, from the digests of the files
+        as the build read them (a first build of 10,000 reports reads them once, not twice)."""
+        if self._key is None:
+            self._key = fingerprint(self.site_dir, self.options, inputs=self.inputs,
+                                    files=self.files, today=self.today)
+        return self._key
 
     def previous(self) -> Previous | None:
         """The last build's outcome when it would be made again unchanged, else None (also
         when the record is missing, unreadable or from another output folder)."""
         try:
             record = json.loads(self.record.read_text("utf-8"))
-            if (record["key"], record["output"]) != (self.key, str(self.out_dir)) or \
+            if record["output"] != str(self.out_dir) or record["key"] != self.key or \
                     not self.out_dir.is_dir():
                 return None
             big = record["pages"] + record["files"] >= WALKED_APART_AT
