@@ -274,16 +274,13 @@ class StagedOutput:
         if not isinstance(result, tuple):
             raise OutputError(_("writing the search index failed: {reason}")
                               .format(reason=result))
-        claimed, written, outcome.problems, unchanged, staged = result
-        paths, sizes, times = staged
-        if paths:
-            self.written.update(zip(paths.split("\0"),
-                                    map(_joined, unpacked(sizes), unpacked(times))))
+        claimed, changed, outcome.problems, unchanged, staged = result
+        self.written.update((path, _joined(size, mtime)) for path, size, mtime in _rows(staged))
         paths = claimed.split("\0") if claimed else []
         self._claim_each(paths, claimed.lower().split("\0") if claimed else [])
         self.unchanged += unchanged
         self.left.update(paths)
-        self.left.difference_update(written)
+        self.left.difference_update(changed)
         outcome.files = len(paths)
 
     def _write_in_child(self, make_files, audit: OutputAudit, send) -> None:
@@ -295,7 +292,9 @@ class StagedOutput:
             # every path in one string, those written apart (the rest are left): hundreds of
             # thousands of paths sent as one object, not each as one
             send.send(("\0".join(self.claimed.values()), self.changed, audit.problems,
-                       self.unchanged, _packed_written(self.written)))
+                       self.unchanged,
+                       _columns(self.written, [joined >> 64 for joined in self.written.values()],
+                                [joined & _TIME for joined in self.written.values()])))
         except BaseException as exc:  # the parent raises it as the build's error
             send.send(f"{type(exc).__name__}: {exc}")
         finally:
@@ -372,9 +371,9 @@ class ListedAhead:
         self.close()
         if listed is None:
             return None
-        *packed, total = listed
+        *columns, total = listed
         with collector.paused():  # (kept to the build's end)
-            return _unpacked_listing(packed), total
+            return {path: (size, mtime) for path, size, mtime in _rows(columns)}, total
 
     def close(self) -> None:
         if self.process.is_alive():
@@ -389,29 +388,25 @@ def _list_into(folder: Path, total: Callable[[dict[str, tuple[int, int]]], int] 
     not be made)."""
     try:
         files = listing(folder)
-        send.send((*_packed_listing(files), total(files) if total is not None else None))
+        send.send((*_columns(files, [size for size, _ in files.values()],
+                             [mtime for _, mtime in files.values()]),
+                   total(files) if total is not None else None))
     except BaseException:
         send.send(None)
     finally:
         send.close()
 
 
-def _packed_listing(files: dict[str, tuple[int, int]]) -> tuple[str, bytes, bytes]:
-    """A listing by column, to be sent to another process: hundreds of thousands of files as
-    three objects, not each as three."""
-    return ("\0".join(files), array("q", [size for size, _ in files.values()]).tobytes(),
-            array("q", [mtime for _, mtime in files.values()]).tobytes())
+def _columns(paths: Iterable[str], sizes: list[int], times: list[int]) -> tuple[str, bytes, bytes]:
+    """Files' paths, sizes and times by column, to be sent to another process: hundreds of
+    thousands of files as three objects, not each as three."""
+    return "\0".join(paths), array("q", sizes).tobytes(), array("q", times).tobytes()
 
 
-def _packed_written(written: dict[str, int]) -> tuple[str, bytes, bytes]:
-    """`_packed_listing` of `StagedOutput.written`, without making its pairs first."""
-    return ("\0".join(written), array("q", [joined >> 64 for joined in written.values()]).tobytes(),
-            array("q", [joined & _TIME for joined in written.values()]).tobytes())
-
-
-def _unpacked_listing(packed: tuple[str, bytes, bytes]) -> dict[str, tuple[int, int]]:
-    paths, sizes, times = packed
-    return dict(zip(paths.split("\0"), zip(unpacked(sizes), unpacked(times)))) if paths else {}
+def _rows(columns: tuple[str, bytes, bytes]) -> Iterator[tuple[str, int, int]]:
+    """Each file's path, size and time, from `_columns`."""
+    paths, sizes, times = columns
+    return zip(paths.split("\0"), unpacked(sizes), unpacked(times)) if paths else iter(())
 
 
 _TIME = (1 << 64) - 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 
 import numpy as np
 
@@ -70,27 +71,42 @@ def _sample_counts(sample: list[Searchable], memo: Memo | None) -> Counter:
         return kept_each(memo, "sampled runs", joined,
                          lambda digest: _grams(by_digest[digest].document.blocks))
 
-    last = memo.get(memo.key("sample counts")) if memo is not None else None
-    counts = None
-    if last is not None:
-        before, last_counts = last
-        left = list((Counter(before) - Counter(digests)).elements())
-        joined = list((Counter(digests) - Counter(before)).elements())
-        if len(left) + len(joined) <= len(sample) // 2:
-            gone = kept_already(memo, "sampled runs", left)
-            if None not in gone:
-                counts = Counter(last_counts)  # (a copy: the preview holds the memo's)
-                for grams in gone:
-                    counts.subtract(grams)
-                for grams in runs_of(joined):
-                    counts.update(grams)
-                counts = +counts  # (the runs no sampled report holds any more)
+    if memo is None:
+        return _counted(runs_of(digests))
+    key = memo.key("sample counts")
+    counts = _mended(memo.get(key), digests, memo, runs_of)
     if counts is None:
-        counts = Counter()
-        for grams in runs_of(digests):
-            counts.update(grams)
-    if memo is not None:
-        memo.put(memo.key("sample counts"), (digests, counts))
+        counts = _counted(runs_of(digests))
+    memo.put(key, (digests, counts))
+    return counts
+
+
+def _mended(last: tuple[list[bytes], Counter] | None, digests: list[bytes], memo: Memo,
+            runs_of: Callable[[list[bytes]], list[set[str]]]) -> Counter | None:
+    """The `last` build's counts of its sample (its digests, the counts) for the sample of
+    `digests` (None: not to be mended)."""
+    if last is None:
+        return None
+    before, counts = last
+    left = list((Counter(before) - Counter(digests)).elements())
+    joined = list((Counter(digests) - Counter(before)).elements())
+    if len(left) + len(joined) > len(digests) // 2:
+        return None
+    gone = kept_already(memo, "sampled runs", left)
+    if None in gone:
+        return None
+    counts = Counter(counts)  # (a copy: the preview holds the memo's)
+    for grams in gone:
+        counts.subtract(grams)
+    for grams in runs_of(joined):
+        counts.update(grams)
+    return +counts  # (the runs no sampled report holds any more)
+
+
+def _counted(runs: list[set[str]]) -> Counter:
+    counts = Counter()
+    for grams in runs:
+        counts.update(grams)
     return counts
 
 

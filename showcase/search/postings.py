@@ -158,9 +158,9 @@ def values_of(frequencies: np.ndarray, flags: np.ndarray, norm: np.ndarray) -> n
 
 RUN = 1 << 20
 """Pairs gathered in memory at most (9 MB): then they are ordered by their keys' groups and
-written to a file, a run (a first build of 10,000 reports gathers 29 million pairs, which held in memory took
-260 MB; in runs of four million, its search process still peaked at 580 MB; in these, and
-ranges of PART pairs, at 440 MB)."""
+written to a file, a run (a first build of 10,000 reports gathers 29 million pairs, which held
+in memory took 260 MB; in runs of four million, its search process still peaked at 580 MB; in
+these, and ranges of PART pairs, at 440 MB)."""
 
 GROUP_BITS = 4
 """A run is ordered by groups of 16 keys (numbers k >> 4), not by key: a radix sort, several
