@@ -178,7 +178,7 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
             staging.carry("search")
         elif jobs > 1:  # the search index in a process of its own, beside the rendering
             index_files = functools.partial(_search_files, site, memo, staging, site_dir,
-                                            out_dir, jobs)
+                                            out_dir, jobs, audit)
             with staging.in_child(index_files, audit) as index:
                 written = write_pages()
                 progress.stage(_("search index"))
@@ -230,15 +230,20 @@ def _search_folder(site: Site, site_dir: Path, out_dir: Path, memo: Memo | None,
 
 
 def _search_files(site: Site, memo: Memo | None, staging: StagedOutput, site_dir: Path,
-                  out_dir: Path, workers: int = 1) -> Iterator[tuple[str, bytes]]:
+                  out_dir: Path, workers: int = 1,
+                  audit: OutputAudit | None = None) -> Iterator[tuple[str, bytes]]:
     """The search index's files; with the cache, a document's files are kept from the previous
     output when the document and its number are as they were (the record is kept by the
-    process writing them, as they stand in the staging folder)."""
+    process writing them, as they stand in the staging folder). With `audit`, the workers
+    finding documents' keys audit and write their files themselves."""
+    write_ahead = (functools.partial(staging.written_ahead, audit=audit)
+                   if audit is not None else None)
     if memo is None:
-        yield from build_search_files(site, memo, workers=workers)
+        yield from build_search_files(site, memo, workers=workers, write_ahead=write_ahead)
         return
     record = OutputRecord(site_dir, out_dir, "search")
-    yield from build_search_files(site, memo, _Reuse(record, staging), workers, known=memo.held)
+    yield from build_search_files(site, memo, _Reuse(record, staging), workers, known=memo.held,
+                                  write_ahead=write_ahead)
     record.save(staging.stat)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
+from typing import NamedTuple
 
 import rjsmin
 
@@ -56,6 +57,15 @@ class ChildOutcome:
 
     files: int = 0
     problems: list = field(default_factory=list)
+
+
+class Staged(NamedTuple):
+    """A file a worker wrote into the staging folder itself (`StagedOutput.written_ahead`),
+    standing in for its bytes: its size and time as written (`_joined`), and what the audit
+    found in it."""
+
+    joined: int
+    problems: list
 
 
 class StagedOutput:
@@ -188,9 +198,31 @@ class StagedOutput:
     def write(self, path: str, data: bytes) -> None:
         self._claim(path)
         if not self._same(path, data):
-            self.changed.append(path)
-            self.written[path.removeprefix(self.prefix)] = _joined(*_written_file(
-                self._staging_path(path), data))
+            self._noted(path, _joined(*_written_file(self._staging_path(path), data)))
+
+    def _noted(self, path: str, joined: int) -> None:
+        """`path` written into the staging folder, with this size and time."""
+        self.changed.append(path)
+        self.written[path.removeprefix(self.prefix)] = joined
+
+    def written_ahead(self, files: list[tuple[str, bytes]],
+                      audit: OutputAudit) -> list[tuple[str, bytes | Staged]]:
+        """In a worker forked by the process writing: `files` audited and written into the
+        staging folder here, each given back as a `Staged` for `write_all` to take, when the
+        previous output has none of them (none is to be kept, nor compared); else as they
+        are. Tens of thousands of search files are written by the workers that make them, not
+        all by the one process waiting for them."""
+        before, prefix = self.before, self.prefix
+        if any(path.removeprefix(prefix) in before for path, _ in files):
+            return files
+        ahead: list[tuple[str, bytes | Staged]] = []
+        for path, data in files:
+            known = len(audit.problems)
+            audit.check(path, data)
+            ahead.append((path, Staged(_joined(*_written_file(self._staging_path(path), data)),
+                                       audit.problems[known:])))
+            del audit.problems[known:]
+        return ahead
 
     def _same(self, path: str, data: bytes | None = None) -> bool:
         """Leave the previous output's file as it is when it is the same (`data`, or, without
@@ -240,12 +272,18 @@ class StagedOutput:
         self.kept += len(kept)
         return missing
 
-    def write_all(self, files: Iterable[tuple[str, bytes]], audit: OutputAudit) -> int:
-        """Write each file as it comes, the audit reading it first; how many there were."""
+    def write_all(self, files: Iterable[tuple[str, bytes | Staged]], audit: OutputAudit) -> int:
+        """Write each file as it comes, the audit reading it first (a `Staged` one is taken as
+        its worker wrote it); how many there were."""
         count = 0
         for path, data in files:
-            audit.check(path, data)
-            self.write(path, data)
+            if type(data) is Staged:  # (written by a worker, audited there)
+                audit.problems += data.problems
+                self._claim(path)
+                self._noted(path, data.joined)
+            else:
+                audit.check(path, data)
+                self.write(path, data)
             count += 1
         return count
 
@@ -309,15 +347,13 @@ class StagedOutput:
                 continue
             self._claim(path)
             if not self._same(path):  # the name holds the content hash (and width)
-                self.changed.append(path)
                 target = self._staging_path(path)
                 if width is not None:
                     write_copy(source, Path(target), width)
                 else:
                     shutil.copyfile(source, target)
                 stat = os.stat(target)
-                self.written[path.removeprefix(self.prefix)] = _joined(stat.st_size,
-                                                                       stat.st_mtime_ns)
+                self._noted(path, _joined(stat.st_size, stat.st_mtime_ns))
 
     def carry(self, folder: str) -> None:
         """Leave the previous output's `folder` as it is, whatever this build makes: the

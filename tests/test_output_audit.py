@@ -17,6 +17,7 @@ from pathlib import Path
 
 from conftest import REPO, SITES
 from conftest import run_build as run
+from showcase import parallel, write
 from showcase.audit import OutputAudit
 from showcase.config import SiteConfig
 from test_errors import Previous, previous, problem_at, problems  # noqa: F401 (a fixture)
@@ -97,6 +98,49 @@ def test_numbers_the_site_publishes_on_purpose_are_not_reported():
                          privacy_allow=(ID_18,)).allowed_numbers()
     found = audited([("index.html", HTML.encode()), ("search/t/0.js", SCRIPT.encode())], allowed)
     assert [(path, line) for path, line, _ in found] == [("out/search/t/0.js", 2)]
+
+
+def written_ahead_in_a_worker(staging: write.StagedOutput, files, audit, monkeypatch):
+    """`staging.written_ahead(files, audit)` in a forked worker, as the search process's
+    workers call it (a real site forks from 200 documents on)."""
+    monkeypatch.setattr(parallel, "FORK_AT_LEAST", 1)
+    (ahead,) = parallel.in_order(lambda each: staging.written_ahead(each, audit), [files], 2)
+    return ahead
+
+
+def test_a_file_a_worker_writes_itself_is_audited_there_and_the_finding_stops_the_build(
+        tmp_path, monkeypatch):
+    """In a first build the search process's workers write the files they make themselves:
+    each is audited where it is written, and what the audit finds there reaches the build
+    as a finding in any other file does."""
+    files = [("search/h/0.js", b'var h={"u":"reports/a/"};'), ("search/x/0-0.js", SCRIPT.encode())]
+    audit = OutputAudit(frozenset(), "out")
+    with write.StagedOutput(tmp_path / "out") as staging:
+        ahead = written_ahead_in_a_worker(staging, files, audit, monkeypatch)
+        assert [type(data) for _, data in ahead] == [write.Staged, write.Staged]
+        assert audit.problems == []  # (found in the worker's copy, given back with the file)
+        assert staging.write_all(ahead, audit) == 2
+        for path, data in files:
+            assert Path(staging.staged(path)).read_bytes() == data
+            assert staging.stat(path)[0] == len(data)
+        assert [(p.path, p.line) for p in audit.problems] == [("out/search/x/0-0.js", 2)]
+        assert staging.changed == [path for path, _ in files]
+
+
+def test_a_worker_leaves_a_file_the_previous_output_has_to_the_build(tmp_path, monkeypatch):
+    """A document's files of which the previous output has one are given back unwritten: the
+    build compares them with the previous files (those the same stay as they were)."""
+    out = tmp_path / "out"
+    (out / "search/h").mkdir(parents=True)
+    (out / "search/h/0.js").write_bytes(b"var h={};")
+    files = [("search/h/0.js", b"var h={};"), ("search/x/0-0.js", b"var x={};")]
+    audit = OutputAudit(frozenset(), "out")
+    with write.StagedOutput(out) as staging:
+        assert written_ahead_in_a_worker(staging, files, audit, monkeypatch) == files
+        assert write.listing(staging.staging) == {}
+        staging.write_all(files, audit)
+        staging.commit()
+    assert staging.unchanged == 1 and staging.changed == ["search/x/0-0.js"]
 
 
 def test_full_width_digits_and_a_country_code_are_found_too():

@@ -19,7 +19,7 @@ import contextlib
 import hashlib
 import itertools
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 
 import numpy as np
 
@@ -179,8 +179,9 @@ def _fold_pages() -> tuple[list[tuple[str, bytes]], list[int]]:
 
 
 def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers: int = 1,
-                       quick: Collection[int] | None = None,
-                       known: Held | None = None) -> Iterator[tuple[str, bytes]]:
+                       quick: Collection[int] | None = None, known: Held | None = None,
+                       write_ahead: Callable[[list], list] | None = None,
+                       ) -> Iterator[tuple[str, bytes]]:
     """Every file of search/ except the page itself, as (output path, bytes), each document's
     head and blocks as soon as it is read, the postings when all are. A document's keys found
     by an earlier build with the same phrases come from `memo`, and beside it the last build's
@@ -192,7 +193,9 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers
     not kept for the next build, and the files of documents the kept index holds as they are
     are left alone (the whole build that follows looks at them all), but for those numbered
     in `quick`, whose files earlier quick searches wrote over. `known`: the preview's
-    searchables, kept from one build to the next (search_documents)."""
+    searchables, kept from one build to the next (search_documents). `write_ahead`
+    (StagedOutput.written_ahead, when the files go to a staging folder): a worker making a
+    document's files in a first build of the index writes them there itself."""
     with collector.paused():  # they live until the index is made
         documents = search_documents(site, known)
     # (not for a quick search: the preview has the syllables from its last whole build, and
@@ -200,7 +203,7 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers
     syllables = Syllables(memo) if memo is not None and quick is None else None
     try:
         with memo.batched() if memo is not None else contextlib.nullcontext():
-            yield from _files_for(site, documents, memo, reuse, workers, quick)
+            yield from _files_for(site, documents, memo, reuse, workers, quick, write_ahead)
         if syllables is not None:
             syllables.keep()
     finally:
@@ -210,7 +213,8 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers
 
 
 def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse, workers: int,
-               quick: Collection[int] | None) -> Iterator[tuple[str, bytes]]:
+               quick: Collection[int] | None,
+               write_ahead: Callable[[list], list] | None) -> Iterator[tuple[str, bytes]]:
     """(build_search_files, once its documents are listed)"""
     digests = [d.digest for d in documents]
     report_flags = [d.kind == "report" for d in documents]
@@ -221,13 +225,16 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
     postings, blocks = Postings(memo.folder if memo is not None else None), []
     missing = [] if workers < 2 else _missing(wanted, digests, memo)
     numbering = WorkerNumbers()
+    if earlier is not None:  # (a changed document's files may be made again: see FILES_HELD)
+        write_ahead = None
 
     def found_ahead(number: int) -> _FoundAhead:  # in a worker, which makes the document
         document = documents[number].document
         text = document_text(document)
+        files = _document_files(number, document)
         return (numbering.numbered(document_record(document, phrases.finder, text)),
                 text if memo is not None else None,
-                _document_files(number, document), syllables_found())
+                write_ahead(files) if write_ahead is not None else files, syllables_found())
 
     ahead = in_order(found_ahead, missing, workers)
     writer = None
@@ -293,7 +300,8 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
 
 _FoundAhead = tuple[WorkerKeys, "DocumentText | None", list, dict]
 """What a worker makes of a document: its record numbered by the worker, its folded text (with
-the memo), its files (_document_files) and the syllables the worker found making it."""
+the memo), its files (_document_files; each a write.Staged when the worker wrote it) and the
+syllables the worker found making it."""
 
 
 def _numbered(records: _Records, digests: list[bytes], numbers: list[int],
