@@ -202,14 +202,16 @@ def _site_folder(given: Path | None) -> Path:
     return here
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, clean_exit: bool = True) -> int:
+    """Run the command `argv` says; its exit status. With `clean_exit` False (build.py), a
+    build or check that succeeded ends the process itself (`_finished`)."""
     language, argv = _language_asked(list(sys.argv[1:] if argv is None else argv))
     i18n.choose(language)
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv.insert(0, "build")
     args = _parser().parse_args(argv)  # exits with status 2 on bad usage
     try:
-        return _run(args)
+        return _run(args, clean_exit)
     except ContentError as exc:
         for problem in exc.problems:
             print(mask_personal_data(str(problem)), file=sys.stderr)
@@ -226,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, clean_exit: bool = True) -> int:
     if args.command == "new":
         return _new(args)
     if args.command == "import":
@@ -242,7 +244,7 @@ def _run(args: argparse.Namespace) -> int:
               .format(reports=len(outcome.site.reports),
                       households=sum(len(h.households) for h in outcome.site.honour_lists),
                       pages=outcome.pages))
-        return 0
+        return _finished(clean_exit)
     out = args.out if args.out is not None else site / "output"
     progress = Progress()
     try:
@@ -257,6 +259,18 @@ def _run(args: argparse.Namespace) -> int:
     print(_("built {pages} pages and {files} files into {out} in {seconds:.1f} s ({news})")
           .format(pages=outcome.pages, files=outcome.files, out=out,
                   seconds=progress.seconds, news=news))
+    return _finished(clean_exit)
+
+
+def _finished(clean_exit: bool) -> int:
+    """A build or check done: status 0. Without `clean_exit`, the process ends here, its
+    output flushed, while the site's model is still held: freeing its millions of objects one
+    by one, and the interpreter's own teardown, took a quarter of a second after a build of
+    10,000 reports had finished, and a second with 100,000 households."""
+    if not clean_exit:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
     return 0
 
 
