@@ -257,7 +257,8 @@ class Memo:
     def put(self, key: str, value: T) -> T:
         """Store `value`; returns the stored copy, for the caller to keep instead of `value`
         (pickling left a UTF-8 copy of each of its non-ASCII strings cached inside them, half
-        again their memory for as long as they live)."""
+        again their memory for as long as they live). In a forked process, `value` itself: its
+        results go back to the build pickled (a fresh copy), or are let go."""
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         if self._batching():
             self._pending.append((key, self.engine, _today(), data))
@@ -265,6 +266,8 @@ class Memo:
                 self._write_pending()
         else:
             self._query(_PUT, (key, self.engine, _today(), data))
+        if os.getpid() != self.held_pid:
+            return value
         stored = pickle.loads(data)
         self._hold(key, stored)
         return stored

@@ -161,7 +161,12 @@ class StagedOutput:
         target = f"{self.staging}/{path.removeprefix(self.prefix)}"
         folder = os.path.dirname(target)
         if folder not in self.folders:
-            os.makedirs(folder, exist_ok=True)
+            try:  # (most folders are new, in one made already: one call, where makedirs
+                os.mkdir(folder)  # looks at each folder above it first)
+            except FileNotFoundError:
+                os.makedirs(folder, exist_ok=True)
+            except FileExistsError:
+                pass
             self.folders.add(folder)
         return target
 
