@@ -236,8 +236,7 @@ def _search_files(site: Site, memo: Memo | None, staging: StagedOutput, site_dir
     output when the document and its number are as they were (the record is kept by the
     process writing them, as they stand in the staging folder). With `audit`, the workers
     finding documents' keys audit and write their files themselves."""
-    write_ahead = (functools.partial(staging.written_ahead, audit=audit)
-                   if audit is not None else None)
+    write_ahead = functools.partial(staging.writer_ahead, audit) if audit is not None else None
     if memo is None:
         yield from build_search_files(site, memo, workers=workers, write_ahead=write_ahead)
         return

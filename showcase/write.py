@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import itertools
 import multiprocessing
 import os
 import shutil
+import threading
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -60,7 +62,7 @@ class ChildOutcome:
 
 
 class Staged(NamedTuple):
-    """A file a worker wrote into the staging folder itself (`StagedOutput.written_ahead`),
+    """A file a worker wrote into the staging folder itself (`StagedOutput.writer_ahead`),
     standing in for its bytes: its size and time as written (`_joined`), and what the audit
     found in it."""
 
@@ -90,10 +92,7 @@ class StagedOutput:
         self.spared: list[str] = []
         """Folders of the previous output left whole, whatever this build claims (`carry`)."""
         self.folders: set[str] = set()
-        self.before: dict[str, tuple[int, int]] = {}
-        """The previous output's files (from `out_dir`) with their size and time, listed once
-        when the build begins: what is kept, left or removed is decided from it, not by asking
-        the disk again for each of tens of thousands of files."""
+        self._listing: dict[str, tuple[int, int]] | None = None
         self.before_total: int | None = None
         """The previous output's files added up (ListedAhead's `total`), when listed ahead."""
         self.replaced: dict[str, tuple[int, int]] = {}
@@ -114,14 +113,11 @@ class StagedOutput:
         system has dropped its records of them)."""
 
     def __enter__(self) -> "StagedOutput":
-        ahead = self.listed.result() if self.listed is not None else None
         try:
             self.out_dir.parent.mkdir(parents=True, exist_ok=True)
             finish_interrupted(self.out_dir)
-            if ahead is None:
-                self.before = listing(self.out_dir)
-            else:
-                self.before, self.before_total = ahead
+            if self.listed is None:
+                self._listing = listing(self.out_dir)
             self.staging = _unique(self.out_dir, "new")
             self.staging.mkdir()
         except OSError as exc:
@@ -129,7 +125,26 @@ class StagedOutput:
                               .format(folder=self.out_dir, reason=exc)) from exc
         return self
 
+    @property
+    def before(self) -> dict[str, tuple[int, int]]:
+        """The previous output's files (from `out_dir`) with their size and time, listed once
+        when the build begins: what is kept, left or removed is decided from it, not by asking
+        the disk again for each of tens of thousands of files. Listed ahead (ListedAhead), it
+        is taken when first asked for, by the build and by the search process it forks
+        meanwhile: neither waits for it before it must."""
+        if self._listing is None:
+            ahead = self.listed.result()
+            try:
+                self._listing, self.before_total = (listing(self.out_dir), None) \
+                    if ahead is None else ahead
+            except OSError as exc:
+                raise OutputError(_("cannot write the output to {folder}: {reason}")
+                                  .format(folder=self.out_dir, reason=exc)) from exc
+        return self._listing
+
     def __exit__(self, kind, value, traceback) -> None:
+        if self.listed is not None:
+            self.listed.close()
         if kind is not None and not (self.staging / GONE).is_file():  # (else: to be finished)
             shutil.rmtree(self.staging, ignore_errors=True)
         if isinstance(value, OSError):
@@ -210,14 +225,20 @@ class StagedOutput:
         self.changed.append(path)
         self.written[path.removeprefix(self.prefix)] = joined
 
-    def written_ahead(self, files: list[tuple[str, bytes]],
-                      audit: OutputAudit) -> list[tuple[str, bytes | Staged]]:
-        """In a worker forked by the process writing: `files` audited and written into the
-        staging folder here, each given back as a `Staged` for `write_all` to take, when the
-        previous output has none of them (none is to be kept, nor compared); else as they
-        are. Tens of thousands of search files are written by the workers that make them, not
-        all by the one process waiting for them."""
-        before, prefix = self.before, self.prefix
+    def writer_ahead(self, audit: OutputAudit) -> Callable[[list], list]:
+        """What a worker about to be forked by the process writing calls with the files it
+        makes (`_written_ahead`); the previous output's listing is taken first, here (only
+        the build and one process it forks take it)."""
+        return functools.partial(self._written_ahead, self.before, audit=audit)
+
+    def _written_ahead(self, before: dict[str, tuple[int, int]], files: list[tuple[str, bytes]],
+                       audit: OutputAudit) -> list[tuple[str, bytes | Staged]]:
+        """In the worker: `files` audited and written into the staging folder here, each given
+        back as a `Staged` for `write_all` to take, when the previous output (`before`) has
+        none of them (none is to be kept, nor compared); else as they are. Tens of thousands
+        of search files are written by the workers that make them, not all by the one process
+        waiting for them."""
+        prefix = self.prefix
         if any(path.removeprefix(prefix) in before for path, _ in files):
             return files
         ahead: list[tuple[str, bytes | Staged]] = []
@@ -329,6 +350,8 @@ class StagedOutput:
     def _write_in_child(self, make_files, audit: OutputAudit, send) -> None:
         """In the forked process: write the files, send back their paths and the findings."""
         try:
+            if self.listed is not None:
+                self.listed.read_here()
             self.claimed, self.left, self.unchanged, self.changed = {}, set(), 0, []
             self.written = {}
             self.write_all(make_files(), audit)
@@ -389,27 +412,40 @@ class StagedOutput:
 
 class ListedAhead:
     """The output folder's listing made in a forked process while the build reads and checks
-    the site (a site of 10,000 reports has some 140,000 output files to look at). Made only by
-    a process without threads, before anything is written to the folder."""
+    the site (a site of 10,000 reports has some 140,000 output files to look at), sent to the
+    build and to one process the build forks meanwhile (the search index's: it starts before
+    the listing is done, and needs it only once its documents are read). Made only by a
+    process without threads, before anything is written to the folder."""
 
     def __init__(self, out_dir: Path,
                  total: Callable[[dict[str, tuple[int, int]]], int] | None = None):
         """`total(listing)`: what the build record adds up of the listing (cache.listing_total),
         worked out there too when given."""
         self.receive, send = multiprocessing.Pipe(duplex=False)
+        self.forked, send_forked = multiprocessing.Pipe(duplex=False)
+        self.owner, self.reader = os.getpid(), 0
+        """The build's process, and the one process it forks that takes the listing too
+        (`read_here`)."""
         self.process = multiprocessing.get_context("fork").Process(
-            target=_list_into, args=(out_dir.resolve(), total, send))
+            target=_list_into, args=(out_dir.resolve(), total, (send, send_forked)))
         self.process.start()
         send.close()
+        send_forked.close()
+
+    def read_here(self) -> None:
+        """(In a process forked by the build) this process takes the listing too, once."""
+        self.reader = os.getpid()
 
     def result(self) -> tuple[dict[str, tuple[int, int]], int | None] | None:
-        """The listing and its total (None: it failed, and the caller lists the folder
-        itself)."""
+        """The listing and its total, taken once by the build and once by the process that
+        said `read_here` (None: it failed, or another process asks, and the caller lists the
+        folder itself)."""
+        if os.getpid() not in (self.owner, self.reader):
+            return None
         try:
-            listed = self.receive.recv()
+            listed = (self.receive if os.getpid() == self.owner else self.forked).recv()
         except EOFError:
             listed = None
-        self.close()
         if listed is None:
             return None
         *columns, total = listed
@@ -417,23 +453,41 @@ class ListedAhead:
             return {path: (size, mtime) for path, size, mtime in _rows(columns)}, total
 
     def close(self) -> None:
+        """(In the build's process: the listing's process ended, if it still waits to send the
+        listing to a process that never asked for it.)"""
+        if os.getpid() != self.owner or self.receive.closed:
+            return
         if self.process.is_alive():
             self.process.terminate()
         self.process.join()
         self.receive.close()
+        self.forked.close()
 
 
 def _list_into(folder: Path, total: Callable[[dict[str, tuple[int, int]]], int] | None,
-               send) -> None:
-    """In the forked process: the listing of `folder` and its total, sent (None if it could
-    not be made)."""
+               sends: tuple) -> None:
+    """In the forked process: the listing of `folder` and its total, sent to each reader
+    (None if it could not be made)."""
     try:
         files = listing(folder)
-        send.send((*_columns(files, [size for size, _ in files.values()],
-                             [mtime for _, mtime in files.values()]),
-                   total(files) if total is not None else None))
+        listed = (*_columns(files, [size for size, _ in files.values()],
+                            [mtime for _, mtime in files.values()]),
+                  total(files) if total is not None else None)
     except BaseException:
-        send.send(None)
+        listed = None
+    # each sent apart: a reader takes it when it first needs it, whichever comes first
+    senders = [threading.Thread(target=_sent, args=(send, listed)) for send in sends]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
+
+
+def _sent(send, listed) -> None:
+    try:
+        send.send(listed)
+    except OSError:  # (the reader is gone)
+        pass
     finally:
         send.close()
 

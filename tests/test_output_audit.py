@@ -101,10 +101,10 @@ def test_numbers_the_site_publishes_on_purpose_are_not_reported():
 
 
 def written_ahead_in_a_worker(staging: write.StagedOutput, files, audit, monkeypatch):
-    """`staging.written_ahead(files, audit)` in a forked worker, as the search process's
+    """`staging.writer_ahead(audit)(files)` in a forked worker, as the search process's
     workers call it (a real site forks from 200 documents on)."""
     monkeypatch.setattr(parallel, "FORK_AT_LEAST", 1)
-    (ahead,) = parallel.in_order(lambda each: staging.written_ahead(each, audit), [files], 2)
+    (ahead,) = parallel.in_order(staging.writer_ahead(audit), [files], 2)
     return ahead
 
 

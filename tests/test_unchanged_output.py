@@ -425,14 +425,12 @@ def test_the_output_listed_while_the_content_is_read_keeps_what_did_not_change(
     did not change stays as it was and the rest is as a fresh build makes it."""
     out, fresh = tmp_path / "out", tmp_path / "fresh"
     commands.build(site, out, use_cache=True, jobs=2)
-    if ahead == "failed":
-        builder, listing = os.getpid(), write.listing
-
-        def not_in_a_child(folder):
-            if os.getpid() != builder:
-                raise PermissionError(13, "Permission denied")
-            return listing(folder)
-        monkeypatch.setattr(write, "listing", not_in_a_child)
+    if ahead == "failed":  # (the build and its search process each list the folder then)
+        def failed(folder, total, sends):
+            for send in sends:
+                send.send(None)
+                send.close()
+        monkeypatch.setattr(write, "_list_into", failed)
     before = times(out)
     report = site / "content" / "reports" / "longtan.md"
     report.write_text(report.read_text("utf-8") + "\n龙潭村还开设了周末家长课堂。\n", "utf-8")
@@ -443,6 +441,30 @@ def test_the_output_listed_while_the_content_is_read_keeps_what_did_not_change(
     assert outcome.unchanged == len(after) - len(changed)
     commands.build(site, fresh, jobs=1)
     assert snapshot(out) == snapshot(fresh)
+
+
+def test_the_output_is_listed_once_for_the_build_and_its_search_process(site, tmp_path,
+                                                                        monkeypatch):
+    """The output folder listed while the content is read is taken by the build and by the
+    search process it forks meanwhile (before the listing is done, with 359,000 files to
+    look at): neither lists the folder again."""
+    out = tmp_path / "out"
+    commands.build(site, out, use_cache=True, jobs=2)
+    listed, listing = tmp_path / "listed", write.listing
+
+    def noted(folder):
+        if pathlib.Path(folder) == out.resolve():
+            with listed.open("a", encoding="utf-8") as file:
+                file.write(f"{os.getpid()}\n")
+        return listing(folder)
+    monkeypatch.setattr(write, "listing", noted)
+    report = site / "content" / "reports" / "longtan.md"
+    report.write_text(report.read_text("utf-8") + "\n龙潭村还开设了周末家长课堂。\n", "utf-8")
+    outcome = commands.build(site, out, use_cache=True, jobs=2)
+    assert 0 < len(outcome.site.reports)
+    (lister,) = listed.read_text("utf-8").split()
+    assert int(lister) != os.getpid()  # (the listing's own process)
+    assert "周末家长课堂" in (out / "reports/longtan/index.html").read_text("utf-8")
 
 
 def test_a_changed_build_records_its_output_as_it_stands(site, tmp_path):

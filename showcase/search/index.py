@@ -180,7 +180,7 @@ def _fold_pages() -> tuple[list[tuple[str, bytes]], list[int]]:
 
 def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers: int = 1,
                        quick: Collection[int] | None = None, known: Held | None = None,
-                       write_ahead: Callable[[list], list] | None = None,
+                       write_ahead: Callable[[], Callable[[list], list]] | None = None,
                        ) -> Iterator[tuple[str, bytes]]:
     """Every file of search/ except the page itself, as (output path, bytes), each document's
     head and blocks as soon as it is read, the postings when all are. A document's keys found
@@ -193,9 +193,10 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers
     not kept for the next build, and the files of documents the kept index holds as they are
     are left alone (the whole build that follows looks at them all), but for those numbered
     in `quick`, whose files earlier quick searches wrote over. `known`: the preview's
-    searchables, kept from one build to the next (search_documents). `write_ahead`
-    (StagedOutput.written_ahead, when the files go to a staging folder): a worker making a
-    document's files in a first build of the index writes them there itself."""
+    searchables, kept from one build to the next (search_documents). `write_ahead()`
+    (StagedOutput.writer_ahead, when the files go to a staging folder), called before the
+    workers fork: the function with which a worker making a document's files in a first build
+    of the index writes them there itself."""
     with collector.paused():  # they live until the index is made
         documents = search_documents(site, known)
     # (not for a quick search: the preview has the syllables from its last whole build, and
@@ -214,7 +215,8 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers
 
 def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse, workers: int,
                quick: Collection[int] | None,
-               write_ahead: Callable[[list], list] | None) -> Iterator[tuple[str, bytes]]:
+               write_ahead: Callable[[], Callable[[list], list]] | None,
+               ) -> Iterator[tuple[str, bytes]]:
     """(build_search_files, once its documents are listed)"""
     digests = [d.digest for d in documents]
     report_flags = [d.kind == "report" for d in documents]
@@ -227,6 +229,8 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
     numbering = WorkerNumbers()
     if earlier is not None:  # (a changed document's files may be made again: see FILES_HELD)
         write_ahead = None
+    elif write_ahead is not None:
+        write_ahead = write_ahead()  # (made before the workers fork)
 
     def found_ahead(number: int) -> _FoundAhead:  # in a worker, which makes the document
         document = documents[number].document
