@@ -132,14 +132,10 @@ class StagedOutput:
         the disk again for each of tens of thousands of files. Listed ahead (ListedAhead), it
         is taken when first asked for, by the build and by the search process it forks
         meanwhile: neither waits for it before it must."""
-        if self._listing is None:
+        if self._listing is None:  # (an OSError here is the `with` block's: see __exit__)
             ahead = self.listed.result()
-            try:
-                self._listing, self.before_total = (listing(self.out_dir), None) \
-                    if ahead is None else ahead
-            except OSError as exc:
-                raise OutputError(_("cannot write the output to {folder}: {reason}")
-                                  .format(folder=self.out_dir, reason=exc)) from exc
+            self._listing, self.before_total = ((listing(self.out_dir), None) if ahead is None
+                                                else ahead)
         return self._listing
 
     def __exit__(self, kind, value, traceback) -> None:

@@ -227,10 +227,9 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
     postings, blocks = Postings(memo.folder if memo is not None else None), []
     missing = [] if workers < 2 else _missing(wanted, digests, memo)
     numbering = WorkerNumbers()
-    if earlier is not None:  # (a changed document's files may be made again: see FILES_HELD)
-        write_ahead = None
-    elif write_ahead is not None:
-        write_ahead = write_ahead()  # (made before the workers fork)
+    # made before the workers fork; not for changed documents, whose files may be made again
+    # (FILES_HELD)
+    write = write_ahead() if write_ahead is not None and earlier is None else None
 
     def found_ahead(number: int) -> _FoundAhead:  # in a worker, which makes the document
         document = documents[number].document
@@ -238,7 +237,7 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
         files = _document_files(number, document)
         return (numbering.numbered(document_record(document, phrases.finder, text)),
                 text if memo is not None else None,
-                write_ahead(files) if write_ahead is not None else files, syllables_found())
+                write(files) if write is not None else files, syllables_found())
 
     ahead = in_order(found_ahead, missing, workers)
     writer = None
