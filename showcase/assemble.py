@@ -27,6 +27,12 @@ def newest_first(reports) -> tuple[Report, ...]:
 def build_site(content: Content, memo: Memo | None = None) -> Site:
     """The model the pages are made from; the terms' slugs (pinyin) and the related reports
     from `memo` when an earlier build had the same terms and reports."""
+    return with_pages(site_model(content, memo), memo)
+
+
+def site_model(content: Content, memo: Memo | None = None) -> Site:
+    """The model without its pages (`with_pages`): all the search index needs, so that a build
+    can begin it before the pages are listed."""
     reports = newest_first(content.reports)
     tree = content.regions
 
@@ -65,6 +71,11 @@ def build_site(content: Content, memo: Memo | None = None) -> Site:
         region_households={k: tuple(v) for k, v in region_households.items()},
         households_by_family={k: tuple(v) for k, v in families.items()},
     )
+    return site
+
+
+def with_pages(site: Site, memo: Memo | None = None) -> Site:
+    """The model with its pages listed, each with what its template is given."""
     return replace(site, pages=tuple(_pages(site, memo)))
 
 

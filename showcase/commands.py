@@ -12,7 +12,7 @@ from pathlib import Path
 import jinja2
 
 from . import collector
-from .assemble import build_site
+from .assemble import site_model, with_pages
 from .assets import Assets
 from .audit import OutputAudit
 from .cache import BuildCache, InputDigests, OutputRecord, listing_total
@@ -53,9 +53,9 @@ def _site_folder(site_dir: Path) -> Path:
 
 def _prepare(site_dir: Path, *, drafts: bool, base_url: str | None, today: dt.date | None,
              memo: Memo | None = None, jobs: int = 1, inputs: InputDigests | None = None):
-    """Load, validate and model the site; raises ContentError with every problem found.
-    `inputs`: the files as the last build read them (with the memo: unchanged texts are read
-    only when needed, load.read_text)."""
+    """Load, validate and model the site (its pages not listed yet: `with_pages`); raises
+    ContentError with every problem found. `inputs`: the files as the last build read them
+    (with the memo: unchanged texts are read only when needed, load.read_text)."""
     problems = Problems()
     sources = load_site(_site_folder(site_dir), problems, inputs)
     content = validate(sources, problems, include_drafts=drafts, today=today, memo=memo,
@@ -70,7 +70,7 @@ def _prepare(site_dir: Path, *, drafts: bool, base_url: str | None, today: dt.da
     # the model holds what is rendered from here on: the source texts are let go
     sources = replace(sources, reports=(), honour_lists=())
     with collector.paused():
-        site = build_site(content, memo)
+        site = site_model(content, memo)
     return sources, content, site, problems
 
 
@@ -150,24 +150,25 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
     # first build of each day would otherwise render every page again
     options = {"drafts": drafts, "base_url": base_url, "offline": offline}
     with StagedOutput(out_dir, listed=listed) as staging:
-        progress.stage(_("pages"), len(site.pages))
-        if use_cache:
-            record = OutputRecord(site_dir, out_dir, "pages")
-            digests = PageDigests(site, sources.template_dirs, content.assets, options)
-            # which pages to render is worked out as the first is asked for: with the search
-            # index in a process of its own, after that process has started
-            pages = _when_asked(lambda: _noted(_render(
-                sources, content, site, max(1, jobs - 1),
-                _pages_to_render(site, record, digests, staging, progress), offline),
-                record, digests))
-        else:
-            pages = ((page.output_path, data) for page, data, _reads in
-                     _render(sources, content, site, max(1, jobs - 1), offline=offline))
-        pages = _counted(pages, progress)
-        if pages_first is not None:
-            pages = _unless(superseded, pages)
 
         def write_pages() -> int:
+            """The pages listed, those not kept rendered, and written."""
+            nonlocal site
+            with collector.paused():
+                site = with_pages(site, memo)
+            progress.stage(_("pages"), len(site.pages))
+            if use_cache:
+                record = OutputRecord(site_dir, out_dir, "pages")
+                digests = PageDigests(site, sources.template_dirs, content.assets, options)
+                pages = _noted(_render(sources, content, site, max(1, jobs - 1),
+                                       _pages_to_render(site, record, digests, staging, progress),
+                                       offline), record, digests)
+            else:
+                pages = ((page.output_path, data) for page, data, _reads in
+                         _render(sources, content, site, max(1, jobs - 1), offline=offline))
+            pages = _counted(pages, progress)
+            if pages_first is not None:
+                pages = _unless(superseded, pages)
             count = staging.write_all(pages, audit)
             if use_cache:  # (while the search index is made: a page moved in keeps its size
                 record.save(staging.stat)  # and time, and one not is rendered again)
@@ -177,6 +178,7 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
             written = write_pages()
             staging.carry("search")
         elif jobs > 1:  # the search index in a process of its own, beside the rendering
+            # (begun from the model before the pages are listed: it reads none of them)
             index_files = functools.partial(_search_files, site, memo, staging, site_dir,
                                             out_dir, jobs, audit)
             with staging.in_child(index_files, audit) as index:
@@ -285,11 +287,6 @@ def _noted(pages: Iterator[Rendered], record: OutputRecord,
         yield page.output_path, data
 
 
-def _when_asked(make: Callable[[], Iterator]) -> Iterator:
-    """`make()`'s items, `make` called when the first is asked for."""
-    yield from make()
-
-
 def _unless(superseded: Callable[[], bool], pages: Iterator) -> Iterator:
     """The preview's pages, stopped (Superseded, before any goes live) when a newer save came
     in: its quick page need not wait for pages that are out of date already."""
@@ -312,6 +309,7 @@ def check(site_dir: Path, *, today: dt.date | None = None) -> Outcome:
     re-arranges guarded content)."""
     sources, content, site, problems = _prepare(site_dir, drafts=False, base_url=None,
                                                 today=today)
+    site = with_pages(site)
     audit = OutputAudit(content.config.allowed_numbers(), "output")
     pages = 0
     for page, data, _reads in _render(sources, content, site, jobs=1):

@@ -430,13 +430,13 @@ def test_every_build_gives_the_collector_back_what_it_set_aside(site, out_dir_pa
     it back: an old build's model is collected like any garbage."""
     out, _ = out_dir_pair
     frozen_during = []
-    real_build_site = commands.build_site
+    real_site_model = commands.site_model
 
-    def build_site(*args):
+    def site_model(*args):
         frozen_during.append(gc.get_freeze_count())
-        return real_build_site(*args)
+        return real_site_model(*args)
 
-    monkeypatch.setattr(commands, "build_site", build_site)
+    monkeypatch.setattr(commands, "site_model", site_model)
     commands.build(site, out, use_cache=True, held=Held())
     edit(site / XUPU, "date: 2024-04-09", "date: 2024-13-45")
     with pytest.raises(commands.ContentError):

@@ -202,9 +202,9 @@ def test_inputs_changed_while_a_first_build_runs_make_the_next_build_work(
     """A report edited after the build read it, one removed or added, or a template added
     while the first build runs: the next build does not take its output as current."""
     reports = site / "content" / "reports"
-    original = commands.build_site
+    original = commands.site_model
 
-    def build_site_then_change(*args, **kwargs):
+    def modelled_then_changed(*args, **kwargs):
         if change == "edited":
             report = reports / "longtan.md"
             report.write_text(report.read_text("utf-8") + "\n龙潭村还开设了周末家长课堂。\n",
@@ -222,7 +222,7 @@ def test_inputs_changed_while_a_first_build_runs_make_the_next_build_work(
 
     out, fresh = tmp_path / "out", tmp_path / "fresh"
     with monkeypatch.context() as patched:
-        patched.setattr(commands, "build_site", build_site_then_change)
+        patched.setattr(commands, "site_model", modelled_then_changed)
         commands.build(site, out, jobs=1, use_cache=True)
     assert commands.build(site, out, jobs=1, use_cache=True).site is not None
     commands.build(site, fresh, jobs=1)
