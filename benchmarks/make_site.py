@@ -367,7 +367,9 @@ def write(path: Path, text: str) -> None:
 
 def make_site(reports: int, households: int, seed: int, out: Path) -> None:
     writer = Writer(seed)
-    tree = writer.region_tree(max(4, round(reports / 40)))
+    # a county honours at most one list a year (2015-2025) of 30-200 households: enough
+    # counties for the households too, else a small site with many of them is never done
+    tree = writer.region_tree(max(4, round(reports / 40), round(households / 600)))
     counties = [([province.name, city.name, county.name], county.pinyin)   # (path, pinyin)
                 for province in tree for city in province.children for county in city.children]
     if out.exists() and any(out.iterdir()):

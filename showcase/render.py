@@ -27,13 +27,18 @@ CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'se
 from elsewhere, so even HTML the sanitizer let through cannot run code."""
 
 
-def make_environment(template_dirs: tuple[Path, ...]) -> Recording:
-    """Templates of the site first, the repository's behind them; autoescaped, undefined is loud."""
+def make_environment(template_dirs: tuple[Path, ...], auto_reload: bool = True) -> Recording:
+    """Templates of the site first, the repository's behind them; autoescaped, undefined is loud.
+    Without `auto_reload` (one build's rendering), a template is read once, not looked at again
+    on the disk for each page (three times a page, with the layout and the macros: 4% of the
+    build's own process at 20,000 households), and an edit made while the build runs reaches
+    the next build, not half of the pages of this one."""
     env = Recording(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
         autoescape=jinja2.select_autoescape(["html", "xml"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        auto_reload=auto_reload,
     )
     env.filters["date_cn"] = chinese_date
     env.globals["bar_chart"] = bar_chart
@@ -105,7 +110,7 @@ def render_site(site: Site, template_dirs: tuple[Path, ...], assets: Assets,
     rendered (the caller writes each away); with jobs > 1, in that many processes."""
     wanted = list(range(len(site.pages))) if wanted is None else wanted
     if jobs <= 1 or len(wanted) <= CHUNK:
-        env = make_environment(template_dirs)
+        env = make_environment(template_dirs, auto_reload=False)
         for number in wanted:
             yield render_page(env, site.pages[number], site, assets, offline)
         return
@@ -123,8 +128,8 @@ _worker: dict = {}
 
 def _start_worker(site: Site, template_dirs: tuple[Path, ...], assets: Assets,
                   offline: bool) -> None:
-    _worker.update(site=site, assets=assets, env=make_environment(template_dirs),
-                   offline=offline)
+    env = make_environment(template_dirs, auto_reload=False)
+    _worker.update(site=site, assets=assets, env=env, offline=offline)
 
 
 def _render_chunk(numbers: list[int]) -> list[tuple[int, bytes, frozenset]]:

@@ -1,6 +1,7 @@
 """Readable pinyin slugs for Chinese names (溆浦县 -> xupu-xian), stable from build to build."""
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 import unicodedata
@@ -15,14 +16,16 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 def _romanise(text: str) -> str:
     """Chinese runs to joined pinyin, everything else kept; separators become spaces."""
+    return "".join(" " + _joined_pinyin(piece) + " " if _HAN.fullmatch(piece) else piece
+                   for piece in re.split(f"({_HAN.pattern})", text))
+
+
+@functools.lru_cache(maxsize=65536)
+def _joined_pinyin(run: str) -> str:
+    """A run of Chinese characters in pinyin, joined; each run once (家庭 ends every household's
+    name, and the places of a province are named again and again)."""
     from pypinyin import Style, lazy_pinyin  # loaded when first needed: 0.2 s and 55 MB
-    out = []
-    for piece in re.split(f"({_HAN.pattern})", text):
-        if _HAN.fullmatch(piece):
-            out.append(" " + "".join(lazy_pinyin(piece, style=Style.NORMAL)) + " ")
-        else:
-            out.append(piece)
-    return "".join(out)
+    return "".join(lazy_pinyin(run, style=Style.NORMAL))
 
 
 def slugify(name: str) -> str:

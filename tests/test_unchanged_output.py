@@ -229,6 +229,39 @@ def test_inputs_changed_while_a_first_build_runs_make_the_next_build_work(
     assert snapshot(out) == snapshot(fresh)
 
 
+def test_a_template_edited_while_the_pages_are_rendered_reaches_the_next_build_whole(
+        site, tmp_path, monkeypatch):
+    """The layout saved again while a build renders its pages: every page of that build has
+    the layout as it was when the first page was rendered (none half of each), and the next
+    build has the new one on every page."""
+    from showcase import render
+    layout = site / "templates" / "base.html"
+    layout.parent.mkdir()
+    original = (pathlib.Path(render.__file__).parent.parent / "templates" / "base.html")
+    layout.write_text(original.read_text("utf-8") + "<!-- 版式一 -->\n", "utf-8")
+    real_render_page = render.render_page
+    rendered = []
+
+    def render_then_edit(*args, **kwargs):
+        result = real_render_page(*args, **kwargs)
+        rendered.append(result[0].output_path)
+        if len(rendered) == 1:
+            layout.write_text(original.read_text("utf-8") + "<!-- 版式二 -->\n", "utf-8")
+            later = time.time() + 10
+            os.utime(layout, (later, later))
+        return result
+
+    out = tmp_path / "out"
+    with monkeypatch.context() as patched:
+        patched.setattr(render, "render_page", render_then_edit)
+        commands.build(site, out, jobs=1, use_cache=True)
+    pages = [out / path for path in rendered if path.endswith(".html")]
+    assert len(pages) > 5
+    assert all("版式一" in page.read_text("utf-8") for page in pages)
+    commands.build(site, out, jobs=1, use_cache=True)
+    assert all("版式二" in page.read_text("utf-8") for page in pages)
+
+
 def test_an_edit_that_keeps_the_size_and_the_time_is_still_seen(site, tmp_path, monkeypatch):
     """A file written over with text of the same length, its modification time set back (as a
     copy or a sync tool may): its change time moved, so it is read, and the edit published."""
