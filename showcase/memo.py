@@ -25,7 +25,7 @@ from typing import Any, Callable, TypeVar
 from . import collector, i18n
 from .cache import CACHE_FOLDER, engine_digest
 from .errors import Problems
-from .parallel import in_order
+from .parallel import FORK_AT_LEAST, in_order
 
 T = TypeVar("T")
 
@@ -380,12 +380,13 @@ def remembered(memo: "Memo | None", kind: str, inputs: tuple, problems: Problems
 
 def remembered_each(memo: "Memo | None", keys: list[str], items: list,
                     make: Callable[[Any, Problems], T], problems: Problems,
-                    workers: int = 1) -> list[T]:
+                    workers: int = 1, at_least: int = FORK_AT_LEAST) -> list[T]:
     """`make(item, problems)` for each item, each done once for its key (`Memo.key` of what
     the result is made from: the file's text and the settings it is checked against, or the
     key of the result it is made from and what else it reads; none without a memo). Those the
-    memo lacks are made in `workers` forked processes (parallel.py). The problems are reported
-    in the items' order, as one after the other would."""
+    memo lacks are made in `workers` forked processes when there are `at_least` of them
+    (parallel.in_order). The problems are reported in the items' order, as one after the
+    other would."""
     results = memo.get_each(keys) if memo else [None] * len(items)
     missing = [number for number, result in enumerate(results) if result is None]
 
@@ -394,7 +395,7 @@ def remembered_each(memo: "Memo | None", keys: list[str], items: list,
         result = make(items[number], found), found.items
         return memo.put(keys[number], result) if memo else result
 
-    for number, result in zip(missing, in_order(made, missing, workers)):
+    for number, result in zip(missing, in_order(made, missing, workers, at_least)):
         results[number] = result
     for _, reported in results:
         problems.extend(reported)

@@ -41,12 +41,14 @@ def _run(items: list) -> list:
     return [_task(item) for item in items]
 
 
-def in_order(function: Callable[[Any], T], items: list, workers: int) -> Iterator[T]:
+def in_order(function: Callable[[Any], T], items: list, workers: int,
+             at_least: int = FORK_AT_LEAST) -> Iterator[T]:
     """function(item) for each item, in order; in `workers` forked processes when there are
-    at least FORK_AT_LEAST items. `function` may be a closure: it is never pickled. Never call
-    from a process with threads of its own (the preview server builds with one worker)."""
+    `at_least` items (fewer when each is much work). `function` may be a closure: it is never
+    pickled. Never call from a process with threads of its own (the preview server builds with
+    one worker)."""
     global _task
-    if workers < 2 or len(items) < FORK_AT_LEAST:
+    if workers < 2 or len(items) < at_least:
         yield from map(function, items)
         return
     _task = function

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import os
 import random
 import subprocess
 import sys
@@ -16,14 +17,16 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, snapshot
 
 from showcase.assemble import RELATED_COUNT, build_site, related_reports
 from showcase.errors import Problems
 from showcase.load import SiteSources, SourceText
 from showcase.markup import render_markdown
-from showcase import parallel
+from showcase import commands, parallel
+from showcase import validate as validate_module
 from showcase.memo import Memo, digestible
+from showcase.parallel import FORK_AT_LEAST
 from showcase.validate import validate
 
 
@@ -306,3 +309,30 @@ def test_workers_end_quietly_whatever_the_build_s_own_signal_handlers():
                               text=True, timeout=120)
     assert finished.stdout.strip() == "[0, 2, 4]"
     assert "Traceback" not in finished.stderr and finished.returncode == 0
+
+
+def test_several_honour_lists_are_read_in_workers_and_build_the_same_site(tmp_path,
+                                                                          monkeypatch):
+    """A site of some twenty honour lists (far fewer than the reports worth a worker each):
+    with two jobs they are read in worker processes, not one after the other in the build's
+    own, and the site built is the one a single process builds."""
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, str(REPO / "benchmarks" / "make_site.py"), "--reports",
+                    "12", "--households", "1500", "--seed", "5", "--out", str(site)],
+                   check=True, capture_output=True)
+    lists = list((site / "data" / "households").glob("*.yaml"))
+    assert validate_module.LISTS_FORKED_AT <= len(lists) < FORK_AT_LEAST
+    readers = tmp_path / "readers"
+    real = validate_module.read_honour_list
+
+    def read_noting_the_process(*args):
+        with open(readers, "a") as noted:
+            noted.write(f"{os.getpid()}\n")
+        return real(*args)
+
+    monkeypatch.setattr(validate_module, "read_honour_list", read_noting_the_process)
+    commands.build(site, tmp_path / "two", jobs=2)
+    pids = readers.read_text().split()
+    assert len(pids) == len(lists) and str(os.getpid()) not in pids
+    commands.build(site, tmp_path / "one", jobs=1)
+    assert snapshot(tmp_path / "two") == snapshot(tmp_path / "one")
