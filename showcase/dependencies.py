@@ -38,12 +38,18 @@ class Recording(jinja2.Environment):
     reads: set[tuple[str, str]] | None = None
 
     def getattr(self, obj, attribute):
-        if self.reads is not None:
-            if isinstance(obj, Site):
+        # (some seventy a page: the attribute is taken here, Jinja's own way only when the
+        # object has none)
+        kind = type(obj)
+        if self.reads is not None and (kind is Site or kind is Term):
+            if kind is Site:
                 self.reads.add(("site", attribute))
-            elif isinstance(obj, Term) and attribute == "reports":
+            elif attribute == "reports":
                 self.reads.add((obj.kind, obj.slug))
-        return super().getattr(obj, attribute)
+        try:
+            return getattr(obj, attribute)
+        except AttributeError:
+            return super().getattr(obj, attribute)
 
 
 class PageDigests:
