@@ -175,12 +175,20 @@ def _household_searchables(honours: HonourList, site: Site) -> list[Searchable]:
     listed = digestible((honours.date, honours.year, honours.awarded_by, honours.honour,
                          honours.title))
     facets = {"honour": honours.honour, "year": str(honours.year)}
+    listed_meta = [honours.honour, honours.title, str(honours.year)]
+    # each place's names and their bytes, once for the list (its households share a few
+    # villages; 100,000 searchables are made in every build)
+    places: dict[str, tuple[list[str], bytes]] = {}
     searchables = []
     for household in honours.households:
-        names = [r.name for r in site.regions.ancestors(household.region)]
-        meta = [honours.honour, honours.title, str(honours.year), *household.tags]
-        digest = hashlib.blake2b(b"household" + household.digest + listed +
-                                 "\n".join(names).encode(), digest_size=20).digest()
+        place = places.get(household.region)
+        if place is None:
+            names = [r.name for r in site.regions.ancestors(household.region)]
+            place = places[household.region] = (names, "\n".join(names).encode())
+        names = place[0]
+        meta = [*listed_meta, *household.tags]
+        digest = hashlib.blake2b(b"household" + household.digest + listed + place[1],
+                                 digest_size=20).digest()
         searchables.append(Searchable(
             "household", household.region, meta, names, facets, digest,
             functools.partial(_household_document, household, honours, meta, names)))
