@@ -6,6 +6,8 @@ import posixpath
 import re
 import unicodedata
 
+from .pinyin import syllables
+
 # Administrative and household suffixes, longest first, written apart in a slug so that the
 # proper name stays one readable word: 溆浦县 -> xupu-xian, 张建国家庭 -> zhangjianguo-jiating.
 SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "自治县", "社区",
@@ -24,8 +26,7 @@ def _romanise(text: str) -> str:
 def _joined_pinyin(run: str) -> str:
     """A run of Chinese characters in pinyin, joined; each run once (家庭 ends every household's
     name, and the places of a province are named again and again)."""
-    from pypinyin import Style, lazy_pinyin  # loaded when first needed: 0.2 s and 55 MB
-    return "".join(lazy_pinyin(run, style=Style.NORMAL))
+    return "".join(syllables(run))
 
 
 def slugify(name: str) -> str:

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .. import pinyin
 from ..memo import Held, Memo, digestible
 from ..model import Household, HonourList, Report, Site
 from ..slugs import SUFFIXES
@@ -46,9 +47,7 @@ os.register_at_fork(after_in_child=lambda: _FOUND_HERE.clear())
 def _syllables(text: str) -> tuple[str, ...]:
     known = _SYLLABLES.get(text)
     if known is None:
-        from pypinyin import Style, lazy_pinyin  # loaded when first needed (see slugs.py)
-        known = tuple(s for s in lazy_pinyin(text, style=Style.NORMAL, errors="ignore")
-                      if s.isalpha())
+        known = tuple(s for s in pinyin.syllables(text, errors="ignore") if s.isalpha())
         _SYLLABLES[text] = known
         _FOUND_HERE.append(text)
     return known

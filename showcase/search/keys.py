@@ -74,6 +74,8 @@ def document_record(document: SearchDocument, phrases: PhraseFinder,
     then those only its fields hold; likewise its keys as text (the body's in the order first
     met)."""
     text = text or document_text(document)
+    if not text.whole:
+        return _fields_only(text, document.pinyin, phrases)
     found = _occurrences(text.whole, phrases)
     block_ends = np.array(text.block_ends)
     codes, starts, blocks = _grouped(found.codes, np.minimum(
@@ -103,6 +105,18 @@ def document_record(document: SearchDocument, phrases: PhraseFinder,
                                          text_nowhere])))
 
 
+def _fields_only(text: DocumentText, pinyin: dict[str, list[str]],
+                 phrases: PhraseFinder) -> DocumentKeys:
+    """document_record of a document without a body (most households have no story): its
+    field keys alone, none of the body's numpy calls (which cost as much on nothing as on a
+    short text)."""
+    codes, code_flags, text_flags = _field_flags(text.fields, pinyin, phrases)
+    nowhere = bytes(2 * (len(codes) + len(text_flags)))  # (no frequency, no block: uint16)
+    return DocumentKeys(length=0, codes=codes, phrases=phrases.numbered, texts=list(text_flags),
+                        frequencies=nowhere, flags=code_flags.tobytes() + bytes(text_flags.values()),
+                        hints=nowhere)
+
+
 def _grouped(codes: np.ndarray, values: np.ndarray,
              bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Codes with a value each (of `bits` bits), sorted by code then value (in one sort of
@@ -129,9 +143,6 @@ class _Occurrences:
 
 
 def _occurrences(text: str, phrases: PhraseFinder) -> _Occurrences:
-    if not text:  # (most households have no story: none of the numpy calls below, which
-        # cost as much on nothing as on a short text)
-        return _Occurrences(np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64), [], [], 0)
     points = code_points(text)
     han = han_mask(points)
     units = np.flatnonzero(han)
