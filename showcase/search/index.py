@@ -203,7 +203,8 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers
     # the next one keeps any new ones)
     syllables = Syllables(memo) if memo is not None and quick is None else None
     try:
-        with memo.batched() if memo is not None else contextlib.nullcontext():
+        with memo.batched() if memo is not None else contextlib.nullcontext(), \
+                collector.freed_memory_reused():
             yield from _files_for(site, documents, memo, reuse, workers, quick, write_ahead)
         if syllables is not None:
             syllables.keep()
