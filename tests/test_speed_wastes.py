@@ -268,20 +268,55 @@ def test_digesting_a_text_leaves_no_copy_of_it_behind_and_tells_texts_apart():
 
 def test_workers_never_run_far_ahead_of_a_slow_consumer():
     """Results wait in memory until they are taken (a search record is a few hundred kilobytes):
-    however slow the consumer, the workers are never given more than a few chunks ahead."""
+    however slow the consumer, the workers are never given more than a few chunks ahead, each
+    of about CHUNK_SECONDS of work."""
     done = multiprocessing.get_context("fork").Value("i", 0)
+    item_seconds = 0.002
 
     def square(number):
+        started = time.process_time()
+        while time.process_time() - started < item_seconds:
+            pass
         with done.get_lock():
             done.value += 1
         return number * number
 
     ahead = []
-    for taken, result in enumerate(parallel.in_order(square, list(range(2000)), 2)):
+    for taken, result in enumerate(parallel.in_order(square, list(range(600)), 2)):
         assert result == taken * taken
         ahead.append(done.value - taken)
-        time.sleep(0.0005)
-    assert max(ahead) <= (parallel.AHEAD * 2 + 2) * parallel.CHUNK
+        time.sleep(0.005)
+    chunk = parallel.CHUNK_SECONDS / item_seconds
+    assert max(ahead) <= (parallel.AHEAD * 2 + 2) * chunk * 1.5
+
+
+def test_cheap_items_go_to_the_workers_in_large_chunks_and_dear_ones_alone(monkeypatch):
+    """A worker is given about CHUNK_SECONDS of work at once, as the items done so far measure
+    it: 20,000 cheap items (households' search keys) in a few hundred tasks, not thousands, and
+    items each worth more than that (honour lists) one by one, so both workers share them."""
+    tasks = []
+    real = parallel.forked_pool
+
+    def counting_pool(workers):
+        pool = real(workers)
+        submit = pool.apply_async
+        pool.apply_async = lambda function, args: tasks.append(len(args[0])) or submit(function,
+                                                                                       args)
+        return pool
+
+    monkeypatch.setattr(parallel, "forked_pool", counting_pool)
+    assert list(parallel.in_order(str, list(range(20000)), 2)) == [str(n) for n in range(20000)]
+    assert sum(tasks) == 20000 and len(tasks) <= 20000 / parallel.MAX_CHUNK + 50
+    tasks.clear()
+
+    def dear(number):
+        started = time.process_time()
+        while time.process_time() - started < 2 * parallel.CHUNK_SECONDS:
+            pass
+        return os.getpid()
+
+    pids = list(parallel.in_order(dear, list(range(12)), 2, at_least=8))
+    assert tasks == [1] * 12 and len(set(pids)) == 2
 
 
 def test_workers_end_quietly_whatever_the_build_s_own_signal_handlers():
