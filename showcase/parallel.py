@@ -70,14 +70,19 @@ def in_order(function: Callable[[Any], T], items: list, workers: int,
         per_item: float | None = None  # CPU seconds, as the last chunks taken measured
         start = 0
         while start < len(items) or waiting:
-            if start < len(items):
-                size = 1 if per_item is None else \
-                    max(1, min(MAX_CHUNK, round(CHUNK_SECONDS / max(per_item, 1e-6))))
+            while start < len(items) and len(waiting) <= AHEAD * workers:
+                size = _chunk_size(per_item)
                 waiting.append(pool.apply_async(_run, (items[start:start + size],)))
                 start += size
-                if len(waiting) <= AHEAD * workers and start < len(items):
-                    continue
             results, seconds = waiting.popleft().get()
             measured = seconds / len(results)
             per_item = measured if per_item is None else (per_item + measured) / 2
             yield from results
+
+
+def _chunk_size(per_item: float | None) -> int:
+    """Items worth about CHUNK_SECONDS of CPU (`per_item`: seconds an item; one item while
+    none is measured)."""
+    if per_item is None:
+        return 1
+    return max(1, min(MAX_CHUNK, round(CHUNK_SECONDS / max(per_item, 1e-6))))
