@@ -349,6 +349,7 @@ def test_results_made_in_workers_are_all_kept_for_the_next_build(site, out_dir_p
     for name in ("personal_data_in", "read_report", "render_report", "read_honour_list"):
         monkeypatch.setattr(validate, name, never)
     monkeypatch.setattr(index, "document_record", never)
+    monkeypatch.setattr(index, "document_records", never)
     shutil.rmtree(site / ".cache" / state.FOLDER)
     commands.build(site, tmp_path / "again", use_cache=True, jobs=1)
     assert snapshot(tmp_path / "again") == snapshot(out)

@@ -15,7 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from showcase.commands import _prepare
 from showcase.search.documents import SearchDocument, search_documents
-from showcase.search.keys import FIELD_FLAGS, MOST, DocumentKeys, body, document_record
+from showcase.search import keys
+from showcase.search.keys import (FIELD_FLAGS, MOST, DocumentKeys, body, document_record,
+                                  document_records, document_text)
 from showcase.search.lexicon import PhraseFinder, phrase_keys
 from showcase.search.normalize import (HAN_CLASS, LONG_TEXT, fold, fold_char, fold_map,
                                        fold_table)
@@ -116,6 +118,35 @@ def test_records_are_those_read_key_by_key():
         for document in documents + crafted:
             assert (_as_read(document_record(document, finder))
                     == _as_read(_record_one_by_one(document, phrases)))
+
+
+def _household(name: str, story: str = "", tags: tuple[str, ...] = ("五好家庭",)) -> SearchDocument:
+    return SearchDocument(
+        kind="household", url="h/", date="2024-01-01",
+        fields={"title": [name], "region": ["溆浦县", "桥江镇"], "meta": ["平安家庭示范户", *tags]},
+        blocks=[], opening=story,
+        pinyin={"title": ["zhang", "jianguo", "zhangjianguo", "xupu"], "pg": ["xupu"]})
+
+
+def test_records_made_many_at_once_are_those_made_one_by_one(monkeypatch):
+    """A worker finds the keys of a chunk of documents at once (document_records: the fields of
+    households without a story read as one text): each record is the one its document gives
+    alone, key for key and in the same order, whatever stands beside it."""
+    _, _, site, _ = _prepare(REPO, drafts=False, base_url=None, today=None)
+    documents = [searchable.document for searchable in search_documents(site)]
+    crafted = [_household("张建国家庭"), _household("v1.2家庭", tags=("2023年", "abc")),
+               _household("溆浦县桥江镇家庭", story="平安家庭示范户，2023年评选。"),
+               _household("", tags=()), _report(MIXED), _household("哈哈哈哈哈哈", tags=("x年",))]
+    together = documents + crafted + documents[::-1]
+    monkeypatch.setattr(keys, "TOGETHER", 7)  # (a chunk read in several texts)
+    for phrases in (phrase_keys(search_documents(site)), PHRASES, []):
+        finder = PhraseFinder(phrases)
+        made = document_records(together, finder, list(map(document_text, together)))
+        for document, record in zip(together, made, strict=True):
+            alone = document_record(document, finder)
+            assert (record.keys, record.frequencies, record.flags, record.hints, record.length) \
+                == (alone.keys, alone.frequencies, alone.flags, alone.hints, alone.length)
+            assert _as_read(record) == _as_read(_record_one_by_one(document, phrases))
 
 
 def test_frequencies_above_two_bytes_rank_as_the_most_two_bytes_hold():

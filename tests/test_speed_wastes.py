@@ -319,6 +319,26 @@ def test_cheap_items_go_to_the_workers_in_large_chunks_and_dear_ones_alone(monke
     assert tasks == [1] * 12 and len(set(pids)) == 2
 
 
+def test_chunks_given_whole_come_back_in_order_in_workers_and_alone():
+    """in_order_chunks hands its function a chunk of items at once (households' search keys
+    are found for a chunk in one go) and gives the results one by one in the items' order,
+    from forked workers as from the build's own process."""
+    def squares(numbers):
+        return [(os.getpid(), len(numbers), number * number) for number in numbers]
+
+    items = list(range(5000))
+    forked = list(parallel.in_order_chunks(squares, items, 2))
+    assert [square for _, _, square in forked] == [n * n for n in items]
+    assert os.getpid() not in {pid for pid, _, _ in forked}
+    assert max(size for _, size, _ in forked) > 1
+    alone = list(parallel.in_order_chunks(squares, items, 1))
+    assert [square for _, _, square in alone] == [n * n for n in items]
+    assert {pid for pid, _, _ in alone} == {os.getpid()}
+    whole, rest = divmod(len(items), parallel.MAX_CHUNK)
+    assert [size for _, size, _ in alone] == [parallel.MAX_CHUNK] * (whole * parallel.MAX_CHUNK) \
+        + [rest] * rest
+
+
 def test_workers_end_quietly_whatever_the_build_s_own_signal_handlers():
     """The preview stops on SIGTERM by raising KeyboardInterrupt; its workers must not keep
     that handler (a pool ends the workers still running with SIGTERM: each printed a

@@ -26,11 +26,12 @@ import numpy as np
 from .. import collector
 from ..memo import Held, Memo
 from ..model import Site
-from ..parallel import in_order
+from ..parallel import in_order_chunks
 from .documents import (Searchable, SearchDocument, Syllables, learn_syllables,
                         search_documents, syllables_found)
 from .encode import encode_number, script
-from .keys import DocumentText, document_record, document_text, with_phrases
+from .keys import (DocumentText, document_record, document_records, document_text,
+                   with_phrases)
 from .lexicon import PhraseFinder, phrase_keys
 from .normalize import fold_map, fold_table
 from .postings import KeyTable, Pairs, Postings
@@ -232,15 +233,17 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
     # (FILES_HELD)
     write = write_ahead() if write_ahead is not None and earlier is None else None
 
-    def found_ahead(number: int) -> _FoundAhead:  # in a worker, which makes the document
-        document = documents[number].document
-        text = document_text(document)
-        files = _document_files(number, document)
-        return (numbering.numbered(document_record(document, phrases.finder, text)),
-                text if memo is not None else None,
-                write(files) if write is not None else files, syllables_found())
+    def found_ahead(numbers: list[int]) -> list[_FoundAhead]:  # in a worker, which makes
+        made = [documents[number].document for number in numbers]  # the documents
+        texts = [document_text(document) for document in made]
+        syllables = [syllables_found()] + [{}] * (len(numbers) - 1)  # (as `made` found them)
+        return [(numbering.numbered(record), text if memo is not None else None,
+                 write(files) if write is not None else files, found)
+                for record, text, files, found in zip(
+                    document_records(made, phrases.finder, texts), texts,
+                    map(_document_files, numbers, made), syllables)]
 
-    ahead = in_order(found_ahead, missing, workers)
+    ahead = in_order_chunks(found_ahead, missing, workers)
     writer = None
     try:
         with contextlib.closing(ahead):
@@ -305,7 +308,7 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
 _FoundAhead = tuple[WorkerKeys, "DocumentText | None", list, dict]
 """What a worker makes of a document: its record numbered by the worker, its folded text (with
 the memo), its files (_document_files; each a write.Staged when the worker wrote it) and the
-syllables the worker found making it."""
+syllables the worker found making it (the first document of a chunk has those of the chunk)."""
 
 
 def _numbered(records: _Records, digests: list[bytes], numbers: list[int],

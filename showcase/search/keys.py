@@ -75,7 +75,7 @@ def document_record(document: SearchDocument, phrases: PhraseFinder,
     met)."""
     text = text or document_text(document)
     if not text.whole:
-        return _fields_only(text, document.pinyin, phrases)
+        return _fields_only_each([text], [document.pinyin], phrases)[0]
     found = _occurrences(text.whole, phrases)
     block_ends = np.array(text.block_ends)
     codes, starts, blocks = _grouped(found.codes, np.minimum(
@@ -84,7 +84,8 @@ def document_record(document: SearchDocument, phrases: PhraseFinder,
     text_places = dict(zip(reversed(found.texts), reversed(found.text_places)))  # the first
     text_blocks = np.searchsorted(block_ends, [text_places[key] for key in texts],
                                   side="right") + 1
-    field_codes, code_flags, text_flags = _field_flags(text.fields, document.pinyin, phrases)
+    field_codes, code_flags, text_flags = _field_flags_each([text.fields], [document.pinyin],
+                                                            phrases)[0]
     in_body, at = found_in(field_codes, codes)
     body_code_flags = np.zeros(len(codes), dtype=np.uint8)
     body_code_flags[at[in_body]] = code_flags[in_body]
@@ -105,16 +106,37 @@ def document_record(document: SearchDocument, phrases: PhraseFinder,
                                          text_nowhere])))
 
 
-def _fields_only(text: DocumentText, pinyin: dict[str, list[str]],
-                 phrases: PhraseFinder) -> DocumentKeys:
-    """document_record of a document without a body (most households have no story): its
-    field keys alone, none of the body's numpy calls (which cost as much on nothing as on a
-    short text)."""
-    codes, code_flags, text_flags = _field_flags(text.fields, pinyin, phrases)
-    nowhere = bytes(2 * (len(codes) + len(text_flags)))  # (no frequency, no block: uint16)
-    return DocumentKeys(length=0, codes=codes, phrases=phrases.numbered, texts=list(text_flags),
-                        frequencies=nowhere, flags=code_flags.tobytes() + bytes(text_flags.values()),
-                        hints=nowhere)
+def document_records(documents: list[SearchDocument], phrases: PhraseFinder,
+                     texts: list[DocumentText]) -> list[DocumentKeys]:
+    """document_record of each document (`texts`: their document_text), those without a body
+    (most households have no story) all at once: the numpy calls that find a text's keys cost
+    as much on a household's name as on a report, so their fields are looked at together."""
+    records: list[DocumentKeys | None] = [None] * len(documents)
+    bare = []
+    for number, (document, text) in enumerate(zip(documents, texts)):
+        if text.whole:
+            records[number] = document_record(document, phrases, text)
+        else:
+            bare.append(number)
+    made = _fields_only_each([texts[n] for n in bare], [documents[n].pinyin for n in bare],
+                             phrases)
+    for number, record in zip(bare, made):
+        records[number] = record
+    return records
+
+
+def _fields_only_each(texts: list[DocumentText], pinyins: list[dict[str, list[str]]],
+                      phrases: PhraseFinder) -> list[DocumentKeys]:
+    """document_record of documents without a body: their field keys alone."""
+    records = []
+    for codes, code_flags, text_flags in _field_flags_each([text.fields for text in texts],
+                                                            pinyins, phrases):
+        nowhere = bytes(2 * (len(codes) + len(text_flags)))  # (no frequency, no block: uint16)
+        records.append(DocumentKeys(
+            length=0, codes=codes, phrases=phrases.numbered, texts=list(text_flags),
+            frequencies=nowhere, flags=code_flags.tobytes() + bytes(text_flags.values()),
+            hints=nowhere))
+    return records
 
 
 def _grouped(codes: np.ndarray, values: np.ndarray,
@@ -185,27 +207,57 @@ def _occurrences(text: str, phrases: PhraseFinder) -> _Occurrences:
         texts=texts, text_places=places, units=len(units) + words)
 
 
-def _field_flags(fields: dict[str, str], pinyin: dict[str, list[str]],
-                 phrases: PhraseFinder) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
-    """Which fields (folded, DocumentText.fields) hold each of a document's field keys
-    (FLAG_*): its coded keys, sorted, with theirs, and its other keys (the pinyin among them)
-    with theirs."""
-    names = list(fields)
-    folded = [fields[name] for name in names]
+_CODE_BITS = 2 * BITS + 1
+"""Every code is below 2 ** _CODE_BITS (two code points; PHRASE and a phrase's number)."""
+TOGETHER = 1 << 64 - _CODE_BITS - 8
+"""Documents whose fields `_field_flags_each` sorts in one go: a code, its field flags (8 bits)
+and the document's place among them packed in one integer."""
+
+
+def _field_flags_each(fields: list[dict[str, str]], pinyins: list[dict[str, list[str]]],
+                      phrases: PhraseFinder) -> list[tuple[np.ndarray, np.ndarray, dict]]:
+    """For each document, which fields (folded, DocumentText.fields) hold each of its field
+    keys (FLAG_*): its coded keys, sorted, with theirs, and its other keys (the pinyin among
+    them) with theirs. The documents' fields are read as one text, a line each (no key runs
+    across a line break), TOGETHER documents at a time."""
+    found = []
+    for start in range(0, len(fields), TOGETHER):
+        found += _field_flags_together(fields[start:start + TOGETHER],
+                                       pinyins[start:start + TOGETHER], phrases)
+    return found
+
+
+def _field_flags_together(fields: list[dict[str, str]], pinyins: list[dict[str, list[str]]],
+                          phrases: PhraseFinder) -> list[tuple[np.ndarray, np.ndarray, dict]]:
+    """(_field_flags_each, for at most TOGETHER documents)"""
+    names = [name for own in fields for name in own]
+    folded = [own[name] for own in fields for name in own]
+    owner_of = [number for number, own in enumerate(fields) for _ in own]  # (each field's)
+    owners = np.array(owner_of, dtype=np.uint64)
     found = _occurrences("\n".join(folded), phrases)
     field_ends = np.cumsum([len(text) + 1 for text in folded])
-    field_flags = np.array([FIELD_FLAGS[name] for name in names], dtype=np.uint8)
-    codes, starts, flags = _grouped(found.codes, field_flags[
-        np.searchsorted(field_ends, found.code_places, side="right")], 8)
-    text_flags: dict[str, int] = {}
+    field_flags = np.array([FIELD_FLAGS[name] for name in names], dtype=np.uint64)
+    at = np.searchsorted(field_ends, found.code_places, side="right")
+    packed = np.sort(owners[at] << np.uint64(_CODE_BITS + 8)
+                     | found.codes << np.uint64(8) | field_flags[at])
+    owned = packed >> np.uint64(8)  # (the document and the code)
+    starts = np.flatnonzero(np.concatenate([[True], owned[1:] != owned[:-1]])[:len(owned)])
+    codes = owned[starts] & np.uint64((1 << _CODE_BITS) - 1)
+    flags = (np.bitwise_or.reduceat(packed & np.uint64(255), starts) if len(starts)
+             else np.zeros(0, dtype=np.uint64)).astype(np.uint8)
+    ends = np.searchsorted(owned[starts] >> np.uint64(_CODE_BITS),
+                           np.arange(1, len(fields) + 1, dtype=np.uint64)).tolist()
+    text_flags: list[dict[str, int]] = [{} for _ in fields]
     for key, field in zip(found.texts, np.searchsorted(field_ends, found.text_places,
                                                        side="right").tolist()):
-        text_flags[key] = text_flags.get(key, 0) | FIELD_FLAGS[names[field]]
-    for name, tokens in pinyin.items():
-        for key in tokens:
-            text_flags[key] = text_flags.get(key, 0) | FIELD_FLAGS[name]
-    return (codes, np.bitwise_or.reduceat(flags, starts).astype(np.uint8) if len(starts)
-            else np.zeros(0, dtype=np.uint8), text_flags)
+        own = text_flags[owner_of[field]]
+        own[key] = own.get(key, 0) | FIELD_FLAGS[names[field]]
+    for own, pinyin in zip(text_flags, pinyins):
+        for name, tokens in pinyin.items():
+            for key in tokens:
+                own[key] = own.get(key, 0) | FIELD_FLAGS[name]
+    return [(codes[start:end], flags[start:end], own)
+            for start, end, own in zip([0] + ends, ends, text_flags)]
 
 
 @dataclass(frozen=True)
