@@ -138,7 +138,7 @@ def test_records_made_many_at_once_are_those_made_one_by_one(monkeypatch):
                _household("溆浦县桥江镇家庭", story="平安家庭示范户，2023年评选。"),
                _household("", tags=()), _report(MIXED), _household("哈哈哈哈哈哈", tags=("x年",))]
     together = documents + crafted + documents[::-1]
-    monkeypatch.setattr(keys, "TOGETHER", 7)  # (a chunk read in several texts)
+    monkeypatch.setattr(keys, "_SPARE_BITS", 11)  # (a chunk read in several texts)
     for phrases in (phrase_keys(search_documents(site)), PHRASES, []):
         finder = PhraseFinder(phrases)
         made = document_records(together, finder, list(map(document_text, together)))

@@ -8,6 +8,7 @@ import bisect
 import itertools
 from array import array
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -73,19 +74,96 @@ def document_record(document: SearchDocument, phrases: PhraseFinder,
     already). Its coded keys stand in this order: the body's (in the order of their codes),
     then those only its fields hold; likewise its keys as text (the body's in the order first
     met)."""
-    text = text or document_text(document)
-    if not text.whole:
-        return _fields_only_each([text], [document.pinyin], phrases)[0]
-    found = _occurrences(text.whole, phrases)
-    block_ends = np.array(text.block_ends)
-    codes, starts, blocks = _grouped(found.codes, np.minimum(
-        np.searchsorted(block_ends, found.code_places, side="right") + 1, MOST), 16)
-    texts = Counter(found.texts)
-    text_places = dict(zip(reversed(found.texts), reversed(found.text_places)))  # the first
-    text_blocks = np.searchsorted(block_ends, [text_places[key] for key in texts],
-                                  side="right") + 1
-    field_codes, code_flags, text_flags = _field_flags_each([text.fields], [document.pinyin],
-                                                            phrases)[0]
+    return document_records([document], phrases, [text or document_text(document)])[0]
+
+
+def document_records(documents: list[SearchDocument], phrases: PhraseFinder,
+                     texts: list[DocumentText]) -> list[DocumentKeys]:
+    """document_record of each document (`texts`: their document_text), found together: the
+    numpy calls that find a text's keys cost as much on a household's name as on a report, so
+    the documents' texts are read as one (those without a body, most households, by their
+    fields alone)."""
+    records: list[DocumentKeys | None] = [None] * len(documents)
+    bare = [number for number, text in enumerate(texts) if not text.whole]
+    told = [number for number, text in enumerate(texts) if text.whole]
+    for numbers, made_each in ((bare, _fields_only_each), (told, _bodies_each)):
+        made = made_each([documents[n] for n in numbers], [texts[n] for n in numbers], phrases)
+        for number, record in zip(numbers, made):
+            records[number] = record
+    return records
+
+
+def _fields_only_each(documents: list[SearchDocument], texts: list[DocumentText],
+                      phrases: PhraseFinder) -> list[DocumentKeys]:
+    """document_record of documents without a body: their field keys alone."""
+    records = []
+    for codes, code_flags, text_flags in _field_flags_each(documents, texts, phrases):
+        nowhere = bytes(2 * (len(codes) + len(text_flags)))  # (no frequency, no block: uint16)
+        records.append(DocumentKeys(
+            length=0, codes=codes, phrases=phrases.numbered, texts=list(text_flags),
+            frequencies=nowhere, flags=code_flags.tobytes() + bytes(text_flags.values()),
+            hints=nowhere))
+    return records
+
+
+def _bodies_each(documents: list[SearchDocument], texts: list[DocumentText],
+                 phrases: PhraseFinder) -> list[DocumentKeys]:
+    """document_record of documents with a body."""
+    block_bits = [min(len(text.block_ends), MOST).bit_length() for text in texts]
+    records = []
+    for group in _groups(block_bits):
+        records += _bodies_together(documents[group], texts[group], phrases,
+                                    max(block_bits[group]))
+    return records
+
+
+def _bodies_together(documents: list[SearchDocument], texts: list[DocumentText],
+                     phrases: PhraseFinder, block_bits: int) -> list[DocumentKeys]:
+    """(_bodies_each, for one of its groups)"""
+    found = _occurrences("\n".join(text.whole for text in texts), phrases)
+    starts = list(itertools.accumulate((len(text.whole) + 1 for text in texts), initial=0))
+    block_ends = np.array([start + end for text, start in zip(texts, starts)
+                           for end in text.block_ends])
+    blocks_each = [len(text.block_ends) for text in texts]
+    block_owners = np.repeat(np.arange(len(texts)), blocks_each)
+    block_numbers = np.minimum(np.arange(1, len(block_ends) + 1) - np.repeat(
+        np.cumsum([0] + blocks_each[:-1]), blocks_each), MOST)  # (in its document, from 1)
+    at = np.searchsorted(block_ends, found.code_places, side="right")  # (the block, of all)
+    owned, code_starts, blocks = _grouped(
+        block_owners[at].astype(np.uint64) << np.uint64(_CODE_BITS) | found.codes,
+        block_numbers[at], block_bits)
+    frequencies = np.diff(code_starts, append=len(blocks))
+    codes, hints = owned & np.uint64((1 << _CODE_BITS) - 1), blocks[code_starts]
+    bounds = np.searchsorted(owned >> np.uint64(_CODE_BITS),
+                             np.arange(1, len(texts) + 1, dtype=np.uint64)).tolist()
+    own_texts: list[list[str]] = [[] for _ in texts]
+    own_places: list[list[int]] = [[] for _ in texts]
+    text_at = np.searchsorted(block_ends, found.text_places, side="right")
+    for key, place, owner in zip(found.texts, found.text_places, block_owners[text_at].tolist()):
+        own_texts[owner].append(key)
+        own_places[owner].append(place)
+    counts = [Counter(keys) for keys in own_texts]
+    firsts = [dict(zip(reversed(keys), reversed(places)))  # (the first place of each)
+              for keys, places in zip(own_texts, own_places)]
+    text_blocks = block_numbers[np.searchsorted(
+        block_ends, [first[key] for count, first in zip(counts, firsts) for key in count],
+        side="right")]
+    text_bounds = list(itertools.accumulate(map(len, counts), initial=0))
+    units = sum(np.diff(np.searchsorted(places, starts)) for places in found.unit_places).tolist()
+    return [_record(units[n], codes[start:end], frequencies[start:end], hints[start:end],
+                    counts[n], text_blocks[text_bounds[n]:text_bounds[n + 1]], fields, phrases)
+            for n, (start, end, fields) in enumerate(zip(
+                [0] + bounds, bounds, _field_flags_each(documents, texts, phrases)))]
+
+
+def _record(length: int, codes: np.ndarray, frequencies: np.ndarray, hints: np.ndarray,
+            texts: Counter, text_blocks: np.ndarray,
+            fields: tuple[np.ndarray, np.ndarray, dict[str, int]],
+            phrases: PhraseFinder) -> DocumentKeys:
+    """A document's record from its body's coded keys (sorted, each with its frequency and
+    first block), its body's keys as text (counted, with their first blocks) and its fields'
+    keys (_field_flags_each)."""
+    field_codes, code_flags, text_flags = fields
     in_body, at = found_in(field_codes, codes)
     body_code_flags = np.zeros(len(codes), dtype=np.uint8)
     body_code_flags[at[in_body]] = code_flags[in_body]
@@ -93,50 +171,35 @@ def document_record(document: SearchDocument, phrases: PhraseFinder,
     code_nowhere = np.zeros(len(in_body) - in_body.sum(), dtype=np.int64)  # in the body
     text_nowhere = np.zeros(len(only_fields), dtype=np.int64)
     return DocumentKeys(
-        length=found.units, codes=np.concatenate([codes, field_codes[~in_body]]),
+        length=length, codes=np.concatenate([codes, field_codes[~in_body]]),
         phrases=phrases.numbered, texts=list(texts) + only_fields,
-        frequencies=_two_bytes(np.concatenate([np.diff(starts, append=len(blocks)),
-                                               code_nowhere, list(texts.values()),
+        frequencies=_two_bytes(np.concatenate([frequencies, code_nowhere, list(texts.values()),
                                                text_nowhere])),
         flags=np.concatenate([body_code_flags, code_flags[~in_body],
                               [text_flags.get(key, 0) for key in texts],
                               [text_flags[key] for key in only_fields]]
                              ).astype(np.uint8).tobytes(),
-        hints=_two_bytes(np.concatenate([blocks[starts], code_nowhere, text_blocks,
-                                         text_nowhere])))
+        hints=_two_bytes(np.concatenate([hints, code_nowhere, text_blocks, text_nowhere])))
 
 
-def document_records(documents: list[SearchDocument], phrases: PhraseFinder,
-                     texts: list[DocumentText]) -> list[DocumentKeys]:
-    """document_record of each document (`texts`: their document_text), those without a body
-    (most households have no story) all at once: the numpy calls that find a text's keys cost
-    as much on a household's name as on a report, so their fields are looked at together."""
-    records: list[DocumentKeys | None] = [None] * len(documents)
-    bare = []
-    for number, (document, text) in enumerate(zip(documents, texts)):
-        if text.whole:
-            records[number] = document_record(document, phrases, text)
-        else:
-            bare.append(number)
-    made = _fields_only_each([texts[n] for n in bare], [documents[n].pinyin for n in bare],
-                             phrases)
-    for number, record in zip(bare, made):
-        records[number] = record
-    return records
+_CODE_BITS = 2 * BITS + 1
+"""Every code is below 2 ** _CODE_BITS (two code points; PHRASE and a phrase's number)."""
+_SPARE_BITS = 64 - _CODE_BITS
+"""What an integer holding a code has left for a document's place among those read together
+and a value of each occurrence (its body block, its field)."""
 
 
-def _fields_only_each(texts: list[DocumentText], pinyins: list[dict[str, list[str]]],
-                      phrases: PhraseFinder) -> list[DocumentKeys]:
-    """document_record of documents without a body: their field keys alone."""
-    records = []
-    for codes, code_flags, text_flags in _field_flags_each([text.fields for text in texts],
-                                                            pinyins, phrases):
-        nowhere = bytes(2 * (len(codes) + len(text_flags)))  # (no frequency, no block: uint16)
-        records.append(DocumentKeys(
-            length=0, codes=codes, phrases=phrases.numbered, texts=list(text_flags),
-            frequencies=nowhere, flags=code_flags.tobytes() + bytes(text_flags.values()),
-            hints=nowhere))
-    return records
+def _groups(value_bits: list[int]) -> Iterator[slice]:
+    """Runs of documents read together: as many as a code, the document's place among them
+    and a value (of `value_bits` for each document) fit in one integer."""
+    start, bits = 0, 0
+    for number, own in enumerate(value_bits):
+        if number > start and (number - start).bit_length() + max(bits, own) > _SPARE_BITS:
+            yield slice(start, number)
+            start, bits = number, 0
+        bits = max(bits, own)
+    if len(value_bits) > start:
+        yield slice(start, len(value_bits))
 
 
 def _grouped(codes: np.ndarray, values: np.ndarray,
@@ -160,8 +223,8 @@ class _Occurrences:
     code_places: np.ndarray
     texts: list[str]
     text_places: list[int]
-    units: int
-    """How many units the text has: Han characters and words."""
+    unit_places: tuple[np.ndarray, list[int]]
+    """Where each of its units starts: its Han characters, its words (each in order)."""
 
 
 def _occurrences(text: str, phrases: PhraseFinder) -> _Occurrences:
@@ -186,10 +249,10 @@ def _occurrences(text: str, phrases: PhraseFinder) -> _Occurrences:
                 texts.append(phrase)
                 places.append(at)
                 at = text.find(phrase, at + 1)
-    words = 0
+    words = []
     for match in WORD.finditer(text):
-        words += 1
         start, end = match.span()
+        words.append(start)
         texts.append(match.group())
         places.append(start)
         if start and han[start - 1]:
@@ -204,32 +267,27 @@ def _occurrences(text: str, phrases: PhraseFinder) -> _Occurrences:
             PHRASE + three_numbers[three].astype(np.uint64),
             PHRASE + len(phrases.three) + four_numbers[four].astype(np.uint64)]),
         code_places=np.concatenate([units, pairs, runs[three], runs[fours][four]]),
-        texts=texts, text_places=places, units=len(units) + words)
+        texts=texts, text_places=places,
+        unit_places=(units, words))
 
 
-_CODE_BITS = 2 * BITS + 1
-"""Every code is below 2 ** _CODE_BITS (two code points; PHRASE and a phrase's number)."""
-TOGETHER = 1 << 64 - _CODE_BITS - 8
-"""Documents whose fields `_field_flags_each` sorts in one go: a code, its field flags (8 bits)
-and the document's place among them packed in one integer."""
-
-
-def _field_flags_each(fields: list[dict[str, str]], pinyins: list[dict[str, list[str]]],
+def _field_flags_each(documents: list[SearchDocument], texts: list[DocumentText],
                       phrases: PhraseFinder) -> list[tuple[np.ndarray, np.ndarray, dict]]:
     """For each document, which fields (folded, DocumentText.fields) hold each of its field
     keys (FLAG_*): its coded keys, sorted, with theirs, and its other keys (the pinyin among
     them) with theirs. The documents' fields are read as one text, a line each (no key runs
-    across a line break), TOGETHER documents at a time."""
+    across a line break)."""
     found = []
-    for start in range(0, len(fields), TOGETHER):
-        found += _field_flags_together(fields[start:start + TOGETHER],
-                                       pinyins[start:start + TOGETHER], phrases)
+    for group in _groups([8] * len(texts)):  # (the flags: 8 bits)
+        found += _field_flags_together([text.fields for text in texts[group]],
+                                       [document.pinyin for document in documents[group]],
+                                       phrases)
     return found
 
 
 def _field_flags_together(fields: list[dict[str, str]], pinyins: list[dict[str, list[str]]],
                           phrases: PhraseFinder) -> list[tuple[np.ndarray, np.ndarray, dict]]:
-    """(_field_flags_each, for at most TOGETHER documents)"""
+    """(_field_flags_each, for one of its groups)"""
     names = [name for own in fields for name in own]
     folded = [own[name] for own in fields for name in own]
     owner_of = [number for number, own in enumerate(fields) for _ in own]  # (each field's)
@@ -238,14 +296,12 @@ def _field_flags_together(fields: list[dict[str, str]], pinyins: list[dict[str, 
     field_ends = np.cumsum([len(text) + 1 for text in folded])
     field_flags = np.array([FIELD_FLAGS[name] for name in names], dtype=np.uint64)
     at = np.searchsorted(field_ends, found.code_places, side="right")
-    packed = np.sort(owners[at] << np.uint64(_CODE_BITS + 8)
-                     | found.codes << np.uint64(8) | field_flags[at])
-    owned = packed >> np.uint64(8)  # (the document and the code)
-    starts = np.flatnonzero(np.concatenate([[True], owned[1:] != owned[:-1]])[:len(owned)])
-    codes = owned[starts] & np.uint64((1 << _CODE_BITS) - 1)
-    flags = (np.bitwise_or.reduceat(packed & np.uint64(255), starts) if len(starts)
+    owned, starts, flags = _grouped(owners[at] << np.uint64(_CODE_BITS) | found.codes,
+                                    field_flags[at], 8)
+    codes = owned & np.uint64((1 << _CODE_BITS) - 1)
+    flags = (np.bitwise_or.reduceat(flags, starts) if len(starts)
              else np.zeros(0, dtype=np.uint64)).astype(np.uint8)
-    ends = np.searchsorted(owned[starts] >> np.uint64(_CODE_BITS),
+    ends = np.searchsorted(owned >> np.uint64(_CODE_BITS),
                            np.arange(1, len(fields) + 1, dtype=np.uint64)).tolist()
     text_flags: list[dict[str, int]] = [{} for _ in fields]
     for key, field in zip(found.texts, np.searchsorted(field_ends, found.text_places,
