@@ -97,8 +97,9 @@ def _distinct_ids(households: list[Household]) -> tuple[Household, ...]:
             for place in places:
                 ids[(name, place)] = named if len(places) == 1 else \
                     f"{named}-{slugify(place.rsplit('/', 1)[-1])}"
-    return tuple(replace(h, id=ids[(h.name, h.region)]) if h.id_derived else h
-                 for h in households)
+    return tuple(replace(h, id=ids[(h.name, h.region)])
+                 if h.id_derived and ids[(h.name, h.region)] != h.id else h
+                 for h in households)  # (most keep the id their name gave them)
 
 
 def refuse_duplicate_households(honour_lists: list[HonourList], problems: Problems) -> None:
