@@ -1,8 +1,9 @@
 """markup.py's shortcuts change what a conversion costs, never what it gives: texts no inline
-pattern could match are marked atomic before the patterns run (_PlainTextIsAtomic), and the table
-of contents is made as HTML only for a text that may place it (_TocTokens). Each text here is
-converted as it is and by a converter without the shortcuts (Python-Markdown's own inline pass
-and table of contents); the results must be the same."""
+pattern could match are marked atomic before the patterns run (_PlainTextIsAtomic), the table
+of contents is made as HTML only for a text that may place it (_TocTokens), and a text of plain
+paragraphs is not parsed at all (plain_paragraphs). Each text here is converted as it is and by
+a converter without the shortcuts (Python-Markdown's own inline pass and table of contents, on
+every text); the results must be the same."""
 from __future__ import annotations
 
 import threading
@@ -45,7 +46,11 @@ def without_shortcuts(source: str, resolver, top: int) -> markup.Rendered:
         toc = next(used for used in md.registeredExtensions if isinstance(used, TocExtension))
         md.treeprocessors.register(TocTreeprocessor(md, toc.getConfigs()), "toc", 5)
         markup._converters.converter = md, extension
-        result.append(render_markdown(source, resolver, top=top))
+        plain_paragraphs, markup.plain_paragraphs = markup.plain_paragraphs, lambda text: None
+        try:  # (the caller waits for this thread: nothing else converts meanwhile)
+            result.append(render_markdown(source, resolver, top=top))
+        finally:
+            markup.plain_paragraphs = plain_paragraphs
 
     result = []
     thread = threading.Thread(target=convert)
@@ -59,6 +64,32 @@ def without_shortcuts(source: str, resolver, top: int) -> markup.Rendered:
 def test_a_text_converts_as_without_the_shortcuts(source, resolves, top):
     resolver = resolve if resolves else None
     assert render_markdown(source, resolver, top=top) == without_shortcuts(source, resolver, top)
+
+
+PROSE = st.sampled_from([
+    "张建国一家", "三代同堂", "，", "、", "。", "！", "？", "；", "：", "…", "”", "’", "」", "』",
+    "）", "“", "（", "《平安家庭》", "2023年", "52户", "98.2%", "v1.2", "word", "Li Ming", " ",
+    "\u3000", "\n", "\n\n", "\n\n\n", "一、", "（一）", "(二)", "篇一 ", "一、总体情况\n", "1.",
+    "2)", "-", "+", "(", ")", ".", ",", ":", "!", "?", "\"", "'", "/", "@", "$", "^", "\u00a0",
+])
+
+
+@PROPERTY
+@given(st.lists(PROSE, max_size=30).map("".join), st.sampled_from([2, 3]))
+def test_plain_paragraphs_convert_as_python_markdown_does(source, top):
+    """Households' stories: prose, sentence ends, numbers and Latin words, outline marks
+    (which make a text more than paragraphs), spaces where a line may begin or end."""
+    assert render_markdown(source, top=top) == without_shortcuts(source, None, top)
+
+
+def test_a_story_is_taken_as_plain_paragraphs():
+    """The positive control: a story of sentences over lines is plain paragraphs; a list,
+    an outline heading or a line broken after two spaces is not."""
+    story = "张建国一家三代同堂，\n十多年如一日照料老母亲。\n\n他担任调解员已有8年。"
+    assert markup.plain_paragraphs(story) == \
+        "<p>张建国一家三代同堂，十多年如一日照料老母亲。</p>\n<p>他担任调解员已有8年。</p>"
+    for text in ("- 一项", "一、总体情况", "甲  \n乙", "**强调**"):
+        assert markup.plain_paragraphs(text) is None
 
 
 def test_the_shortcuts_are_taken_for_prose():
