@@ -105,11 +105,12 @@ def encoded(numbers: np.ndarray, tails: np.ndarray | None = None) -> tuple[bytes
 PART = 1 << 18
 """Pairs assembled at once: the work is done a range of keys at a time, so that its temporary
 arrays stay small (a few tens of megabytes) whatever the site's size."""
-RANGES_TRIMMED = 8
-"""Ranges assembled between two returns of freed memory to the system: each range reuses the
-last one's (collector.freed_memory_reused), and a return after every range made the system
-clear its pages again (a million page faults at 10,000 reports), never returning any made the
-search process's peak grow by what the ranges left in pieces (25 MB at 10,000 reports)."""
+TRIMMED_EVERY = 8
+"""Runs written, and ranges assembled, between two returns of freed memory to the system: each
+run or range reuses the last one's (collector.freed_memory_reused), and a return after every
+range made the system clear its pages again (a million page faults at 10,000 reports), never
+returning any made the search process's peak grow by what the ranges left in pieces (25 MB at
+10,000 reports)."""
 
 
 @dataclass(frozen=True)
@@ -234,7 +235,8 @@ class Postings:
         self.key_ids, self.frequencies = array("i"), array("H")
         self.flags, self.hints = array("B"), array("H")
         self.sizes = []
-        collector.release_free_memory()  # (the run's arrays, and what the records took)
+        if len(self.runs) % TRIMMED_EVERY == 0:  # (the runs' arrays, what the records took)
+            collector.release_free_memory()
 
     def sorted_pairs(self, key_count: int) -> Iterator[Pairs]:
         """Every pair (`key_count`: one more than the highest key number), a range of keys at
@@ -253,7 +255,7 @@ class Postings:
                 high = min(key_count, _group_end(high))
                 if bounds[high - 1] > before:  # else numbers of keys no document holds now
                     ranges += 1
-                    if ranges % RANGES_TRIMMED == 0:
+                    if ranges % TRIMMED_EVERY == 0:
                         collector.release_free_memory()
                     yield self._range(low, high, norm)
                 low = high
