@@ -97,8 +97,8 @@ def _distinct_ids(households: list[Household]) -> tuple[Household, ...]:
             for place in places:
                 ids[(name, place)] = named if len(places) == 1 else \
                     f"{named}-{slugify(place.rsplit('/', 1)[-1])}"
-    return tuple(replace(h, id=ids[(h.name, h.region)])
-                 if h.id_derived and ids[(h.name, h.region)] != h.id else h
+    return tuple(replace(h, id=derived)
+                 if h.id_derived and (derived := ids[(h.name, h.region)]) != h.id else h
                  for h in households)  # (most keep the id their name gave them)
 
 

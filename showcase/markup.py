@@ -3,6 +3,7 @@ of contents whose anchors keep their Chinese; hard-wrapped lines joined without 
 from __future__ import annotations
 
 import html
+import itertools
 import re
 import threading
 from collections.abc import Iterator
@@ -407,16 +408,9 @@ def plain_paragraphs(source: str) -> str | None:
     lines = source.split("\n")
     if any(map(outline_level, lines)):
         return None
-    paragraphs, lines_now = [], []
-    for line in lines:
-        if line:
-            lines_now.append(line)
-        if lines_now and (not line or _ENDS_SENTENCE.search(line)):
-            paragraphs.append("\n".join(lines_now))
-            lines_now = []
-    if lines_now:
-        paragraphs.append("\n".join(lines_now))
-    return "\n".join(f"<p>{join_hard_wraps(text) if chr(10) in text else text}</p>"
+    paragraphs = ["\n".join(group) for written, group
+                  in itertools.groupby(_PastedParagraphs().run(lines), key=bool) if written]
+    return "\n".join("<p>" + (join_hard_wraps(text) if "\n" in text else text) + "</p>"
                      for text in paragraphs)
 
 

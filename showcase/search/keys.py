@@ -129,13 +129,9 @@ def _bodies_together(documents: list[SearchDocument], texts: list[DocumentText],
     block_numbers = np.minimum(np.arange(1, len(block_ends) + 1) - np.repeat(
         np.cumsum([0] + blocks_each[:-1]), blocks_each), MOST)  # (in its document, from 1)
     at = np.searchsorted(block_ends, found.code_places, side="right")  # (the block, of all)
-    owned, code_starts, blocks = _grouped(
-        block_owners[at].astype(np.uint64) << np.uint64(_CODE_BITS) | found.codes,
-        block_numbers[at], block_bits)
-    frequencies = np.diff(code_starts, append=len(blocks))
-    codes, hints = owned & np.uint64((1 << _CODE_BITS) - 1), blocks[code_starts]
-    bounds = np.searchsorted(owned >> np.uint64(_CODE_BITS),
-                             np.arange(1, len(texts) + 1, dtype=np.uint64)).tolist()
+    codes, code_starts, blocks, bounds = _owned_groups(block_owners[at], found.codes,
+                                                       block_numbers[at], block_bits, len(texts))
+    frequencies, hints = np.diff(code_starts, append=len(blocks)), blocks[code_starts]
     own_texts: list[list[str]] = [[] for _ in texts]
     own_places: list[list[int]] = [[] for _ in texts]
     text_at = np.searchsorted(block_ends, found.text_places, side="right")
@@ -200,6 +196,18 @@ def _groups(value_bits: list[int]) -> Iterator[slice]:
         bits = max(bits, own)
     if len(value_bits) > start:
         yield slice(start, len(value_bits))
+
+
+def _owned_groups(owners: np.ndarray, codes: np.ndarray, values: np.ndarray, bits: int,
+                  count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+    """_grouped for the codes of `count` documents read together (`owners`: each occurrence's
+    document, by its place among them; see _groups): the codes of each document in order, and
+    where each document's codes end."""
+    owned, starts, values = _grouped(owners.astype(np.uint64) << np.uint64(_CODE_BITS) | codes,
+                                     values, bits)
+    ends = np.searchsorted(owned >> np.uint64(_CODE_BITS),
+                           np.arange(1, count + 1, dtype=np.uint64)).tolist()
+    return owned & np.uint64((1 << _CODE_BITS) - 1), starts, values, ends
 
 
 def _grouped(codes: np.ndarray, values: np.ndarray,
@@ -291,18 +299,14 @@ def _field_flags_together(fields: list[dict[str, str]], pinyins: list[dict[str, 
     names = [name for own in fields for name in own]
     folded = [own[name] for own in fields for name in own]
     owner_of = [number for number, own in enumerate(fields) for _ in own]  # (each field's)
-    owners = np.array(owner_of, dtype=np.uint64)
     found = _occurrences("\n".join(folded), phrases)
     field_ends = np.cumsum([len(text) + 1 for text in folded])
     field_flags = np.array([FIELD_FLAGS[name] for name in names], dtype=np.uint64)
     at = np.searchsorted(field_ends, found.code_places, side="right")
-    owned, starts, flags = _grouped(owners[at] << np.uint64(_CODE_BITS) | found.codes,
-                                    field_flags[at], 8)
-    codes = owned & np.uint64((1 << _CODE_BITS) - 1)
+    codes, starts, flags, ends = _owned_groups(np.array(owner_of, dtype=np.intp)[at],
+                                               found.codes, field_flags[at], 8, len(fields))
     flags = (np.bitwise_or.reduceat(flags, starts) if len(starts)
              else np.zeros(0, dtype=np.uint64)).astype(np.uint8)
-    ends = np.searchsorted(owned >> np.uint64(_CODE_BITS),
-                           np.arange(1, len(fields) + 1, dtype=np.uint64)).tolist()
     text_flags: list[dict[str, int]] = [{} for _ in fields]
     for key, field in zip(found.texts, np.searchsorted(field_ends, found.text_places,
                                                        side="right").tolist()):
