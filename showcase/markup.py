@@ -12,7 +12,8 @@ from typing import Callable
 from xml.etree import ElementTree
 
 import markdown
-from markdown.extensions.toc import TocExtension, TocTreeprocessor, slugify_unicode
+from markdown.extensions.toc import (TocExtension, TocTreeprocessor, slugify_unicode, strip_tags,
+                                     unique)
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
@@ -314,7 +315,8 @@ def _new_converter() -> tuple[markdown.Markdown, _Extension]:
     extension = _Extension()
     md = markdown.Markdown(
         extensions=["tables", "footnotes", "attr_list", "fenced_code", "sane_lists",
-                    _Toc(slugify=slugify_unicode, toc_depth="2-3"), extension],
+                    _Toc(slugify=slugify_unicode, separator=_ANCHOR_SEPARATOR,
+                         toc_depth=f"{_TOC_LEVELS.start}-{_TOC_LEVELS.stop - 1}"), extension],
         extension_configs={"footnotes": {"BACKLINK_TITLE": "返回正文"}},
         output_format="html",
     )
@@ -323,6 +325,11 @@ def _new_converter() -> tuple[markdown.Markdown, _Extension]:
         raise RuntimeError("the inline patterns are not those _may_hold_inline_markup knows: "
                            "say in it what each needs to match")
     return md, extension
+
+
+_TOC_LEVELS = range(2, 4)
+"""The published levels the table of contents lists (h2 and h3)."""
+_ANCHOR_SEPARATOR = "-"
 
 
 _converters = threading.local()
@@ -372,8 +379,8 @@ def _convert(source: str, resolve: LinkResolver | None, top: int) -> tuple[Rende
         calls.append((arguments, answer))
         return answer
 
-    plain = plain_paragraphs(source)
-    converted, toc = ((plain, ()) if plain is not None
+    plain = plain_blocks(source, top)
+    converted, toc = (plain if plain is not None
                       else _converted(source, recorded if resolve else None, top))
     body = sanitize(converted)
     text = html_to_text(body)
@@ -397,28 +404,65 @@ def _converted(source: str, resolve: LinkResolver | None,
         md.reset()  # let go of this text (and of its resolver) until the next one
 
 
-def plain_paragraphs(source: str) -> str | None:
-    """The HTML the converter makes of a text holding no Markdown, no outline heading, nothing
-    an inline pattern looks for and no space at either end of a line (most households'
-    stories): its paragraphs, divided as _PastedParagraphs divides them and their lines joined
-    as _JoinHardWraps joins them, without Python-Markdown's parser (a third of a millisecond a
-    story, 100,000 households); None for any other text."""
-    if _NOT_PLAIN.search(source):
+def plain_blocks(source: str, top: int) -> tuple[str, tuple[TocEntry, ...]] | None:
+    """The HTML and table of contents the converter makes of a text of plain paragraphs and
+    headings written with # (most reports, most households' stories): no other Markdown, no
+    outline heading, nothing an inline pattern looks for, no space at either end of a line,
+    and each heading a block of its own (a blank line on both sides). Its paragraphs are
+    divided as _PastedParagraphs divides them and joined as _JoinHardWraps joins them, its
+    headings published at the levels _ShiftHeadings gives and anchored as Python-Markdown's
+    table of contents anchors them, without its parser (which took a third of a report's
+    checks, and a third of a millisecond a story); None for any other text."""
+    if _MARKUP_CHARACTER.search(source):
         return None
     lines = source.split("\n")
-    if any(map(outline_level, lines)):
-        return None
-    paragraphs = ["\n".join(group) for written, group
-                  in itertools.groupby(_PastedParagraphs().run(lines), key=bool) if written]
-    return "\n".join("<p>" + (join_hard_wraps(text) if "\n" in text else text) + "</p>"
-                     for text in paragraphs)
+    for number, line in enumerate(lines):
+        if line != line.strip() or _LIST_ITEM.match(line):
+            return None
+        if "#" in line:
+            if not (_PLAIN_HEADING.fullmatch(line) and not (number and lines[number - 1])
+                    and not (number + 1 < len(lines) and lines[number + 1])):
+                return None
+        elif outline_level(line):
+            return None
+    # every run of lines between blank ones a heading, or plain lines to be divided
+    blocks = ["\n".join(group) for run in _runs(lines)
+              for written, group in itertools.groupby(
+                  run if run[0].startswith("#") else _PastedParagraphs._paragraphs(run),
+                  key=bool) if written]
+    levels = iter(published_levels([block.index(" ") for block in blocks
+                                    if block.startswith("#")], top))
+    anchors: set[str] = set()
+    counters: dict[str, int] = {}
+    html_blocks, toc = [], []
+    for block in blocks:
+        if block.startswith("#"):
+            words = block.partition(" ")[2]
+            level, name = next(levels), strip_tags(words)
+            anchor = unique(slugify_unicode(name, _ANCHOR_SEPARATOR), anchors, counters)
+            html_blocks.append(f'<h{level} id="{anchor}">{words}</h{level}>')
+            if level in _TOC_LEVELS:
+                toc.append(TocEntry(level, anchor, name))
+        else:
+            html_blocks.append("<p>" + (join_hard_wraps(block) if "\n" in block else block)
+                               + "</p>")
+    return "\n".join(html_blocks), tuple(toc)
 
 
-_NOT_PLAIN = re.compile(r"[`\\\[\]<>&*_#|{}~=\x00-\x09\x0b-\x1f\x7f]|^[^\S\n]|[^\S\n]$|"
-                        r"^\d+[.)]|^[-+]", re.M)
-"""What makes a text more than plain paragraphs to the converter (plain_paragraphs): the
-characters of Markdown and of inline patterns, control characters, a line begun or ended with
-a space, one begun as a list item, a rule or a heading's underline."""
+_PLAIN_HEADING = re.compile(r"#{1,6} [^#\s](?:[^#]*[^#\s])?")
+"""A heading plain_blocks takes: # to ######, one space, words holding no #."""
+_MARKUP_CHARACTER = re.compile(r"[`\\\[\]<>&*_|{}~=\x00-\x09\x0b-\x1f\x7f]")
+"""The characters of Markdown (but #, looked at line by line) and of inline patterns, and
+control characters: a text holding one is more than plain_blocks takes."""
+_LIST_ITEM = re.compile(r"\d+[.)]|[-+]")
+"""How a list item, a rule or a heading's underline begins."""
+
+
+def _runs(lines: list[str]) -> Iterator[list[str]]:
+    """The runs of non-blank lines."""
+    for written, run in itertools.groupby(lines, key=bool):
+        if written:
+            yield list(run)
 
 
 def html_to_text(fragment: str) -> str:
