@@ -7,6 +7,7 @@ touch one by one in Python. Numbers are written in the digit-free alphabet of en
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import tempfile
 from array import array
@@ -179,8 +180,9 @@ _COLUMNS = (("key_ids", np.int32), ("numbers", np.int32), ("frequencies", np.uin
 class Postings:
     """Every key's postings, gathered compactly from the documents' numbered records in
     document order (reports first), in runs ordered by their keys' groups written to a file in
-    `folder` (a temporary one of the system's without), then sorted a range of keys at a time by
-    `sorted_pairs`, which reads each range's part of every run."""
+    `folder` (a temporary one of the system's without), then sorted a range of keys at a time
+    (`ranges`, `pairs_of`, or `sorted_pairs` for them all), reading each range's part of every
+    run."""
 
     def __init__(self, folder: Path | None = None):
         self.folder = folder
@@ -241,29 +243,40 @@ class Postings:
     def sorted_pairs(self, key_count: int) -> Iterator[Pairs]:
         """Every pair (`key_count`: one more than the highest key number), a range of keys at
         a time."""
+        try:
+            for number, (low, high) in enumerate(self.ranges(key_count), 1):
+                if number % TRIMMED_EVERY == 0:
+                    collector.release_free_memory()
+                yield self.pairs_of(low, high)
+        finally:
+            self.close()
+
+    def ranges(self, key_count: int) -> list[tuple[int, int]]:
+        """The ranges of keys (low, high: whole groups of PART pairs or so; `key_count`: one
+        more than the highest key number) whose pairs are every pair, for `pairs_of`."""
         if self.sizes or not self.runs:
             self._write_run()
-        norm = norms(self.lengths, self.report_flags)
         counts = np.zeros(key_count, dtype=np.int64)  # (keys numbered after the last run: 0)
         counts[:len(self.counts)] = self.counts
         bounds = np.cumsum(counts)
-        try:
-            low, ranges = 0, 0
-            while low < key_count:  # (ranges of whole groups)
-                before = int(bounds[low - 1]) if low else 0
-                high = max(low + 1, int(np.searchsorted(bounds, before + PART, side="right")))
-                high = min(key_count, _group_end(high))
-                if bounds[high - 1] > before:  # else numbers of keys no document holds now
-                    ranges += 1
-                    if ranges % TRIMMED_EVERY == 0:
-                        collector.release_free_memory()
-                    yield self._range(low, high, norm)
-                low = high
-        finally:
-            self.file.close()
+        low, ranges = 0, []
+        while low < key_count:  # (ranges of whole groups)
+            before = int(bounds[low - 1]) if low else 0
+            high = max(low + 1, int(np.searchsorted(bounds, before + PART, side="right")))
+            high = min(key_count, _group_end(high))
+            if bounds[high - 1] > before:  # else numbers of keys no document holds now
+                ranges.append((low, high))
+            low = high
+        return ranges
 
-    def _range(self, low: int, high: int, norm: np.ndarray) -> Pairs:
-        """The pairs of keys low to high (not included), sorted by key and then document."""
+    @functools.cached_property
+    def norm(self) -> np.ndarray:
+        """Each document's length norm (once every document is added)."""
+        return norms(self.lengths, self.report_flags)
+
+    def pairs_of(self, low: int, high: int) -> Pairs:
+        """The pairs of keys low to high (not included), sorted by key and then document (a
+        range `ranges` gives; read by os.pread: a forked process may read ranges too)."""
         parts = [run.read(self.file, low, high) for run in self.runs]
         columns = {name: np.concatenate([part[name] for part in parts]) for name, _ in _COLUMNS}
         offsets = columns["key_ids"] - low  # sorted as 16-bit numbers where they fit: faster
@@ -271,7 +284,12 @@ class Postings:
         order = np.argsort(offsets, kind="stable")  # the runs are in document order
         pairs = {name: column[order] for name, column in columns.items()}
         return Pairs(**pairs, values=values_of(pairs["frequencies"], pairs["flags"],
-                                               norm[pairs["numbers"]]))
+                                               self.norm[pairs["numbers"]]))
+
+    def close(self) -> None:
+        """Let the runs' file go (every range read)."""
+        if self.file is not None:
+            self.file.close()
 
 
 def key_counts(counts: np.ndarray, added: np.ndarray) -> np.ndarray:

@@ -73,6 +73,21 @@ class KeyParts:
                 made.add(key_id, fnv1a(names[key_id]), 0, summary.encode(), postings)
         return made.parts()
 
+    @classmethod
+    def joined(cls, pieces: list["KeyParts"]) -> "KeyParts":
+        """Parts made a range of keys at a time (KeyParts.of each), in the order given, as one."""
+        pieces = [PartsBuilder().parts(), *pieces]  # (the types of nothing, when none is made)
+
+        def ends(buffers: str, buffer_ends: str) -> np.ndarray:
+            starts = np.cumsum([0] + [len(getattr(piece, buffers)) for piece in pieces[:-1]])
+            return np.concatenate([getattr(piece, buffer_ends) + start
+                                   for piece, start in zip(pieces, starts.tolist())])
+
+        return cls(*(np.concatenate([getattr(piece, name) for piece in pieces])
+                     for name in ("key_ids", "hashes", "sizes")),
+                   b"".join(piece.values for piece in pieces), ends("values", "value_ends"),
+                   b"".join(piece.postings for piece in pieces), ends("postings", "postings_ends"))
+
     def __len__(self) -> int:
         return len(self.key_ids)
 
