@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import multiprocessing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -179,10 +180,12 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
             staging.carry("search")
         elif jobs > 1:  # the search index in a process of its own, beside the rendering
             # (begun from the model before the pages are listed: it reads none of them)
+            pages_written = multiprocessing.get_context("fork").Event()
             index_files = functools.partial(_search_files, site, memo, staging, site_dir,
-                                            out_dir, jobs, audit)
+                                            out_dir, jobs, audit, pages_written.is_set)
             with staging.in_child(index_files, audit) as index:
                 written = write_pages()
+                pages_written.set()
                 progress.stage(_("search index"))
             written += index.files
             audit.problems += index.problems
@@ -232,19 +235,22 @@ def _search_folder(site: Site, site_dir: Path, out_dir: Path, memo: Memo | None,
 
 
 def _search_files(site: Site, memo: Memo | None, staging: StagedOutput, site_dir: Path,
-                  out_dir: Path, workers: int = 1,
-                  audit: OutputAudit | None = None) -> Iterator[tuple[str, bytes]]:
+                  out_dir: Path, workers: int = 1, audit: OutputAudit | None = None,
+                  pages_done: Callable[[], bool] = lambda: True,
+                  ) -> Iterator[tuple[str, bytes]]:
     """The search index's files; with the cache, a document's files are kept from the previous
     output when the document and its number are as they were (the record is kept by the
     process writing them, as they stand in the staging folder). With `audit`, the workers
-    finding documents' keys audit and write their files themselves."""
+    finding documents' keys audit and write their files themselves; `pages_done()` says
+    whether the build's pages are written (build_search_files)."""
     write_ahead = functools.partial(staging.writer_ahead, audit) if audit is not None else None
     if memo is None:
-        yield from build_search_files(site, memo, workers=workers, write_ahead=write_ahead)
+        yield from build_search_files(site, memo, workers=workers, write_ahead=write_ahead,
+                                      pages_done=pages_done)
         return
     record = OutputRecord(site_dir, out_dir, "search")
     yield from build_search_files(site, memo, _Reuse(record, staging), workers, known=memo.held,
-                                  write_ahead=write_ahead)
+                                  write_ahead=write_ahead, pages_done=pages_done)
     record.save(staging.stat)
 
 

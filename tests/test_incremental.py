@@ -20,7 +20,7 @@ from showcase import commands, dependencies, memo, parallel, render, validate
 from showcase.markup import Rendered
 from showcase.memo import Held
 from showcase.model import Household, Report, Term, pack
-from showcase.search import documents, index, state
+from showcase.search import documents, index, postings, state
 
 
 @pytest.fixture
@@ -317,11 +317,15 @@ def test_parallel_and_single_builds_with_the_cache_agree(site, out_dir_pair):
 
 def test_checks_markdown_and_keys_in_workers_give_what_one_process_gives(site, out_dir_pair,
                                                                           monkeypatch):
-    """Every item forked out (a real site forks from 200 files on): the output and the warnings
-    are the same as one process's, with and without the cache."""
+    """Every item forked out (a real site forks from 200 files on), and the index's keys in
+    ranges of a few hundred pairs (their parts made in workers when the pages are written by
+    then: test_search_index.py checks those alone): the output and the warnings are the same
+    as one process's, with and without the cache."""
     out, tmp_path = out_dir_pair
     alone = commands.build(site, tmp_path / "alone", jobs=1)
     monkeypatch.setattr(parallel, "FORK_AT_LEAST", 1)
+    monkeypatch.setattr(index, "RANGES_FORKED_AT", 1)
+    monkeypatch.setattr(postings, "PART", 300)
     forked = commands.build(site, tmp_path / "forked", jobs=2)
     assert snapshot(tmp_path / "forked") == snapshot(tmp_path / "alone")
     assert forked.warnings == alone.warnings

@@ -15,10 +15,11 @@ from showcase.commands import _prepare
 from showcase.search.documents import Searchable, SearchDocument, search_documents
 from showcase.search.keys import DocumentKeys, document_record, document_text, with_phrases
 from showcase.memo import Memo
-from showcase.search import lexicon
+from showcase.search import index, lexicon
 from showcase.search.lexicon import PhraseFinder, phrase_keys
 from showcase.search import postings as postings_module
 from showcase.search.postings import KeyTable, Postings, encoded, norms, values_of
+from showcase.search.shards import KeyParts
 from showcase.search.vocabulary import NumberedKeys, Vocabulary
 
 
@@ -79,6 +80,54 @@ def test_pairs_gathered_in_runs_come_sorted_by_key_and_document(tmp_path, monkey
         assert np.array_equal(np.concatenate([getattr(r, name) for r in ranges]), column), name
     assert len(ranges) > 10 and all(a.key_ids[-1] < b.key_ids[0] for a, b in zip(ranges, ranges[1:]))
     assert gathered.file.closed and not list(tmp_path.iterdir())
+
+
+def _gathered_at_random(folder, documents: int, keys: int) -> Postings:
+    """Postings of `documents` documents holding random keys (numbered 0 to `keys` - 1), and
+    some of 20 keys more (numbered from `keys` on) that many hold."""
+    random = np.random.default_rng(4)
+    gathered = Postings(folder)
+    for number in range(documents):
+        ids = random.choice(keys, size=int(random.integers(0, 60)), replace=False)
+        common = random.choice(20, size=int(random.integers(0, 20)), replace=False) + keys
+        ids = np.concatenate([ids, common]).astype(np.int32)  # (keys with a file of their own)
+        gathered.add(NumberedKeys(int(random.integers(1, 900)), ids.tobytes(),
+                                  random.integers(0, 12, len(ids), dtype=np.uint16).tobytes(),
+                                  random.integers(0, 8, len(ids), dtype=np.uint8).tobytes(),
+                                  random.integers(0, 40, len(ids), dtype=np.uint16).tobytes()),
+                     report=number < documents // 2)
+    return gathered
+
+
+def test_key_parts_made_in_workers_are_those_made_in_one_process(tmp_path, monkeypatch):
+    """The parts of every key, made a range of keys at a time in forked workers and joined,
+    are those made in one go from every range; the pairs reach the state in order."""
+    monkeypatch.setattr(postings_module, "PART", 500)
+    monkeypatch.setattr(index, "RANGES_FORKED_AT", 1)
+    names = [f"键{number}" for number in range(2020)]
+    whole = KeyParts.of((KeyTable(pairs, 300, 150) for pairs in
+                         _gathered_at_random(tmp_path, 300, 2000).sorted_pairs(2020)), names)
+
+    class Kept:
+        pairs: list = []
+
+        def add(self, pairs):
+            self.pairs.append(pairs)
+
+    kept = Kept()
+    gathered = _gathered_at_random(tmp_path, 300, 2000)
+    expected = list(gathered.sorted_pairs(2020))
+    joined = index._key_parts(_gathered_at_random(tmp_path, 300, 2000), names, kept, 300, 150,
+                              workers=2)
+    assert len(expected) > 10 and len(kept.pairs) == len(expected)
+    for got, wanted in zip(kept.pairs, expected):
+        assert all(np.array_equal(getattr(got, f.name), getattr(wanted, f.name))
+                   for f in dataclasses.fields(wanted))
+    for name in ("key_ids", "hashes", "sizes", "value_ends", "postings_ends"):
+        assert np.array_equal(getattr(joined, name), getattr(whole, name)), name
+    assert bytes(joined.values) == bytes(whole.values)
+    assert bytes(joined.postings) == bytes(whole.postings)
+    assert len(whole) > 1000 and len(whole.postings) > 0
 
 
 def test_a_key_in_most_documents_is_one_value_character_per_document():

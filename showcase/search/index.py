@@ -182,6 +182,7 @@ def _fold_pages() -> tuple[list[tuple[str, bytes]], list[int]]:
 def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers: int = 1,
                        quick: Collection[int] | None = None, known: Held | None = None,
                        write_ahead: Callable[[], Callable[[list], list]] | None = None,
+                       pages_done: Callable[[], bool] = lambda: True,
                        ) -> Iterator[tuple[str, bytes]]:
     """Every file of search/ except the page itself, as (output path, bytes), each document's
     head and blocks as soon as it is read, the postings when all are. A document's keys found
@@ -197,7 +198,8 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers
     searchables, kept from one build to the next (search_documents). `write_ahead()`
     (StagedOutput.writer_ahead, when the files go to a staging folder), called before the
     workers fork: the function with which a worker making a document's files in a first build
-    of the index writes them there itself."""
+    of the index writes them there itself. `pages_done()`: whether the build's pages are all
+    written (its process's core free for the workers making the key parts, _key_parts)."""
     with collector.paused():  # they live until the index is made
         documents = search_documents(site, known)
     # (not for a quick search: the preview has the syllables from its last whole build, and
@@ -206,7 +208,8 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers
     try:
         with memo.batched() if memo is not None else contextlib.nullcontext(), \
                 collector.freed_memory_reused():
-            yield from _files_for(site, documents, memo, reuse, workers, quick, write_ahead)
+            yield from _files_for(site, documents, memo, reuse, workers, quick, write_ahead,
+                                  pages_done)
         if syllables is not None:
             syllables.keep()
     finally:
@@ -218,7 +221,7 @@ def build_search_files(site: Site, memo: Memo | None = None, reuse=None, workers
 def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse, workers: int,
                quick: Collection[int] | None,
                write_ahead: Callable[[], Callable[[list], list]] | None,
-               ) -> Iterator[tuple[str, bytes]]:
+               pages_done: Callable[[], bool]) -> Iterator[tuple[str, bytes]]:
     """(build_search_files, once its documents are listed)"""
     digests = [d.digest for d in documents]
     report_flags = [d.kind == "report" for d in documents]
@@ -284,7 +287,7 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
             writer = _state_writer(memo, records, quick)
             lengths = postings.lengths
             parts = _key_parts(postings, names, writer, len(documents), sum(report_flags),
-                               workers)
+                               workers if pages_done() else 1)
             del postings  # the gathered pairs go once the parts are made
             remade = np.zeros(0, dtype=np.int32)
         index_made: list[IndexFiles] = []
@@ -340,8 +343,10 @@ def _state_writer(memo: Memo | None, records: _Records,
 def _key_parts(postings: Postings, names: list[str], writer: StateWriter | None,
                documents: int, reports: int, workers: int) -> KeyParts:
     """Every key's part, made a range of keys at a time in `workers` forked processes (once
-    the documents' workers had ended, a first build's index made them alone, on one core: 4 s
-    at 10,000 reports), the pairs kept in the new state as they come, in order."""
+    the documents' workers had ended and the build's pages were written, a first build's index
+    made them alone, on one core: 4 s at 10,000 reports; with the pages still being written,
+    as with many households, the workers only take the pages' core), the pairs kept in the new
+    state as they come, in order."""
     def made(ranges: list[tuple[int, int]]) -> list[tuple[Pairs, KeyParts]]:
         return [(pairs, KeyParts.of([KeyTable(pairs, documents, reports)], names))
                 for pairs in itertools.starmap(postings.pairs_of, ranges)]
