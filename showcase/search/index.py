@@ -26,7 +26,7 @@ import numpy as np
 from .. import collector
 from ..memo import Held, Memo
 from ..model import Site
-from ..parallel import in_order_chunks
+from ..parallel import in_order, in_order_chunks
 from .documents import (Searchable, SearchDocument, Syllables, learn_syllables,
                         search_documents, syllables_found)
 from .encode import encode_number, script
@@ -347,23 +347,23 @@ def _key_parts(postings: Postings, names: list[str], writer: StateWriter | None,
     made them alone, on one core: 4 s at 10,000 reports; with the pages still being written,
     as with many households, the workers only take the pages' core), the pairs kept in the new
     state as they come, in order."""
-    def made(ranges: list[tuple[int, int]]) -> list[tuple[Pairs, KeyParts]]:
-        return [(pairs, KeyParts.of([KeyTable(pairs, documents, reports)], names))
-                for pairs in itertools.starmap(postings.pairs_of, ranges)]
+    def made(keys: tuple[int, int]) -> tuple[Pairs, KeyParts]:
+        pairs = postings.pairs_of(*keys)
+        return pairs, KeyParts.of([KeyTable(pairs, documents, reports)], names)
 
-    pieces = []
-    try:
-        ranges = postings.ranges(len(names))
-        for number, (pairs, piece) in enumerate(
-                in_order_chunks(made, ranges, workers, RANGES_FORKED_AT), 1):
+    def pieces() -> Iterator[KeyParts]:  # (one range at a time when not forked: all the
+        for number, (pairs, piece) in enumerate(  # pairs at once would be the peak)
+                in_order(made, postings.ranges(len(names)), workers, RANGES_FORKED_AT), 1):
             if writer is not None:
                 writer.add(pairs)
-            pieces.append(piece)
+            yield piece
             if number % TRIMMED_EVERY == 0:
                 collector.release_free_memory()
+
+    try:
+        return KeyParts.joined(pieces())
     finally:
         postings.close()
-    return KeyParts.joined(pieces)
 
 
 RANGES_FORKED_AT = 8

@@ -74,19 +74,13 @@ class KeyParts:
         return made.parts()
 
     @classmethod
-    def joined(cls, pieces: list["KeyParts"]) -> "KeyParts":
-        """Parts made a range of keys at a time (KeyParts.of each), in the order given, as one."""
-        pieces = [PartsBuilder().parts(), *pieces]  # (the types of nothing, when none is made)
-
-        def ends(buffers: str, buffer_ends: str) -> np.ndarray:
-            starts = np.cumsum([0] + [len(getattr(piece, buffers)) for piece in pieces[:-1]])
-            return np.concatenate([getattr(piece, buffer_ends) + start
-                                   for piece, start in zip(pieces, starts.tolist())])
-
-        return cls(*(np.concatenate([getattr(piece, name) for piece in pieces])
-                     for name in ("key_ids", "hashes", "sizes")),
-                   b"".join(piece.values for piece in pieces), ends("values", "value_ends"),
-                   b"".join(piece.postings for piece in pieces), ends("postings", "postings_ends"))
+    def joined(cls, pieces: Iterable["KeyParts"]) -> "KeyParts":
+        """Parts made a range of keys at a time (KeyParts.of each), in the order given, as one
+        (each piece let go as soon as it is taken in)."""
+        made = PartsBuilder()
+        for piece in pieces:
+            made.extend(piece)
+        return made.parts()
 
     def __len__(self) -> int:
         return len(self.key_ids)
@@ -133,6 +127,16 @@ class PartsBuilder:
         self.value_ends.append(len(self.values))
         self.postings += postings
         self.postings_ends.append(len(self.postings))
+
+    def extend(self, parts: KeyParts) -> None:
+        """Add the parts of keys numbered after those added so far."""
+        self.key_ids.frombytes(parts.key_ids.tobytes())
+        self.hashes.frombytes(parts.hashes.tobytes())
+        self.sizes.frombytes(parts.sizes.tobytes())
+        self.value_ends.frombytes((parts.value_ends + len(self.values)).tobytes())
+        self.values += parts.values
+        self.postings_ends.frombytes((parts.postings_ends + len(self.postings)).tobytes())
+        self.postings += parts.postings
 
     def parts(self) -> KeyParts:
         return KeyParts(np.frombuffer(self.key_ids, dtype=np.int32),
