@@ -38,6 +38,13 @@ def test_numbers_written_many_at_once_read_as_written_one_by_one():
     assert ends[-1] == len(text)
 
 
+def _sorted_pairs(postings: Postings, key_count: int) -> list:
+    """Every pair, a range of keys at a time, as the index reads them."""
+    pairs = [postings.pairs_of(*keys) for keys in postings.ranges(key_count)]
+    postings.close()
+    return pairs
+
+
 def _table(holders: dict[int, int], documents: int):
     """Postings of one key "家" held by the documents in `holders` (number: fields flags)."""
     postings, vocabulary = Postings(), Vocabulary(None)
@@ -47,7 +54,8 @@ def _table(holders: dict[int, int], documents: int):
                                  flags=[holders.get(number, 1)], hints=[0])
         postings.add(vocabulary.numbered(record), report=True)
     home = vocabulary.numbers["家"]
-    tables = (KeyTable(pairs, documents, documents) for pairs in postings.sorted_pairs(len(vocabulary.keys)))
+    tables = (KeyTable(pairs, documents, documents)
+              for pairs in _sorted_pairs(postings, len(vocabulary.keys)))
     return next((table, place) for table in tables for key, place, _ in table if key == home)
 
 
@@ -69,7 +77,7 @@ def test_pairs_gathered_in_runs_come_sorted_by_key_and_document(tmp_path, monkey
         lengths.append(int(random.integers(1, 900)))
         gathered.add(NumberedKeys(lengths[-1], ids.tobytes(), *(c.tobytes() for c in columns)),
                      report=number < 300)
-    ranges = list(gathered.sorted_pairs(3100))
+    ranges = _sorted_pairs(gathered, 3100)
     key_ids, numbers, frequencies, flags, hints = map(np.concatenate, zip(*keys))
     order = np.lexsort((numbers, key_ids))
     expected = [key_ids[order], numbers[order], frequencies[order], flags[order], hints[order],
@@ -79,7 +87,7 @@ def test_pairs_gathered_in_runs_come_sorted_by_key_and_document(tmp_path, monkey
                             expected):
         assert np.array_equal(np.concatenate([getattr(r, name) for r in ranges]), column), name
     assert len(ranges) > 10 and all(a.key_ids[-1] < b.key_ids[0] for a, b in zip(ranges, ranges[1:]))
-    assert gathered.file.closed and not list(tmp_path.iterdir())
+    assert not list(tmp_path.iterdir())  # (the runs' file has no name)
 
 
 def _gathered_at_random(folder, documents: int, keys: int) -> Postings:
@@ -105,20 +113,19 @@ def test_key_parts_made_in_workers_are_those_made_in_one_process(tmp_path, monke
     monkeypatch.setattr(postings_module, "PART", 500)
     monkeypatch.setattr(index, "RANGES_FORKED_AT", 1)
     names = [f"键{number}" for number in range(2020)]
-    whole = KeyParts.of((KeyTable(pairs, 300, 150) for pairs in
-                         _gathered_at_random(tmp_path, 300, 2000).sorted_pairs(2020)), names)
+    expected = _sorted_pairs(_gathered_at_random(tmp_path, 300, 2000), 2020)
+    whole = KeyParts.of((KeyTable(pairs, 300, 150) for pairs in expected), names)
 
     class Kept:
-        pairs: list = []
+        def __init__(self):
+            self.pairs = []
 
         def add(self, pairs):
             self.pairs.append(pairs)
 
-    kept = Kept()
-    gathered = _gathered_at_random(tmp_path, 300, 2000)
-    expected = list(gathered.sorted_pairs(2020))
-    joined = index._key_parts(_gathered_at_random(tmp_path, 300, 2000), names, kept, 300, 150,
-                              workers=2)
+    kept, gathered = Kept(), _gathered_at_random(tmp_path, 300, 2000)
+    joined = index._key_parts(gathered, names, kept, 300, 150, workers=2)
+    assert gathered.file.closed
     assert len(expected) > 10 and len(kept.pairs) == len(expected)
     for got, wanted in zip(kept.pairs, expected):
         assert all(np.array_equal(getattr(got, f.name), getattr(wanted, f.name))

@@ -351,8 +351,9 @@ def _key_parts(postings: Postings, names: list[str], writer: StateWriter | None,
         pairs = postings.pairs_of(*keys)
         return pairs, KeyParts.of([KeyTable(pairs, documents, reports)], names)
 
-    def pieces() -> Iterator[KeyParts]:  # (one range at a time when not forked: all the
-        for number, (pairs, piece) in enumerate(  # pairs at once would be the peak)
+    def pieces() -> Iterator[KeyParts]:
+        # one range at a time when not forked (all their pairs at once would be the peak)
+        for number, (pairs, piece) in enumerate(
                 in_order(made, postings.ranges(len(names)), workers, RANGES_FORKED_AT), 1):
             if writer is not None:
                 writer.add(pairs)

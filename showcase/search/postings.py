@@ -11,7 +11,6 @@ import functools
 import os
 import tempfile
 from array import array
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -181,8 +180,7 @@ class Postings:
     """Every key's postings, gathered compactly from the documents' numbered records in
     document order (reports first), in runs ordered by their keys' groups written to a file in
     `folder` (a temporary one of the system's without), then sorted a range of keys at a time
-    (`ranges`, `pairs_of`, or `sorted_pairs` for them all), reading each range's part of every
-    run."""
+    (`ranges`, `pairs_of`), reading each range's part of every run."""
 
     def __init__(self, folder: Path | None = None):
         self.folder = folder
@@ -239,17 +237,6 @@ class Postings:
         self.sizes = []
         if len(self.runs) % TRIMMED_EVERY == 0:  # (the runs' arrays, what the records took)
             collector.release_free_memory()
-
-    def sorted_pairs(self, key_count: int) -> Iterator[Pairs]:
-        """Every pair (`key_count`: one more than the highest key number), a range of keys at
-        a time."""
-        try:
-            for number, (low, high) in enumerate(self.ranges(key_count), 1):
-                if number % TRIMMED_EVERY == 0:
-                    collector.release_free_memory()
-                yield self.pairs_of(low, high)
-        finally:
-            self.close()
 
     def ranges(self, key_count: int) -> list[tuple[int, int]]:
         """The ranges of keys (low, high: whole groups of PART pairs or so; `key_count`: one
