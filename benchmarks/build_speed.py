@@ -7,10 +7,10 @@
 
 For each size it generates sites with make_site.py (seeded; reports alone and with 10 households
 per report unless --households-per-report says otherwise), kept in --work so a second run reuses
-them, and runs `build.py build --site SITE --out OUT` as a child process three ways: cold (empty
-output, empty build cache), again with nothing changed, and after one sentence was appended to one
-report (an earlier output and cache are set aside for the cold build, not removed: see
-set_aside); then, once every corpus is built, `build.py serve` on each site, timing from a save of
+them, and runs `build.py build --site SITE --out OUT` as a child process four ways: cold (empty
+output, empty build cache), again with nothing changed, after one sentence was appended to one
+report, and with a new report (the newest) added beside it (an earlier output and cache are set
+aside for the cold build, not removed: see set_aside); then, once every corpus is built, `build.py serve` on each site, timing from a save of
 that report until the preview serves the page with the new sentence and until its search block
 has it. Each child's CPU seconds (user + system, the steady figure on a busy machine), wall
 seconds and peak memory come from os.wait4, the operating system's accounting of that one process
@@ -23,6 +23,7 @@ It prints figures and always exits 0: it is a benchmark, not a test.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
 import os
 import re
@@ -193,19 +194,38 @@ def restore(report: Path, original: bytes, backup: Path) -> None:
 
 
 def restore_pending(paths: Paths) -> None:
-    """Put back a report left edited by a run that was killed mid-measure."""
+    """Put back a report left edited, and remove one left added, by a run that was killed
+    mid-measure."""
     if paths.backup.is_file():
         name, original = paths.backup.read_bytes().split(b"\0", 1)
         restore(Path(name.decode()), original, paths.backup)
         print(f"restored {name.decode()}, left edited by an interrupted run")
+    for added in paths.site.glob(f"content/reports/*/{ADDED}"):
+        added.unlink()
+        print(f"removed {added}, left added by an interrupted run")
+
+
+ADDED = "added-by-benchmark.md"
+"""The report the one-added measure adds beside the edited one (and removes after)."""
+
+
+def add_report(edited: Path) -> Path:
+    """A new report beside `edited`: its text under another title, dated today, so that it is
+    the site's newest report (as an author's new report is)."""
+    text = edited.read_text("utf-8")
+    text = re.sub(r"(?m)^title: .*$", "title: 基准测试新增的一篇经验材料", text, count=1)
+    text = re.sub(r"(?m)^date: .*$", f"date: {dt.date.today().isoformat()}", text, count=1)
+    added = edited.with_name(ADDED)
+    added.write_text(text, "utf-8")
+    return added
 
 
 # ---- the measures --------------------------------------------------------------------------------
 
 def measure_showcase(paths: Paths, logs: Path, jobs: int | None) -> dict:
-    """One round of the three showcase measures, in the order an author meets them: the first
-    build with an empty cache (as after a clone), again with nothing changed, one report
-    changed."""
+    """One round of the showcase measures, in the order an author meets them: the first build
+    with an empty cache (as after a clone), again with nothing changed, one report changed,
+    one new report added."""
     command = [sys.executable, "build.py", "build", "--site", str(paths.site),
                "--out", str(paths.out)]
     if jobs:
@@ -220,6 +240,11 @@ def measure_showcase(paths: Paths, logs: Path, jobs: int | None) -> dict:
         samples["one-changed"] = timed_rebuild(command, paths.out, logs / "one-changed.log")
     finally:
         restore(report, original, paths.backup)
+    added = add_report(report)
+    try:
+        samples["one-added"] = timed_rebuild(command, paths.out, logs / "one-added.log")
+    finally:
+        added.unlink()
     return samples
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
-MEASURES = ("cold", "no-change", "one-changed")
+MEASURES = ("cold", "no-change", "one-changed", "one-added")
 SERVE_MEASURES = ("serve-page", "serve-search")
 """Seconds from a save under `serve` until the page (and its search block) is served."""
 LINEAR_SPREAD = 1.25

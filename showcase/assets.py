@@ -6,12 +6,16 @@ import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Callable, TypeVar
 
+from .errors import Problems
 from .images import Picture, plan_picture
 from .load import AssetFile, SiteSources
 from .slugs import slugify
 
 HASH_LENGTH = 10
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def hashed_name(name: str, digest: str) -> str:
@@ -30,13 +34,6 @@ class Assets:
     pictures: dict[str, Picture]
     """Resizable pictures by their published path."""
 
-    def published(self) -> tuple:
-        """What a page or a text made with these files depends on: where each is published
-        and each picture's copies, not where its source lies (a site folder or a checkout of
-        showcase moved elsewhere builds the same pages, and the memo's results still hold)."""
-        return (self.static, self.content, self.pictures,
-                tuple((path, width) for path, _source, width in self.files))
-
     def find(self, reference: str, beside: str | None = None) -> str | None:
         """Output path of `reference`, looked up beside a content file (a folder under content/),
         then under static/. References that leave those folders are never found."""
@@ -49,6 +46,53 @@ class Assets:
                 return self.content[inside]
         inside = _inside(reference)
         return self.static.get(inside) if inside else None
+
+
+class Lookups:
+    """Where what a report or an honour list names is published (another report, a file beside
+    the report or under static/, a picture's copies), as the build making it asks, each
+    question kept with its answer (`noting`): a result kept from an earlier build still holds
+    while every question it asked gets the same answer (`holds`). A file or report added to a
+    site of 10,000 reports then makes again only what named it, not every report (each one's
+    result was keyed by every address of the site)."""
+
+    def __init__(self, assets: Assets, url_of_report: dict[str, str] | None = None):
+        self.answers: dict[str, Callable] = {
+            "report": (url_of_report or {}).get, "file": assets.find,
+            "picture": assets.pictures.get}
+        self.asked: list | None = None
+
+    def report(self, source: str) -> str | None:
+        """The address of the report whose source is `source` (None: no such report)."""
+        return self._asked("report", source)
+
+    def file(self, reference: str, beside: str | None = None) -> str | None:
+        """Where `reference` is published (Assets.find)."""
+        return self._asked("file", reference, beside)
+
+    def picture(self, path: str) -> Picture | None:
+        """The copies of the picture published at `path` (None: not a resized picture)."""
+        return self._asked("picture", path)
+
+    def _asked(self, kind: str, *arguments):
+        answer = self.answers[kind](*arguments)
+        if self.asked is not None:
+            self.asked.append((kind, arguments, answer))
+        return answer
+
+    def noting(self, make: Callable[[T, Problems], R]) -> Callable[[T, Problems], tuple[R, list]]:
+        """`make`, returning its result with the questions it asked (one item at a time)."""
+        def made(item: T, problems: Problems) -> tuple[R, list]:
+            self.asked = []
+            try:
+                return make(item, problems), self.asked
+            finally:
+                self.asked = None
+        return made
+
+    def holds(self, made: tuple[object, list]) -> bool:
+        """Whether every question a result (of `noting`) asked has the same answer now."""
+        return all(self.answers[kind](*arguments) == answer for kind, arguments, answer in made[1])
 
 
 def leaves_site(reference: str, beside: str = "") -> bool:

@@ -1,12 +1,15 @@
 """What each page shows, as a digest: a page whose digest is the one its file was rendered with
 last time is not rendered again, its file is kept (the build cache's page record, render.py).
 
-A page's digest covers the templates, the engine, the site's settings and files, and everything
-in the page's context, reports and households whole. Templates are watched as they render
+A page's digest covers the templates, the engine, the site's settings, and everything in the
+page's context, reports and households whole. Templates are watched as they render
 (`Recording`): the attributes of `site` a page reads (the section menu reads site.categories,
 the home page site.honour_lists) join its digest, and so do the reports of a category or tag
-when the page reads them (a list of terms shows their counts); otherwise a term on a page counts
-for its name and address, which is what a report page shows of its tags.
+when the page reads them (a list of terms shows their counts); otherwise a term on a page
+counts for its name and address, which is what a report page shows of its tags. The static
+files a page links to (render.context_for notes them) count for where they are published, and
+no other file does: a photo added for one household changes no other page (a picture's
+published name is made of its bytes, and its copies of them: the page's own data names it).
 Another page (the sitemap) counts for its address."""
 from __future__ import annotations
 
@@ -73,8 +76,9 @@ class PageDigests:
         digest = hashlib.blake2b(digest_size=20)
         digest.update(engine_digest().encode())
         digest_files(digest, list(template_dirs))
-        digest.update(digestible((site.config, assets.published(), sorted(options.items()))))
+        digest.update(digestible((site.config, sorted(options.items()))))
         self.shared = digest.digest()
+        self.static = assets.static
 
     def of(self, page: Page, reads: frozenset[tuple[str, str]]) -> str:
         """The page's digest, given what its templates read when it was last rendered."""
@@ -91,14 +95,16 @@ class PageDigests:
 
     def _reads(self, reads: frozenset[tuple[str, str]]) -> tuple[frozenset, bytes]:
         """What a page's digest takes of what its templates read: which terms' reports
-        (`deep`), and the attributes of the site, digested. Most pages read as many others
-        did (100,000 household pages, one way): worked out once for each way."""
+        (`deep`), and the attributes of the site and where the static files are published,
+        digested. Most pages read as many others did (100,000 household pages, one way):
+        worked out once for each way."""
         known = self.reads.get(reads)
         if known is None:
-            deep = frozenset(read for read in reads if read[0] != "site")
+            deep = frozenset(read for read in reads if read[0] not in ("site", "asset"))
             known = self.reads[reads] = (deep, b"".join(
-                name.encode() + self._site_part(name, deep) for kind, name in sorted(reads)
-                if kind == "site"))
+                name.encode() + (self._site_part(name, deep) if kind == "site"
+                                 else self._value(self.static.get(name), deep))
+                for kind, name in sorted(reads) if kind in ("site", "asset")))
         return known
 
     def _site_part(self, name: str, deep: frozenset) -> bytes:

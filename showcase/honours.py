@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .assets import Assets, leaves_site
+from .assets import Lookups, leaves_site
 from .errors import Problems
 from .i18n import _
 from .fields import Fields, expect_mapping, reference_for
@@ -20,9 +20,10 @@ LIST_KEYS = ("title", "honour", "year", "awarded_by", "date", "document")
 HOUSEHOLD_KEYS = ("id", "name", "head", "region", "members", "tags", "story", "photo")
 
 
-def read_honour_list(source: SourceText, regions: RegionTree, assets: Assets,
+def read_honour_list(source: SourceText, regions: RegionTree, lookups: Lookups,
                      problems: Problems, memo: Memo | None = None) -> HonourList | None:
-    """One honour list; None (with problems recorded) if it cannot be used."""
+    """One honour list; None (with problems recorded) if it cannot be used. Where its photos
+    are published is asked of `lookups`."""
     if not source.text.strip():
         problems.error(source.path, 1, _("the file is empty: an honour list needs 'list:' and "
                                          "'households:' (see {reference})")
@@ -68,7 +69,7 @@ def read_honour_list(source: SourceText, regions: RegionTree, assets: Assets,
                            _("each household must be written as '- name: ...' with its "
                              "fields"))
             continue
-        household = _read_household(entry, slug, source.path, regions, assets, problems, memo)
+        household = _read_household(entry, slug, source.path, regions, lookups, problems, memo)
         if household is not None:
             households.append(household)
     if len(problems.errors) > before:
@@ -123,7 +124,7 @@ def refuse_duplicate_households(honour_lists: list[HonourList], problems: Proble
 
 
 def _read_household(entry: LineDict, slug: str, path: str, regions: RegionTree,
-                    assets: Assets, problems: Problems, memo: Memo | None) -> Household | None:
+                    lookups: Lookups, problems: Problems, memo: Memo | None) -> Household | None:
     fields = Fields(entry, path, problems, _("a household"))
     fields.warn_unknown(HOUSEHOLD_KEYS)
     name = fields.text("name", required=True)
@@ -138,7 +139,7 @@ def _read_household(entry: LineDict, slug: str, path: str, regions: RegionTree,
     photo = fields.text("photo") or ""
     photo_url = ""
     if photo:
-        photo_url = assets.find(photo) or ""
+        photo_url = lookups.file(photo) or ""
         if not photo_url:
             message = _("the photo '{photo}' points outside the site folder") \
                 if leaves_site(photo) else _("the photo '{photo}' is not a file under static/")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -74,12 +75,14 @@ def img_attributes(picture: Picture, root: str, lazy: bool) -> str:
 _IMG = re.compile(r'<img ([^>]*?)src="([^"]*)"([^>]*)>')
 
 
-def make_responsive(fragment: str, pictures: dict[str, Picture], root: str) -> str:
-    """Give every <img> of (sanitized) HTML that shows a published picture its copies; pictures in
-    the text of a page are below its title, so they load lazily."""
+def make_responsive(fragment: str, picture_at: Callable[[str], Picture | None],
+                    root: str) -> str:
+    """Give every <img> of (sanitized) HTML that shows a published picture (`picture_at` its
+    published path: its copies) its copies; pictures in the text of a page are below its title,
+    so they load lazily."""
     def replace(match: re.Match) -> str:
         address = html.unescape(match.group(2))
-        picture = pictures.get(address[len(root):]) if address.startswith(root) else None
+        picture = picture_at(address[len(root):]) if address.startswith(root) else None
         if picture is None:
             return match.group(0)
         rest = re.sub(r'\s*(width|height)="[^"]*"', "", match.group(1) + match.group(3))

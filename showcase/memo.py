@@ -380,14 +380,19 @@ def remembered(memo: "Memo | None", kind: str, inputs: tuple, problems: Problems
 
 def remembered_each(memo: "Memo | None", keys: list[str], items: list,
                     make: Callable[[Any, Problems], T], problems: Problems,
-                    workers: int = 1, at_least: int = FORK_AT_LEAST) -> list[T]:
+                    workers: int = 1, at_least: int = FORK_AT_LEAST,
+                    holds: Callable[[T], bool] | None = None) -> list[T]:
     """`make(item, problems)` for each item, each done once for its key (`Memo.key` of what
     the result is made from: the file's text and the settings it is checked against, or the
-    key of the result it is made from and what else it reads; none without a memo). Those the
-    memo lacks are made in `workers` forked processes when there are `at_least` of them
-    (parallel.in_order). The problems are reported in the items' order, as one after the
-    other would."""
+    key of the result it is made from and what else it reads; none without a memo), and made
+    again where a kept one no longer `holds` (what it asked of the rest of the site has another
+    answer: assets.Lookups). Those the memo lacks are made in `workers` forked processes when
+    there are `at_least` of them (parallel.in_order). The problems are reported in the items'
+    order, as one after the other would."""
     results = memo.get_each(keys) if memo else [None] * len(items)
+    if holds is not None:
+        results = [None if result is None or not holds(result[0]) else result
+                   for result in results]
     missing = [number for number, result in enumerate(results) if result is None]
 
     def made(number: int) -> tuple[T, list]:  # kept in the memo by the process making it

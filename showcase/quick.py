@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .assemble import honour_list_context
-from .assets import Assets
+from .assets import Assets, Lookups
 from .audit import OutputAudit
 from .cache import OutputRecord, write_whole
 from .errors import Problems
@@ -179,7 +179,7 @@ def _report_page(last: LastBuild, source: SourceText, page: Page,
                 for name in PLACE_FIELDS):
         return None
     url_of = {report.source: report.url for report in last.site.reports}
-    report = render_report(checked, url_of, last.assets, problems)
+    report = render_report(checked, Lookups(last.assets, url_of), problems)
     return [replace(page, context={**page.context, "report": report})]
 
 
@@ -189,7 +189,7 @@ def _honour_list_pages(last: LastBuild, source: SourceText, pages: list[Page],
     own details did), the list read again as validate does; the same households, in the same
     places and order, or none."""
     old: HonourList = pages[0].context["honour_list"]
-    new = read_honour_list(source, last.site.regions, last.assets, problems)
+    new = read_honour_list(source, last.site.regions, Lookups(last.assets), problems)
     if new is None or problems.errors or _who_where(new) != _who_where(old):
         return None
     details_changed = any(getattr(new, name) != getattr(old, name) for name in LIST_FIELDS)

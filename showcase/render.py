@@ -55,12 +55,19 @@ def root_of(page: Page, site: Site, offline: bool = False) -> str:
     return "../" * depth if depth else "./"
 
 
-def context_for(page: Page, site: Site, assets: Assets, offline: bool = False) -> dict:
-    """What a template sees: the page's own data and a few helpers, built in one place."""
+def context_for(page: Page, site: Site, assets: Assets, offline: bool = False,
+                reads: set | None = None) -> dict:
+    """What a template sees: the page's own data and a few helpers, built in one place. The
+    static files it links to are noted in `reads` (see dependencies.py)."""
     root = root_of(page, site, offline)
 
+    def published(name: str) -> str:
+        if reads is not None:
+            reads.add(("asset", name))
+        return assets.static[name]
+
     def asset(name: str) -> str:
-        return root + assets.static[name]
+        return root + published(name)
 
     def absolute(url: str) -> str:
         return site.config.base_url + url
@@ -76,7 +83,7 @@ def context_for(page: Page, site: Site, assets: Assets, offline: bool = False) -
     def absolute_asset(name: str) -> str:
         """A static file's address for other sites (link previews): absolute when a base URL is
         known, else relative."""
-        return absolute(assets.static[name]) if site.config.base_url else asset(name)
+        return absolute(published(name)) if site.config.base_url else asset(name)
 
     return {**page.context, "site": site, "config": site.config, "page": page, "root": root,
             "asset": asset, "absolute": absolute, "absolute_asset": absolute_asset,
@@ -95,7 +102,8 @@ def render_page(env: Recording, page: Page, site: Site, assets: Assets,
     template = env.get_template(page.template)
     env.reads = set()
     try:
-        text = unmask_stars(template.render(context_for(page, site, assets, offline)))
+        text = unmask_stars(template.render(context_for(page, site, assets, offline,
+                                                        env.reads)))
         if offline and page.output_path.endswith(".html"):
             text = offline_page(text)
         return page, text.encode("utf-8"), frozenset(env.reads)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import unquote
 
 from . import frontmatter
-from .assets import Assets, leaves_site
+from .assets import Lookups, leaves_site
 from .config import SiteConfig
 from .errors import Problems
 from .fields import Fields, expect_mapping
@@ -112,9 +112,10 @@ def is_published(report: ReportSource, include_drafts: bool, today: dt.date) -> 
     return include_drafts or not (report.fields["draft"] or report.fields["date"] > today)
 
 
-def render_report(report: ReportSource, url_of_report: dict[str, str], assets: Assets,
-                  problems: Problems, memo: Memo | None = None) -> Report:
-    """Render the body; addresses are made relative to the report's own page."""
+def render_report(report: ReportSource, lookups: Lookups, problems: Problems,
+                  memo: Memo | None = None) -> Report:
+    """Render the body; addresses are made relative to the report's own page. Where the
+    reports and files it names are published is asked of `lookups`."""
     root = "../../"
     fields = report.fields
     occurrences: Counter[str] = Counter()
@@ -132,9 +133,9 @@ def render_report(report: ReportSource, url_of_report: dict[str, str], assets: A
         target = unquote(target)
         if target.endswith((".md", ".markdown")):
             source = posixpath.normpath(posixpath.join(posixpath.dirname(report.source), target))
-            found = url_of_report.get(source)
+            found = lookups.report(source)
         else:
-            found = assets.find(target, beside=report.folder)
+            found = lookups.file(target, beside=report.folder)
         if found is None:
             line = _line_of(report, address, occurrences[address])
             if leaves_site(target, report.folder):
@@ -154,10 +155,10 @@ def render_report(report: ReportSource, url_of_report: dict[str, str], assets: A
 
     rendered = render_markdown(_resolve_raw_html(report.body, resolve), resolve, memo)
     _warn_skipped_headings(report, problems)
-    body_html = make_responsive(rendered.html, assets.pictures, root)
+    body_html = make_responsive(rendered.html, lookups.picture, root)
     cover = ""
     if fields["cover"]:
-        found = assets.find(fields["cover"], beside=report.folder)
+        found = lookups.file(fields["cover"], beside=report.folder)
         if found is None:
             message = _("the cover '{cover}' points outside the site folder") \
                 if leaves_site(fields["cover"], report.folder) \

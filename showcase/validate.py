@@ -7,7 +7,7 @@ import hashlib
 import posixpath
 from dataclasses import dataclass, replace
 
-from .assets import Assets, plan_assets
+from .assets import Assets, Lookups, plan_assets
 from .config import SiteConfig, parse_config
 from .errors import Problems
 from .honours import read_honour_list, refuse_duplicate_households
@@ -54,9 +54,8 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
         problems.error(REGIONS_FILE, 1, _("the site has no data/regions.yaml: every report "
                                           "and household names a region from it"))
     assets = plan_assets(sources)
-    # the regions as the text they are made from, the files once: each is big
+    # the regions as the text they are made from, once: it is big
     regions_read = _digest(sources.regions, regions.failed)
-    files = _digest(assets.published())
     settings = _digest(config, regions_read)
     # each result keyed by the key of the one it is made from (and what else it reads)
     read_keys = [memo.key("report", checked[s.path].encode(), settings)
@@ -73,21 +72,24 @@ def validate(sources: SiteSources, problems: Problems, *, include_drafts: bool =
                        problems, _("duplicate slug '{key}': {first} already publishes "
                                    "reports/{key}/; set a different 'slug:' in one of them"))
     url_of = {r.source: f"reports/{r.fields['slug']}/" for r in published}
-    linked = _digest(sorted(url_of.items()), files)  # what links and pictures are found in
-    # (a report as read is changed after only by _settle_slugs: its address is in `linked`)
-    rendered_keys = [memo.key("rendered report", read_key_of[r.source].encode(), linked)
-                     for r in published] if memo else []
-    reports = remembered_each(memo, rendered_keys, published,
-                              lambda r, found: render_report(with_body(r, source_of[r.source]),
-                                                             url_of, assets, found, memo),
-                              problems, jobs)
-    places = _digest(regions_read, files)
-    list_keys = [memo.key("honour list", checked[s.path].encode(), places)
+    # what links and pictures are found in, asked as each report and list is made: a kept one
+    # holds while its questions have the same answers (a report as read is changed after only
+    # by _settle_slugs: its own address joins its key)
+    lookups = Lookups(assets, url_of)
+    rendered_keys = [memo.key("rendered report", read_key_of[r.source].encode(),
+                              url_of[r.source].encode()) for r in published] if memo else []
+    reports = [report for report, _asked in remembered_each(
+        memo, rendered_keys, published,
+        lookups.noting(lambda r, found: render_report(with_body(r, source_of[r.source]),
+                                                      lookups, found, memo)),
+        problems, jobs, holds=lookups.holds)]
+    list_keys = [memo.key("honour list", checked[s.path].encode(), regions_read)
                  for s in sources.honour_lists] if memo else []
-    lists = remembered_each(memo, list_keys, list(sources.honour_lists),
-                            lambda s, found: read_honour_list(s, regions, assets, found, memo),
-                            problems, jobs, LISTS_FORKED_AT)
-    honour_lists = [hl for hl in lists if hl is not None]
+    lists = remembered_each(
+        memo, list_keys, list(sources.honour_lists),
+        lookups.noting(lambda s, found: read_honour_list(s, regions, lookups, found, memo)),
+        problems, jobs, LISTS_FORKED_AT, holds=lookups.holds)
+    honour_lists = [hl for hl, _asked in lists if hl is not None]
     _refuse_duplicates([(hl.slug, hl.source, 1) for hl in honour_lists], problems,
                        _("duplicate honour list address '{key}': {first} already publishes "
                          "honours/{key}/; rename one of the two files"))

@@ -150,6 +150,62 @@ def test_an_added_report_joins_the_lists_and_its_neighbours_links(site, out_dir_
     assert_as_fresh(site, out, tmp_path)
 
 
+def test_a_kept_report_or_list_holds_while_what_it_named_is_published_as_it_was(
+        site, out_dir_pair, monkeypatch):
+    """A report or honour list kept from the last build is made again only when something it
+    named (another report, a file beside it or under static/, a picture's copies) is published
+    elsewhere now: a file or report added that nothing names makes nothing again and renders
+    no page; a moved picture or report makes again exactly what shows or links to it."""
+    from PIL import Image
+    out, tmp_path = out_dir_pair
+    Image.new("RGB", (40, 30), "red").save(site / "content/reports/longtan.png")
+    edit(site / LONGTAN, "龙潭村坚持调解优先。", "龙潭村坚持调解优先。\n\n![调解室](longtan.png)\n")
+    edit(site / XUPU, "全县九成以上家庭参与创建。", "全县九成以上家庭参与创建，[龙潭村](longtan.md)调解优先。")
+    (site / "static/photos").mkdir(parents=True)
+    Image.new("RGB", (40, 30), "blue").save(site / "static/photos/zhang.png")
+    edit(site / "data/households/2024-xupu-pingan.yaml", "    members: 5\n",
+         "    members: 5\n    photo: photos/zhang.png\n")
+    made, pages = [], []
+    render_report, read_honour_list = validate.render_report, validate.read_honour_list
+    render_page = render.render_page
+    monkeypatch.setattr(validate, "render_report", lambda report, *rest: made.append(
+        report.source) or render_report(report, *rest))
+    monkeypatch.setattr(validate, "read_honour_list", lambda source, *rest: made.append(
+        source.path) or read_honour_list(source, *rest))
+    monkeypatch.setattr(render, "render_page", lambda env, page, *rest: pages.append(
+        page.url) or render_page(env, page, *rest))
+
+    def build_again():  # what was made again, and what pages were rendered again
+        made.clear(), pages.clear()
+        build(site, out)
+        again = sorted(made), sorted(pages)
+        assert_as_fresh(site, out, tmp_path)
+        return again
+
+    build(site, out)
+    (site / "content/reports/notice.txt").write_text("通知", "utf-8")
+    Image.new("RGB", (40, 30), "green").save(site / "static/photos/li.png")
+    assert build_again() == ([], [])
+    assert any(p.name.startswith("notice.") for p in (out / "media").rglob("*"))
+    (site / "content/reports/xingfu-ketang.md").write_text(NEWER, "utf-8")
+    assert build_again()[0] == ["content/reports/xingfu-ketang.md"]
+    Image.new("RGB", (1200, 900), "red").save(site / "content/reports/longtan.png")
+    assert build_again()[0] == [LONGTAN]
+    assert "srcset" in page(out, "reports/longtan/index.html")
+    Image.new("RGB", (1200, 900), "blue").save(site / "static/photos/zhang.png")
+    remade, rendered = build_again()
+    assert remade == ["data/households/2024-xupu-pingan.yaml"]
+    assert not any(url.startswith("reports/") for url in rendered)
+    edit(site / LONGTAN, "title:", "slug: longtan-tiaojie\ntitle:")
+    assert build_again()[0] == [LONGTAN, XUPU]
+    assert "reports/longtan-tiaojie/" in page(out, "reports/xupu-pingan/index.html")
+    (site / "static/css").mkdir()  # the site's own style sheet, which every page links to
+    (site / "static/css/site.css").write_text((REPO / "static/css/site.css").read_text("utf-8")
+                                              + "\nbody { color: #111; }\n", "utf-8")
+    remade, rendered = build_again()
+    assert remade == [] and "reports/longtan-tiaojie/" in rendered and "" in rendered
+
+
 def test_a_report_dated_ahead_is_published_on_its_day_and_other_days_render_nothing(
         site, out_dir_pair, monkeypatch):
     out, tmp_path = out_dir_pair
@@ -232,13 +288,17 @@ def test_results_kept_by_another_engine_are_never_used(site, out_dir_pair, monke
     with sqlite3.connect(site / ".cache" / memo.DATABASE) as database:
         for key, data in database.execute("SELECT key, value FROM memo").fetchall():
             value = pickle.loads(data)
-            if isinstance(value, tuple) and isinstance(value[0], (Rendered, Report)):
-                poison = Rendered("<p>毒</p>", (), "毒", 1) if isinstance(value[0], Rendered) \
-                    else dataclasses.replace(value[0], packed_html=pack("<p>毒</p>"),
-                                             packed_text=pack("毒"))
-                database.execute("UPDATE memo SET value = ? WHERE key = ?",
-                                 (pickle.dumps((poison, value[1])), key))
-                poisoned += 1
+            made = value[0] if isinstance(value, tuple) else None
+            if isinstance(made, Rendered):
+                poison = Rendered("<p>毒</p>", (), "毒", 1)
+            elif isinstance(made, tuple) and isinstance(made[0], Report):  # (with its lookups)
+                poison = (dataclasses.replace(made[0], packed_html=pack("<p>毒</p>"),
+                                              packed_text=pack("毒")), made[1])
+            else:
+                continue
+            database.execute("UPDATE memo SET value = ? WHERE key = ?",
+                             (pickle.dumps((poison, value[1])), key))
+            poisoned += 1
     assert poisoned
 
     def build_again():
@@ -483,7 +543,7 @@ def test_a_long_list_digested_once_still_counts_the_terms_it_holds(monkeypatch):
     terms, so its digest still follows what a page reads of those terms' reports."""
     monkeypatch.setattr(dependencies, "LONG", 1)
     digests = dependencies.PageDigests(types.SimpleNamespace(config=None), (),
-                                       types.SimpleNamespace(published=tuple), {})
+                                       types.SimpleNamespace(static={}, pictures={}), {})
     terms = (Term("tags", "矛盾调解", "maoduntiaojie", ("reports/longtan/",)),)
     first, again = _Box(terms), _Box(terms)  # the same list in two values, alive throughout
     digests._value(first, frozenset())
