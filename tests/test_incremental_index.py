@@ -4,9 +4,12 @@ the cache makes, only the edited documents are read again, and the index files t
 their keys are left as they were. Anything the state cannot follow means the whole work."""
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import functools
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,7 +19,7 @@ import pytest
 
 from conftest import REPO, snapshot
 from showcase import commands
-from showcase.search import postings, shards, state
+from showcase.search import index, postings, shards, state
 
 STORY = "data/households/2024-xupu-pingan.yaml"
 
@@ -203,6 +206,32 @@ def test_a_report_added_or_removed_means_the_index_made_anew(sample, tmp_path, p
     build(sample, out)
     assert_index_as_fresh(sample, out, tmp_path)
     assert patched == []
+
+
+def test_a_new_report_takes_the_next_number_and_no_other_reports_files_are_written(
+        sample, tmp_path):
+    """Reports are numbered oldest first: a new report, the newest, as an author's new one is,
+    is numbered after every other report, whose heads and blocks stay as they were (at 10,000
+    reports, 120,000 files); the households, numbered after the reports, move by one."""
+    out = tmp_path / "out"
+    build(sample, out)
+    before = times(out)
+    reports_before = json.loads(re.search(r"\{.*\}", (out / "search/m.js").read_text(
+        "utf-8"))[0])["reports"]
+    newest = reports(sample)[0]
+    added = newest.with_name("zz-new.md")
+    text = re.sub(r"(?m)^date: .*$", f"date: {dt.date.today().isoformat()}",
+                  newest.read_text("utf-8").replace("title:", "title: 新增", 1), count=1)
+    added.write_text(text, "utf-8")
+    build(sample, out)
+    after = times(out)
+    head = (out / f"search/h/{reports_before}.js").read_text("utf-8")
+    assert "新增" in head and "zz-new" in head  # the new report takes the next number
+    numbers = {path: index.document_number(path) for path in after}
+    kept = [path for path in before if numbers.get(path) is not None
+            and numbers[path] < reports_before]
+    assert len(kept) > 100 and all(after[path] == before[path] for path in kept)
+    assert_index_as_fresh(sample, out, tmp_path)
 
 
 @pytest.mark.parametrize("damage", ["meta", "pairs", "parts", "another-memo", "gone"])

@@ -3,7 +3,9 @@ asking for more results checks further until the count is exact. The site is gen
 reports whose text holds 负责 and 责任 apart in every paragraph, and three that hold 负责任."""
 from __future__ import annotations
 
+import re
 import shutil
+from urllib.request import urlopen
 
 import pytest
 
@@ -73,6 +75,18 @@ def test_the_page_says_at_least_until_every_candidate_is_checked(browser, apart_
     page.wait_for_function("() => document.querySelector('#search-status').textContent.startsWith('找到 3 条')")
     assert page.locator("#search-results li").count() == 3
     context.close()
+
+
+def test_results_of_equal_score_come_newest_report_first(search, apart_site):
+    """Every report's title holds 工作简报 and no body does: all score alike, and the results
+    come as the report list shows them, newest first (documents are numbered oldest first, so
+    the tie order is not the number; the key's best documents kept in its shard are chosen in
+    that order too)."""
+    listed = re.findall(r'href="\.\./reports/(r\d\d)/"', urlopen(apart_site + "reports/index.html")
+                        .read().decode("utf-8"))
+    assert len(listed) >= 18  # (the page's first 20 reports, the two of the minimal site among them)
+    found = search("工作简报", 20)
+    assert [url.split("/")[-2] for url in found["urls"]][:len(listed)] == listed
 
 
 def test_words_filed_whole_are_counted_exactly_at_once(search):

@@ -18,8 +18,10 @@ from showcase.memo import Memo
 from showcase.search import index, lexicon
 from showcase.search.lexicon import PhraseFinder, phrase_keys
 from showcase.search import postings as postings_module
-from showcase.search.postings import KeyTable, Postings, encoded, norms, values_of
+from showcase.search.postings import (TOP, KeyTable, Pairs, Postings, decoded_top, encoded,
+                                      norms, rank, tie_order, values_of)
 from showcase.search.shards import KeyParts
+from showcase.search.state import _top_stays
 from showcase.search.vocabulary import NumberedKeys, Vocabulary
 
 
@@ -135,6 +137,47 @@ def test_key_parts_made_in_workers_are_those_made_in_one_process(tmp_path, monke
     assert bytes(joined.values) == bytes(whole.values)
     assert bytes(joined.postings) == bytes(whole.postings)
     assert len(whole) > 1000 and len(whole.postings) > 0
+
+
+def test_a_keys_best_documents_are_the_best_scores_in_tie_order():
+    """The best documents a key's shard keeps are its TOP best by score, and among equal scores
+    those first in tie order (reports before households, the newer report, numbered later,
+    first): what the browser's ranking puts first."""
+    random = np.random.default_rng(5)
+    documents, reports, keys = 300, 150, 40
+    held = [np.sort(random.choice(documents, size=random.integers(1, 200), replace=False))
+            for _ in range(keys)]
+    numbers = np.concatenate(held).astype(np.int32)
+    values = random.choice([8, 9, 17, 3], size=len(numbers)).astype(np.uint8)  # many ties
+    pairs = Pairs(np.repeat(np.arange(keys, dtype=np.int32), [len(h) for h in held]), numbers,
+                  np.zeros(len(numbers), np.uint16), values >> 3, np.zeros(len(numbers), np.uint16),
+                  values)
+    table = KeyTable(pairs, documents, reports)
+    tops = table.tops([place for _key, place, _size in table])
+    start = 0
+    for mine, top in zip(held, tops):
+        pairs_of_key = list(zip(mine.tolist(), values[start:start + len(mine)].tolist()))
+        start += len(mine)
+        best = sorted(pairs_of_key, key=lambda pair: (rank(pair[0], pair[1], reports),
+                                                      tie_order(pair[0], reports)))[:TOP]
+        assert decoded_top(top) == sorted(best)
+
+
+def test_a_kept_best_list_stays_while_no_change_comes_before_its_last_in_tie_order():
+    """An edit patching the index keeps a key's best documents when no changed document now
+    comes before the last of them: an older report or a household of the same score does not
+    (reports are numbered oldest first, and the 32 newest are the best of equal scores)."""
+    documents, reports = 300, 150
+    numbers = np.arange(documents, dtype=np.int32)
+    values = np.full(documents, 8, dtype=np.uint8)
+    zeros = np.zeros(documents, np.uint16)
+    table = KeyTable(Pairs(np.zeros(documents, np.int32), numbers, zeros, values >> 3, zeros,
+                           values), documents, reports)
+    [top] = table.tops([0])
+    assert [number for number, _ in decoded_top(top)] == list(range(reports - TOP, reports))
+    assert _top_stays(top, [10], [8], reports) and _top_stays(top, [200], [8], reports)
+    assert not _top_stays(top, [10], [9], reports)  # a better score
+    assert not _top_stays(top, [reports - 1], [-1], reports)  # one of the best lets the key go
 
 
 def test_a_key_in_most_documents_is_one_value_character_per_document():

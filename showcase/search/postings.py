@@ -53,6 +53,13 @@ def rank(number: int, value: int, reports: int) -> int:
     return int(_RANKS[int(number < reports), value])
 
 
+def tie_order(number: int, reports: int) -> int:
+    """A document's place among those of the same score (rank.js byScore): reports before
+    households, the newer report first (reports are numbered oldest first), then households in
+    their order."""
+    return reports - 1 - number if number < reports else number
+
+
 _DIGITS = {char: digit for digit, char in enumerate(ALPHABET)}
 
 
@@ -373,7 +380,7 @@ class KeyTable:
         return "=" + out.tobytes().decode()
 
     def tops(self, places: list[int]) -> list[str]:
-        """The best documents of each key at `places` (ties: the lower number), in order, each
+        """The best documents of each key at `places` (ties: `tie_order`), in order, each
         with its block hints: worked out for all of them at once."""
         if not places:
             return []
@@ -383,18 +390,20 @@ class KeyTable:
         pairs = _spread(starts, sizes)
         numbers, values = self.numbers[pairs], self.values[pairs]
         # no sort: pairs are in document order within each key, and scores have few values.
-        # A key's chosen are those above the score its TOP-th best has, then the first of
-        # those with that score until TOP are chosen.
-        ranks = _RANKS[(numbers < self.reports).astype(np.int64), values]
+        # A key's chosen are those above the score its TOP-th best has, then those with that
+        # score in tie order until TOP are chosen: its reports from the last (the newest),
+        # then its households from the first.
+        reported = numbers < self.reports
+        ranks = _RANKS[reported.astype(np.int64), values]
         by_rank = np.bincount(key * _RANK_COUNT + ranks, minlength=len(places) * _RANK_COUNT)
         at_most = np.cumsum(by_rank.reshape(len(places), _RANK_COUNT), axis=1)
         cut = (at_most < TOP).sum(axis=1)  # the rank of the TOP-th best (_RANK_COUNT: none)
         above = np.where(cut > 0, at_most[np.arange(len(places)), np.maximum(cut - 1, 0)], 0)
         at_cut = ranks == cut[key]
-        running = np.cumsum(at_cut)  # at the cut so far, counted from the key's first pair
-        at_cut_in = np.bincount(key[at_cut], minlength=len(places))
-        running -= np.repeat(running[np.cumsum(sizes) - 1] - at_cut_in, sizes)
-        chosen = np.flatnonzero((ranks < cut[key]) | (at_cut & (running <= TOP - above[key])))
+        reports_at_cut = np.bincount(key[at_cut & reported], minlength=len(places))[key]
+        place = np.where(reported, reports_at_cut - _counted(at_cut & reported, sizes),
+                         reports_at_cut + _counted(at_cut & ~reported, sizes) - 1)
+        chosen = np.flatnonzero((ranks < cut[key]) | (at_cut & (place < TOP - above[key])))
         key, numbers, values = key[chosen], numbers[chosen], values[chosen]
         previous = np.empty_like(numbers)
         previous[1:] = numbers[:-1]
@@ -414,6 +423,15 @@ class KeyTable:
         whole = out.tobytes().decode()
         cuts = [0, *key_ends.astype(np.int64).tolist()]
         return [whole[cuts[n]:cuts[n + 1]] for n in range(len(places))]
+
+
+def _counted(marked: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """For each pair, how many pairs of its key up to it (itself included) are `marked`; the
+    pairs are in keys of `sizes` pairs one after another."""
+    marked = marked.astype(np.int64)
+    running = np.cumsum(marked)
+    ends = np.cumsum(sizes)
+    return running - np.repeat(running[ends - 1] - np.add.reduceat(marked, ends - sizes), sizes)
 
 
 def _spread(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..memo import Memo
 from .postings import (ALPHABET_CODES, PART, TOP, KeyTable, Pairs, decoded_top, key_counts,
-                       norms, rank, values_of)
+                       norms, rank, tie_order, values_of)
 from .shards import IndexFiles, KeyParts, PartsBuilder
 from .vocabulary import NumberedKeys
 
@@ -638,9 +638,11 @@ def _top_stays(top: str, numbers: list[int], values: list[int], reports: int) ->
     if len(best) < TOP:
         return False
     held = {number for number, _ in best}
-    worst = max((rank(number, value, reports), number) for number, value in best)
-    return not any(number in held or (value >= 0 and (rank(number, value, reports), number)
-                                      < worst) for number, value in zip(numbers, values))
+    worst = max((rank(number, value, reports), tie_order(number, reports))
+                for number, value in best)
+    return not any(number in held or (value >= 0 and (rank(number, value, reports),
+                                                      tie_order(number, reports)) < worst)
+                   for number, value in zip(numbers, values))
 
 
 def _whole(meta: dict, pairs: _StatePairs, parts: dict, documents: int, digests: bytes,

@@ -118,6 +118,8 @@
         var report = number < meta.reports;
         next.set(number, {
           number: number, report: report,
+          /* ties: reports first, the newest (numbered last) first, then households */
+          order: report ? meta.reports - 1 - number : number,
           score: before.score + S.termScore(term, entry.sevenths, entry.flags, report),
           terms: before.terms.concat([entry])
         });
@@ -127,5 +129,5 @@
     return Array.from((found || new Map()).values());
   };
 
-  S.byScore = function (a, b) { return b.score - a.score || a.number - b.number; };
+  S.byScore = function (a, b) { return b.score - a.score || a.order - b.order; };
 })();
