@@ -194,12 +194,14 @@ def test_an_edited_report_is_searched_again_without_loading_pinyin(sample, tmp_p
     assert_index_as_fresh(sample, out, tmp_path)
 
 
-def test_a_report_added_or_removed_means_the_index_made_anew(sample, tmp_path, patched):
+def test_a_report_added_before_others_or_removed_means_the_index_made_anew(sample, tmp_path,
+                                                                          patched):
     out = tmp_path / "out"
     build(sample, out)
     newest = reports(sample)[0]
-    added = newest.with_name("zz-new.md")
-    added.write_text(newest.read_text("utf-8").replace("title:", "title: 新增", 1), "utf-8")
+    added = newest.with_name("zz-old.md")  # the oldest report: every report's number moves
+    added.write_text(re.sub(r"(?m)^date: .*$", "date: 2001-01-01", newest.read_text(
+        "utf-8").replace("title:", "title: 旧", 1), count=1), "utf-8")
     build(sample, out)
     assert_index_as_fresh(sample, out, tmp_path)
     added.unlink()
@@ -208,29 +210,31 @@ def test_a_report_added_or_removed_means_the_index_made_anew(sample, tmp_path, p
     assert patched == []
 
 
-def test_a_new_report_takes_the_next_number_and_no_other_reports_files_are_written(
-        sample, tmp_path):
-    """Reports are numbered oldest first: a new report, the newest, as an author's new one is,
-    is numbered after every other report, whose heads and blocks stay as they were (at 10,000
-    reports, 120,000 files); the households, numbered after the reports, move by one."""
+def test_a_new_report_takes_the_next_number_and_the_last_index_is_patched_with_it(
+        sample, tmp_path, patched):
+    """Households come first, then reports oldest first: a new report, the newest, as an
+    author's new one is, takes the next number. No other document's head or blocks are written
+    again (at 10,000 reports and 100,000 households, some 360,000 files), and the last build's
+    index is patched with it (its keys' parts made again, and those of the keys written one
+    character a document), not made anew."""
     out = tmp_path / "out"
     build(sample, out)
     before = times(out)
-    reports_before = json.loads(re.search(r"\{.*\}", (out / "search/m.js").read_text(
-        "utf-8"))[0])["reports"]
+    documents = json.loads(re.search(r"\{.*\}", (out / "search/m.js").read_text(
+        "utf-8"))[0])["documents"]
     newest = reports(sample)[0]
-    added = newest.with_name("zz-new.md")
-    text = re.sub(r"(?m)^date: .*$", f"date: {dt.date.today().isoformat()}",
-                  newest.read_text("utf-8").replace("title:", "title: 新增", 1), count=1)
-    added.write_text(text, "utf-8")
+    added = newest.with_name("zz-new.md")  # (a text of its own: the phrase list stays)
+    front = newest.read_text("utf-8").split("\n---\n")[0]
+    added.write_text(re.sub(r"(?m)^date: .*$", f"date: {dt.date.today().isoformat()}",
+                            front.replace("title:", "title: 新增", 1), count=1)
+                     + "\n---\n\n鹭鸶湾设立夜渡守护岗。\n", "utf-8")
     build(sample, out)
     after = times(out)
-    head = (out / f"search/h/{reports_before}.js").read_text("utf-8")
-    assert "新增" in head and "zz-new" in head  # the new report takes the next number
-    numbers = {path: index.document_number(path) for path in after}
-    kept = [path for path in before if numbers.get(path) is not None
-            and numbers[path] < reports_before]
-    assert len(kept) > 100 and all(after[path] == before[path] for path in kept)
+    head = (out / f"search/h/{documents}.js").read_text("utf-8")
+    assert "新增" in head and "zz-new" in head
+    kept = [path for path in before if index.document_number(path) is not None]
+    assert len(kept) > 300 and all(after[path] == before[path] for path in kept)
+    assert patched == [[documents]]
     assert_index_as_fresh(sample, out, tmp_path)
 
 

@@ -56,7 +56,7 @@ def _table(holders: dict[int, int], documents: int):
                                  flags=[holders.get(number, 1)], hints=[0])
         postings.add(vocabulary.numbered(record), report=True)
     home = vocabulary.numbers["家"]
-    tables = (KeyTable(pairs, documents, documents)
+    tables = (KeyTable(pairs, documents, 0)
               for pairs in _sorted_pairs(postings, len(vocabulary.keys)))
     return next((table, place) for table in tables for key, place, _ in table if key == home)
 
@@ -141,10 +141,10 @@ def test_key_parts_made_in_workers_are_those_made_in_one_process(tmp_path, monke
 
 def test_a_keys_best_documents_are_the_best_scores_in_tie_order():
     """The best documents a key's shard keeps are its TOP best by score, and among equal scores
-    those first in tie order (reports before households, the newer report, numbered later,
-    first): what the browser's ranking puts first."""
+    those first in tie order (reports, numbered after the households, before them, the newer
+    report, numbered later, first): what the browser's ranking puts first."""
     random = np.random.default_rng(5)
-    documents, reports, keys = 300, 150, 40
+    documents, first_report, keys = 300, 150, 40
     held = [np.sort(random.choice(documents, size=random.integers(1, 200), replace=False))
             for _ in range(keys)]
     numbers = np.concatenate(held).astype(np.int32)
@@ -152,32 +152,35 @@ def test_a_keys_best_documents_are_the_best_scores_in_tie_order():
     pairs = Pairs(np.repeat(np.arange(keys, dtype=np.int32), [len(h) for h in held]), numbers,
                   np.zeros(len(numbers), np.uint16), values >> 3, np.zeros(len(numbers), np.uint16),
                   values)
-    table = KeyTable(pairs, documents, reports)
+    table = KeyTable(pairs, documents, first_report)
     tops = table.tops([place for _key, place, _size in table])
     start = 0
     for mine, top in zip(held, tops):
         pairs_of_key = list(zip(mine.tolist(), values[start:start + len(mine)].tolist()))
         start += len(mine)
-        best = sorted(pairs_of_key, key=lambda pair: (rank(pair[0], pair[1], reports),
-                                                      tie_order(pair[0], reports)))[:TOP]
+        best = sorted(pairs_of_key, key=lambda pair: (
+            rank(pair[0], pair[1], first_report), tie_order(pair[0], first_report, documents)
+        ))[:TOP]
         assert decoded_top(top) == sorted(best)
 
 
 def test_a_kept_best_list_stays_while_no_change_comes_before_its_last_in_tie_order():
     """An edit patching the index keeps a key's best documents when no changed document now
     comes before the last of them: an older report or a household of the same score does not
-    (reports are numbered oldest first, and the 32 newest are the best of equal scores)."""
-    documents, reports = 300, 150
+    (reports are numbered oldest first, after the households, and the 32 newest are the best of
+    equal scores)."""
+    documents, first_report = 300, 150
     numbers = np.arange(documents, dtype=np.int32)
     values = np.full(documents, 8, dtype=np.uint8)
     zeros = np.zeros(documents, np.uint16)
     table = KeyTable(Pairs(np.zeros(documents, np.int32), numbers, zeros, values >> 3, zeros,
-                           values), documents, reports)
+                           values), documents, first_report)
     [top] = table.tops([0])
-    assert [number for number, _ in decoded_top(top)] == list(range(reports - TOP, reports))
-    assert _top_stays(top, [10], [8], reports) and _top_stays(top, [200], [8], reports)
-    assert not _top_stays(top, [10], [9], reports)  # a better score
-    assert not _top_stays(top, [reports - 1], [-1], reports)  # one of the best lets the key go
+    assert [number for number, _ in decoded_top(top)] == list(range(documents - TOP, documents))
+    assert _top_stays(top, [160], [8], first_report, documents)  # an older report
+    assert _top_stays(top, [10], [8], first_report, documents)  # a household
+    assert not _top_stays(top, [160], [9], first_report, documents)  # a better score
+    assert not _top_stays(top, [documents - 1], [-1], first_report, documents)  # one leaves
 
 
 def test_a_key_in_most_documents_is_one_value_character_per_document():
@@ -273,7 +276,7 @@ def test_keys_mended_for_a_new_phrase_list_are_the_keys_found_with_it():
         mended = with_phrases(kept, document_text(document), set(first) - set(second),
                               sorted(set(second) - set(first)))
         assert _as_table(mended) == _as_table(document_record(document, PhraseFinder(second)))
-    repeated = dataclasses.replace(documents[0], blocks=["哈哈哈哈哈哈，平安家庭示范户。"])
+    repeated = dataclasses.replace(documents[-1], blocks=["哈哈哈哈哈哈，平安家庭示范户。"])  # a report
     mended = with_phrases(document_record(repeated, PhraseFinder(first)), document_text(repeated),
                           set(first) - set(second), sorted(set(second) - set(first)))
     assert _as_table(mended)["哈哈哈"][0] == 4

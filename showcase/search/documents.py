@@ -209,16 +209,16 @@ def _household_document(household: Household, honours: HonourList, meta: list[st
 
 
 def search_documents(site: Site, known: Held | None = None) -> list[Searchable]:
-    """Reports oldest first, then households by list; a document's number is its place here:
-    a new report, the newest, takes the next number and leaves every other report's number, and
-    with it its files and postings, as they were (and the phrase list's sample, every so many
-    reports from the oldest, stays the same). Ranking breaks ties by `postings.tie_order`, not
-    by the number: reports first, the newest first, then households. With `known` (the
+    """Households by list, then reports oldest first; a document's number is its place here:
+    a new report, the newest, takes the next number and leaves every other document's number,
+    and with it its files and postings, as they were (and the phrase list's sample, every so
+    many reports from the oldest, stays the same). Ranking breaks ties by `postings.tie_order`,
+    not by the number: reports first, the newest first, then households. With `known` (the
     preview's, between its builds and quick searches: most reports and lists are the same
     objects from one to the next, memo.Held), the searchables of a report or honour list are
     made once for the object and the site's regions."""
-    sources = [(r, _report_searchables) for r in reversed(site.reports)] + \
-        [(hl, _household_searchables) for hl in site.honour_lists]
+    sources = [(hl, _household_searchables) for hl in site.honour_lists] + \
+        [(r, _report_searchables) for r in reversed(site.reports)]
     documents = []
     for source, make in sources:
         if known is None:

@@ -36,7 +36,7 @@ from .lexicon import PhraseFinder, phrase_keys
 from .normalize import fold_map, fold_table
 from .postings import TRIMMED_EVERY, KeyTable, Pairs, Postings
 from .shards import IndexFiles, KeyParts, index_files
-from .state import Documents, IndexState, StateWriter
+from .state import Documents, IndexState, StateWriter, first_report
 from .vocabulary import NumberedKeys, Vocabulary, WorkerKeys, WorkerNumbers
 
 FILES_HELD = 256
@@ -286,8 +286,8 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
         if earlier is None:
             writer = _state_writer(memo, records, quick)
             lengths = postings.lengths
-            parts = _key_parts(postings, names, writer, len(documents), sum(report_flags),
-                               workers if pages_done() else 1)
+            parts = _key_parts(postings, names, writer, len(documents),
+                               first_report(report_flags), workers if pages_done() else 1)
             del postings  # the gathered pairs go once the parts are made
             remade = np.zeros(0, dtype=np.int32)
         index_made: list[IndexFiles] = []
@@ -341,7 +341,7 @@ def _state_writer(memo: Memo | None, records: _Records,
 
 
 def _key_parts(postings: Postings, names: list[str], writer: StateWriter | None,
-               documents: int, reports: int, workers: int) -> KeyParts:
+               documents: int, first: int, workers: int) -> KeyParts:
     """Every key's part, made a range of keys at a time in `workers` forked processes (once
     the documents' workers had ended and the build's pages were written, a first build's index
     made them alone, on one core: 4 s at 10,000 reports; with the pages still being written,
@@ -349,7 +349,7 @@ def _key_parts(postings: Postings, names: list[str], writer: StateWriter | None,
     state as they come, in order."""
     def made(keys: tuple[int, int]) -> tuple[Pairs, KeyParts]:
         pairs = postings.pairs_of(*keys)
-        return pairs, KeyParts.of([KeyTable(pairs, documents, reports)], names)
+        return pairs, KeyParts.of([KeyTable(pairs, documents, first)], names)
 
     def pieces() -> Iterator[KeyParts]:
         # one range at a time when not forked (all their pairs at once would be the peak)

@@ -48,16 +48,18 @@ _RANKS = np.unique(-_SCORES, return_inverse=True)[1].reshape(_SCORES.shape)
 _RANK_COUNT = int(_RANKS.max()) + 1
 
 
-def rank(number: int, value: int, reports: int) -> int:
-    """A document's place among the scores for a key (0: the best), from its value."""
-    return int(_RANKS[int(number < reports), value])
+def rank(number: int, value: int, first_report: int) -> int:
+    """A document's place among the scores for a key (0: the best), from its value (documents
+    from `first_report` on are reports)."""
+    return int(_RANKS[int(number >= first_report), value])
 
 
-def tie_order(number: int, reports: int) -> int:
+def tie_order(number: int, first_report: int, documents: int) -> int:
     """A document's place among those of the same score (rank.js byScore): reports before
-    households, the newer report first (reports are numbered oldest first), then households in
-    their order."""
-    return reports - 1 - number if number < reports else number
+    households, the newer report first (reports are numbered after the households, oldest
+    first), then households in their order."""
+    return documents - 1 - number if number >= first_report else \
+        documents - first_report + number
 
 
 _DIGITS = {char: digit for digit, char in enumerate(ALPHABET)}
@@ -185,7 +187,7 @@ _COLUMNS = (("key_ids", np.int32), ("numbers", np.int32), ("frequencies", np.uin
 
 class Postings:
     """Every key's postings, gathered compactly from the documents' numbered records in
-    document order (reports first), in runs ordered by their keys' groups written to a file in
+    document order, in runs ordered by their keys' groups written to a file in
     `folder` (a temporary one of the system's without), then sorted a range of keys at a time
     (`ranges`, `pairs_of`), reading each range's part of every run."""
 
@@ -328,8 +330,9 @@ class KeyTable:
     A key in most documents (`is_dense`) is written one character a document (`dense`): its
     entries and hints are not made."""
 
-    def __init__(self, pairs: Pairs, documents: int, reports: int):
-        self.documents, self.reports = documents, reports
+    def __init__(self, pairs: Pairs, documents: int, first_report: int):
+        """`first_report`: the number of the first report (households come before)."""
+        self.documents, self.first_report = documents, first_report
         key_ids, numbers = pairs.key_ids, pairs.numbers.astype(np.int64)
         self.numbers, self.values, self.hints = numbers, pairs.values.astype(np.int64), pairs.hints
         starts = np.flatnonzero(np.diff(key_ids, prepend=-1))
@@ -343,7 +346,8 @@ class KeyTable:
         previous[starts] = -1
         self.entries, entry_ends = encoded((numbers - previous - 1)[sparse], self.values[sparse])
         self.hint_text, hint_ends = encoded(self.hints[sparse])
-        self.report_counts = np.add.reduceat(numbers < reports, starts) if len(starts) else starts
+        self.report_counts = (np.add.reduceat(numbers >= first_report, starts) if len(starts)
+                              else starts)
         # each key's part of the entries and hints (the dense keys' empty), as Python numbers:
         # read once for every key, where a numpy scalar costs ten times more
         through = np.cumsum(np.where(self.dense_keys, 0, sizes))  # sparse pairs up to each key
@@ -392,8 +396,8 @@ class KeyTable:
         # no sort: pairs are in document order within each key, and scores have few values.
         # A key's chosen are those above the score its TOP-th best has, then those with that
         # score in tie order until TOP are chosen: its reports from the last (the newest),
-        # then its households from the first.
-        reported = numbers < self.reports
+        # then its households from the first (reports are numbered after households).
+        reported = numbers >= self.first_report
         ranks = _RANKS[reported.astype(np.int64), values]
         by_rank = np.bincount(key * _RANK_COUNT + ranks, minlength=len(places) * _RANK_COUNT)
         at_most = np.cumsum(by_rank.reshape(len(places), _RANK_COUNT), axis=1)

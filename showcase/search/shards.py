@@ -88,6 +88,15 @@ class KeyParts:
     def value(self, index: int) -> bytes:
         return self.values[self.value_ends[index - 1] if index else 0:self.value_ends[index]]
 
+    def dense(self) -> np.ndarray:
+        """Whether each key is written one character a document (postings.KeyTable.dense: its
+        postings begin with "=")."""
+        ends = self.postings_ends
+        starts = np.concatenate([[0], ends[:-1]]).astype(np.int64)
+        first = np.frombuffer(self.postings, dtype=np.uint8)[np.minimum(
+            starts, max(len(self.postings) - 1, 0))] if len(self.postings) else starts
+        return (self.sizes == 0) & (ends > starts) & (first == ord("="))
+
     def postings_of(self, index: int) -> str:
         ends = self.postings_ends
         return self.postings[ends[index - 1] if index else 0:ends[index]].decode()

@@ -1,10 +1,12 @@
 """What the last build's index was made of, kept in the site's `.cache/search/`: every
 (key, document) pair sorted as the postings are, each key's part of the files (shards.py) and
 what the files were. A build whose documents are the last build's, in the same order, with some
-of them changed, takes the pairs of those out, puts their new ones in, and makes again only the
-parts of the keys that changed: the index of a site of 10,000 reports is not assembled anew for
-one edited report. Anything else (a document added, removed or moved, another phrase list, a
-new memo) is a build from the start.
+of them changed and maybe others after them (a new report, the newest, is numbered after the
+others: documents.search_documents), takes the pairs of those out, puts their new ones in, and
+makes again only the parts of the keys that changed (and of the keys written one character a
+document, when there are more documents): the index of a site of 10,000 reports is not
+assembled anew for one edited or added report. Anything else (a document removed or moved,
+another phrase list, a new memo) is a build from the start.
 
 The pairs are kept as a log: a base written whole, the places of the base's pairs that are no
 longer so (`masked`: the documents changed since) and those documents' pairs now (the delta).
@@ -238,21 +240,25 @@ def _no_delta() -> dict[str, np.ndarray]:
 @dataclasses.dataclass
 class IndexState:
     """The last build's index: its documents, pairs (the base memory-mapped from the state's
-    files), each key's part and what its files were."""
+    files), each key's part and what its files were; and the kinds of this build's documents,
+    the last build's and maybe more after them (`report_flags`)."""
 
     documents: Documents
     pairs: "_StatePairs"
     parts: KeyParts
     files: IndexFiles
+    report_flags: list[bool]
 
     @classmethod
     def load(cls, memo: Memo, phrases: str, report_flags: list[bool]) -> "IndexState | None":
-        """The last build's state when it was made beside this memo with this phrase list and
-        the same number and kinds of documents; else None."""
+        """The last build's state when it was made beside this memo with this phrase list, of
+        documents of the kinds of this build's first ones (`report_flags`: this build's); else
+        None."""
         folder = memo.folder / FOLDER
         try:
             meta = json.loads((folder / "meta.json").read_text("utf-8"))
-            if (meta["phrases"] != phrases or meta["report_flags"] != report_flags
+            before = meta["report_flags"]
+            if (meta["phrases"] != phrases or report_flags[:len(before)] != before
                     or meta["engine"] != memo.engine or meta["memo"] is None
                     or meta["memo"] != memo.identity()):
                 return None
@@ -268,46 +274,56 @@ class IndexState:
             files = (folder / "files").read_bytes()
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        if not _whole(meta, pairs, parts, len(report_flags), digests, files, own):
+        if not _whole(meta, pairs, parts, len(before), digests, files, own):
             return None
         file_digests = [files[n:n + 16] for n in range(0, len(files), 16)]
         return cls(Documents([digests[n:n + 20] for n in range(0, len(digests), 20)],
-                             report_flags, meta["lengths"], meta["blocks"]),
+                             before, meta["lengths"], meta["blocks"]),
                    pairs, KeyParts(**parts),
                    IndexFiles(meta["shards"], file_digests[:meta["shards"]], own,
-                              file_digests[meta["shards"]:]))
+                              file_digests[meta["shards"]:]), report_flags)
 
     def changed(self, digests: list[bytes]) -> list[int]:
-        """The numbers of the documents that changed since."""
+        """The numbers of the documents that changed since, and of those added after."""
+        known = len(self.documents.digests)
         return [number for number, (before, now) in enumerate(zip(self.documents.digests,
-                                                                    digests)) if before != now]
+                                                                    digests)) if before != now
+                ] + list(range(known, len(digests)))
 
     def patched(self, records: dict[int, NumberedKeys], names: list[str],
                 writer: "StateWriter | None") -> tuple[list[int], np.ndarray, KeyParts]:
         """The index with the documents of `records` changed to them: the documents' lengths,
         the numbers of the keys whose parts changed, and every key's part. The pairs now go
         to `writer`."""
-        documents = self.documents
-        lengths = list(documents.lengths)
+        documents, known = self.documents, len(self.documents.lengths)
+        lengths = documents.lengths + [0] * (len(self.report_flags) - known)  # (added: in records)
         for number, record in records.items():
             lengths[number] = record.length
         old_norm = norms(documents.lengths, documents.report_flags)
-        norm = norms(lengths, documents.report_flags)
+        norm = norms(lengths, self.report_flags)
         gone = np.zeros(len(lengths), dtype=bool)
         gone[list(records)] = True
         removed, kept = self.pairs.without(gone, old_norm)  # as they were
         flipped = _no_pairs()
-        if not np.array_equal(old_norm[~gone], norm[~gone]):  # the average length moved
+        stayed = ~gone[:known]
+        if not np.array_equal(old_norm[stayed], norm[:known][stayed]):  # the average moved
             flipped = kept.flipped(old_norm, norm)
         new = _pairs_of(records, norm)
         now = kept.with_pairs(new)
         if writer is not None:
             writer.keep(now, norm)
         remade = np.union1d(flipped.key_ids, _changed_keys(removed, new))
-        change = _Change(now, norm, removed, flipped, new, len(lengths),
-                         sum(documents.report_flags))
+        if len(lengths) > known:  # a character more a document for the keys in most of them
+            remade = np.union1d(remade, self.parts.key_ids[self.parts.dense()])
+        change = _Change(now, norm, removed, flipped, new, known, len(lengths),
+                         first_report(self.report_flags))
         return lengths, remade, self.parts.replaced(remade, change.parts(remade, self.parts,
                                                                          names))
+
+
+def first_report(report_flags: list[bool]) -> int:
+    """The number of the first report (households come first: documents.search_documents)."""
+    return len(report_flags) - sum(report_flags)
 
 
 def _changed_keys(removed: Pairs, new: Pairs) -> np.ndarray:
@@ -548,10 +564,10 @@ class _Change:
     they are (`new`), and the other pairs whose value `flipped` (with their new values)."""
 
     def __init__(self, now: _StatePairs, norm: np.ndarray, removed: Pairs, flipped: Pairs,
-                 new: Pairs, documents: int, reports: int):
+                 new: Pairs, before: int, documents: int, first_report: int):
         self.now, self.norm, self.removed, self.new = now, norm, removed, new
         self.flipped = flipped
-        self.documents, self.reports = documents, reports
+        self.before, self.documents, self.first_report = before, documents, first_report
 
     def parts(self, remade: np.ndarray, parts: KeyParts, names: list[str]) -> KeyParts:
         """The parts of the keys `remade` now (held by some document). A key in most documents
@@ -560,18 +576,14 @@ class _Change:
         any other key is made again from its pairs."""
         held = self.now.held(remade)
         where = np.minimum(np.searchsorted(parts.key_ids, remade), max(len(parts) - 1, 0))
-        starts = np.concatenate([[0], parts.postings_ends])[where] if len(parts) else where
         was_dense = np.zeros(len(remade), dtype=bool)
         if len(parts):
-            postings = np.frombuffer(parts.postings, dtype=np.uint8)
-            was_dense = ((parts.key_ids[where] == remade) & (parts.sizes[where] == 0)
-                         & (parts.postings_ends[where] > starts))
-            was_dense[was_dense] = postings[starts[was_dense]] == ord("=")
+            was_dense = (parts.key_ids[where] == remade) & parts.dense()[where]
         dense = was_dense & (held * 2 > self.documents)
         patched = _DensePatch(self, remade[dense], where[dense], parts)
         again = np.union1d(remade[~dense & (held > 0)], patched.top_changed)
         made = KeyParts.of(_tables(self.now.of_keys(again, self.norm), self.documents,
-                                   self.reports), names)
+                                   self.first_report), names)
         return made.replaced(np.zeros(0, dtype=np.int32), patched.parts())
 
 
@@ -584,6 +596,7 @@ class _DensePatch:
     def __init__(self, change: _Change, keys: np.ndarray, where: np.ndarray, parts: KeyParts):
         self.keys, self.hashes = keys, parts.hashes[where]
         new, width = change.new, change.documents + 1
+        added = "A" * (change.documents - change.before)  # (documents added: not there)
         # each changed (key, document) as it is now (-1: gone), the removed first so that a
         # pair removed and put back ends as it is now
         removed, flipped = change.removed, change.flipped
@@ -598,12 +611,12 @@ class _DensePatch:
         key_ids, numbers, values, counted = (a[mine] for a in (key_ids, numbers, values,
                                                                 counted))
         which = np.searchsorted(keys, key_ids)
-        texts = np.frombuffer(b"".join(parts.postings_of(w).encode() for w in where.tolist()),
-                              dtype=np.uint8).copy()
+        texts = np.frombuffer(b"".join((parts.postings_of(w) + added).encode()
+                                       for w in where.tolist()), dtype=np.uint8).copy()
         texts[which * width + 1 + numbers] = np.where(values < 0, ord("A"),
                                                       ALPHABET_CODES[np.maximum(values, 0)])
         self.texts, self.width = texts.tobytes(), width
-        is_report = numbers < change.reports
+        is_report = numbers >= change.first_report
         moved = [np.bincount(which[is_report == kind], weights=counted[is_report == kind],
                              minlength=len(keys)).astype(np.int64).tolist()
                  for kind in (True, False)]
@@ -613,7 +626,8 @@ class _DensePatch:
         for number, index in enumerate(where.tolist()):
             reports, households, top = json.loads(parts.value(index))
             mine = order[bounds[number]:bounds[number + 1]]
-            if _top_stays(top, numbers[mine].tolist(), values[mine].tolist(), change.reports):
+            if _top_stays(top, numbers[mine].tolist(), values[mine].tolist(),
+                          change.first_report, change.documents):
                 self.summaries.append([reports + moved[0][number],
                                        households + moved[1][number], top])
             else:
@@ -630,7 +644,8 @@ class _DensePatch:
         return made.parts()
 
 
-def _top_stays(top: str, numbers: list[int], values: list[int], reports: int) -> bool:
+def _top_stays(top: str, numbers: list[int], values: list[int], first_report: int,
+               documents: int) -> bool:
     """Whether a key's best documents (`top`, as written) are still its best after the
     documents `numbers` changed to `values` (-1: no longer holding the key): none of them was
     among the best, none now beats the worst of the best, and the best were TOP."""
@@ -638,10 +653,11 @@ def _top_stays(top: str, numbers: list[int], values: list[int], reports: int) ->
     if len(best) < TOP:
         return False
     held = {number for number, _ in best}
-    worst = max((rank(number, value, reports), tie_order(number, reports))
-                for number, value in best)
-    return not any(number in held or (value >= 0 and (rank(number, value, reports),
-                                                      tie_order(number, reports)) < worst)
+    def place(number: int, value: int) -> tuple[int, int]:
+        return rank(number, value, first_report), tie_order(number, first_report, documents)
+
+    worst = max(place(number, value) for number, value in best)
+    return not any(number in held or (value >= 0 and place(number, value) < worst)
                    for number, value in zip(numbers, values))
 
 
@@ -682,12 +698,12 @@ def _pairs_of(records: dict[int, NumberedKeys], norm: np.ndarray) -> Pairs:
                                             norm[joined["numbers"]]))
 
 
-def _tables(pairs: Pairs, documents: int, reports: int) -> Iterator[KeyTable]:
+def _tables(pairs: Pairs, documents: int, first_report: int) -> Iterator[KeyTable]:
     """The postings of every key of `pairs`, a range of keys at a time (about PART pairs)."""
     start = 0
     while start < len(pairs):
         end = min(start + PART, len(pairs))
         if end < len(pairs):  # on to the end of the last key's pairs
             end = int(np.searchsorted(pairs.key_ids, pairs.key_ids[end - 1], side="right"))
-        yield KeyTable(pairs.take(slice(start, end)), documents, reports)
+        yield KeyTable(pairs.take(slice(start, end)), documents, first_report)
         start = end

@@ -58,7 +58,7 @@
     if (typeof entry[0] === "string") {
       var list = decode(entry[0], false);
       list.hints = S.decodeNumbers(entry[1]);
-      list.counts = { report: list.numbers.filter(function (n) { return n < meta.reports; }).length };
+      list.counts = { report: list.numbers.filter(function (n) { return S.isReport(meta, n); }).length };
       list.counts.household = list.numbers.length - list.counts.report;
       return Promise.resolve(list);
     }
@@ -115,11 +115,11 @@
         if (entry.seen !== lists.length) { return; }
         var before = found ? found.get(number) : { score: 0, terms: [] };
         if (!before) { return; }
-        var report = number < meta.reports;
+        var report = S.isReport(meta, number);
         next.set(number, {
           number: number, report: report,
           /* ties: reports first, the newest (numbered last) first, then households */
-          order: report ? meta.reports - 1 - number : number,
+          order: report ? meta.documents - 1 - number : meta.reports + number,
           score: before.score + S.termScore(term, entry.sevenths, entry.flags, report),
           terms: before.terms.concat([entry])
         });
@@ -128,6 +128,9 @@
     });
     return Array.from((found || new Map()).values());
   };
+
+  /* Households are numbered first, then reports (showcase/search/documents.py). */
+  S.isReport = function (meta, number) { return number >= meta.documents - meta.reports; };
 
   S.byScore = function (a, b) { return b.score - a.score || a.order - b.order; };
 })();
