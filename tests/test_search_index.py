@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import types
 from array import array
 
 import numpy as np
@@ -20,7 +21,7 @@ from showcase.search.lexicon import PhraseFinder, phrase_keys
 from showcase.search import postings as postings_module
 from showcase.search.postings import (TOP, KeyTable, Pairs, Postings, decoded_top, encoded,
                                       norms, rank, tie_order, values_of)
-from showcase.search.shards import KeyParts
+from showcase.search.shards import SHARD_BYTES, KeyParts, shard_count
 from showcase.search.state import _top_stays
 from showcase.search.vocabulary import NumberedKeys, Vocabulary
 
@@ -181,6 +182,21 @@ def test_a_kept_best_list_stays_while_no_change_comes_before_its_last_in_tie_ord
     assert _top_stays(top, [10], [8], first_report, documents)  # a household
     assert not _top_stays(top, [160], [9], first_report, documents)  # a better score
     assert not _top_stays(top, [documents - 1], [-1], first_report, documents)  # one leaves
+
+
+def test_the_shard_count_moves_in_steps_that_an_edit_seldom_crosses():
+    """A key's shard is its hash modulo the count: the count gives each shard SHARD_BYTES of
+    keys at most and a little less (an eighth at most), and stays the same while the index
+    grows by a few reports (some ten kilobytes each at 10,000 reports), where one more shard
+    every 2 KB moved every key at nearly every edit."""
+    def count(total: int) -> int:
+        return shard_count(types.SimpleNamespace(sizes=np.array([total])))
+
+    for total in [1, 2047, 2048, 2049, 30_000, 999_999, 5_853_000, 80_000_000]:
+        needed = -(-total // SHARD_BYTES)
+        assert needed <= count(total) <= max(needed + 1, needed * 9 // 8)
+    growing = [count(total) for total in range(5_853_000, 6_053_000, 1000)]  # 20 reports
+    assert len(set(growing)) <= 2 and growing == sorted(growing)
 
 
 def test_a_key_in_most_documents_is_one_value_character_per_document():

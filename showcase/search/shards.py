@@ -177,7 +177,14 @@ def _gathered(buffers: list[bytes], ends: list[np.ndarray], source: np.ndarray,
 
 
 def shard_count(parts: KeyParts) -> int:
-    return max(1, math.ceil(int(parts.sizes.sum()) / SHARD_BYTES))
+    """Enough shards for SHARD_BYTES of keys each, rounded up to one of eight to sixteen steps
+    between two powers of two: a key's shard is its hash modulo the count, so a count moved by
+    one puts nearly every key in another shard and every shard is written again (2,900 files at
+    10,000 reports); a step is a sixteenth to an eighth of the count, which an edited or added
+    report (a few hundred bytes, some ten kilobytes) seldom crosses."""
+    needed = max(1, math.ceil(int(parts.sizes.sum()) / SHARD_BYTES))
+    step = 1 << max(0, needed.bit_length() - 4)
+    return -(-needed // step) * step
 
 
 @dataclass(frozen=True)
