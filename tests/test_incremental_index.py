@@ -194,20 +194,62 @@ def test_an_edited_report_is_searched_again_without_loading_pinyin(sample, tmp_p
     assert_index_as_fresh(sample, out, tmp_path)
 
 
-def test_a_report_added_before_others_or_removed_means_the_index_made_anew(sample, tmp_path,
-                                                                          patched):
+def test_a_report_added_before_others_moves_them_and_one_removed_means_the_index_made_anew(
+        sample, tmp_path, patched, monkeypatch):
+    """A report dated before the others moves every newer report's number: the last index is
+    patched with all of them (past PATCHED_SHARE of the documents, made anew); one removed
+    means the index made anew."""
     out = tmp_path / "out"
     build(sample, out)
     newest = reports(sample)[0]
-    added = newest.with_name("zz-old.md")  # the oldest report: every report's number moves
-    added.write_text(re.sub(r"(?m)^date: .*$", "date: 2001-01-01", newest.read_text(
-        "utf-8").replace("title:", "title: 旧", 1), count=1), "utf-8")
+    added = newest.with_name("zz-old.md")
+
+    def add_old_report(date: str) -> None:
+        added.write_text(re.sub(r"(?m)^date: .*$", f"date: {date}", newest.read_text(
+            "utf-8").replace("title:", "title: 旧", 1), count=1), "utf-8")
+
+    add_old_report("2001-01-01")
     build(sample, out)
     assert_index_as_fresh(sample, out, tmp_path)
+    patches = len(patched)
     added.unlink()
     build(sample, out)
     assert_index_as_fresh(sample, out, tmp_path)
-    assert patched == []
+    monkeypatch.setattr(index, "PATCHED_SHARE", 0.05)  # (the sample's 18 reports: 7%)
+    add_old_report("2001-01-02")
+    build(sample, out)
+    assert_index_as_fresh(sample, out, tmp_path)
+    assert len(patched) == patches
+
+
+def test_a_phrase_list_that_changes_patches_the_documents_it_touches(sample, tmp_path,
+                                                                     patched):
+    """New reports make a run frequent enough to be a phrase key: the last index is patched
+    with them and with the unchanged report that already held the run (its keys gain the
+    phrase); the run made rare again, the phrase goes from every document holding it."""
+    out = tmp_path / "out"
+    holder = reports(sample)[1]
+    add_to(holder, "\n\n鹭鸶湾设立夜渡守护岗。\n")
+    build(sample, out)
+    front = reports(sample)[0].read_text("utf-8").split("\n---\n")[0]
+    added = []
+    for number in range(3):
+        added.append(holder.with_name(f"zz-ferry-{number}.md"))
+        added[-1].write_text(re.sub(r"(?m)^date: .*$", f"date: {dt.date.today().isoformat()}",
+                                    front.replace("title:", f"title: 渡口{number}", 1), count=1)
+                             + "\n---\n\n鹭鸶湾设立夜渡守护岗，船工轮流值守。\n", "utf-8")
+    build(sample, out)
+    assert '"夜渡守护"' in "".join(search_files(out)[p].decode() for p in search_files(out)
+                                   if p.startswith("search/k/"))  # filed whole
+    assert len(patched) == 1 and len(patched[0]) > len(added)  # the holder with them
+    assert_index_as_fresh(sample, out, tmp_path)
+    for path in (holder, *added[1:]):  # the first new report, unchanged, still holds it
+        replace_in(path, "夜渡守护岗", "渡口")
+    build(sample, out)
+    assert '"夜渡守护"' not in "".join(search_files(out)[p].decode() for p in search_files(out)
+                                       if p.startswith("search/k/"))
+    assert len(patched) == 2 and len(patched[1]) > 3  # the three edited, and the first
+    assert_index_as_fresh(sample, out, tmp_path)
 
 
 def test_a_new_report_takes_the_next_number_and_the_last_index_is_patched_with_it(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import functools
 import hashlib
 import itertools
 import re
@@ -49,6 +50,9 @@ ASKED_TOGETHER = 256
 held at once, beside the postings gathered from them)."""
 KEPT_TOGETHER = 256
 """Documents whose files are looked for in the previous output in one go."""
+PATCHED_SHARE = 1 / 8
+"""The share of the documents past which the last index is not patched with those changed but
+made anew (a key held by any of them is made again from its pairs, one key at a time)."""
 
 
 class _Phrases:
@@ -75,9 +79,9 @@ class _Records:
     list changed since), found ones numbered (vocabulary.py) and kept."""
 
     def __init__(self, memo: Memo | None, phrases: _Phrases, digests: list[bytes],
-                 wanted: list[int]):
+                 wanted: list[int], vocabulary: Vocabulary):
         """`wanted`: the numbers of the documents whose records will be asked for, in order."""
-        self.memo, self.phrases, self.vocabulary = memo, phrases, Vocabulary(memo)
+        self.memo, self.phrases, self.vocabulary = memo, phrases, vocabulary
         self.digests, self.wanted = digests, wanted
         self.window: dict[int, object] = {}
         """Kept records of the documents wanted from the one asked for on, asked together."""
@@ -120,6 +124,42 @@ class _Records:
             self.memo.put(self.memo.key("search text", digest), text)
             self.memo.put(self.memo.key("search", digest), (self.phrases.digest, numbered))
         return numbered
+
+
+def _changed_since(earlier: IndexState, digests: list[bytes], phrases: _Phrases,
+                   vocabulary: Vocabulary) -> list[int] | None:
+    """The numbers of the documents whose records are not the last index's: changed, added
+    after its documents, and those a phrase list changed since touches (`_touched`). None
+    when that cannot be told (the last build's phrase list is no longer in the memo), or when
+    they are more than PATCHED_SHARE of the documents (a report dated before the others moves
+    every newer one)."""
+    changed = set(earlier.changed(digests))
+    if earlier.phrases != phrases.digest:
+        before = phrases.list_of(earlier.phrases)
+        if before is None:
+            return None
+        changed |= _touched(earlier, before - phrases.set, phrases.set - before, vocabulary)
+    return sorted(changed) if len(changed) <= PATCHED_SHARE * len(digests) else None
+
+
+def _touched(earlier: IndexState, gone: set[str], new: set[str],
+             vocabulary: Vocabulary) -> set[int]:
+    """The documents of the last index holding a phrase `gone`, or every neighbouring pair of
+    a `new` one (a phrase is a run of Han characters, and a document holding it holds its
+    pairs as keys): their keys change with the phrase list."""
+    known = vocabulary.numbers
+    gone_keys = [known[phrase] for phrase in gone if phrase in known]
+    new_pairs = [[known.get(phrase[at:at + 2]) for at in range(len(phrase) - 1)]
+                 for phrase in sorted(new)]
+    new_pairs = [pairs for pairs in new_pairs if None not in pairs]  # (else none holds it)
+    holders = earlier.holders(gone_keys + [key for pairs in new_pairs for key in pairs])
+    touched = set()
+    for key in gone_keys:
+        touched.update(holders[key].tolist())
+    for pairs in new_pairs:
+        touched.update(functools.reduce(np.intersect1d, [holders[key] for key in pairs])
+                       .tolist())
+    return touched
 
 
 def _document_file_names(number: int, blocks: int) -> list[str]:
@@ -226,9 +266,12 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
     digests = [d.digest for d in documents]
     report_flags = [d.kind == "report" for d in documents]
     phrases = _Phrases(phrase_keys(documents, memo), memo)
-    earlier = IndexState.load(memo, phrases.digest, report_flags) if memo is not None else None
-    wanted = earlier.changed(digests) if earlier is not None else list(range(len(documents)))
-    records = _Records(memo, phrases, digests, wanted)
+    vocabulary = Vocabulary(memo)
+    earlier = IndexState.load(memo, report_flags) if memo is not None else None
+    wanted = _changed_since(earlier, digests, phrases, vocabulary) if earlier else None
+    if wanted is None:
+        earlier, wanted = None, list(range(len(documents)))
+    records = _Records(memo, phrases, digests, wanted, vocabulary)
     postings, blocks = Postings(memo.folder if memo is not None else None), []
     missing = [] if workers < 2 else _missing(wanted, digests, memo)
     numbering = WorkerNumbers()

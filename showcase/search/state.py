@@ -5,8 +5,9 @@ of them changed and maybe others after them (a new report, the newest, is number
 others: documents.search_documents), takes the pairs of those out, puts their new ones in, and
 makes again only the parts of the keys that changed (and of the keys written one character a
 document, when there are more documents): the index of a site of 10,000 reports is not
-assembled anew for one edited or added report. Anything else (a document removed or moved,
-another phrase list, a new memo) is a build from the start.
+assembled anew for one edited or added report. With another phrase list, the documents whose
+keys it changes are read again as well (index._changed_since). Anything else (a document removed
+or moved, a new memo) is a build from the start.
 
 The pairs are kept as a log: a base written whole, the places of the base's pairs that are no
 longer so (`masked`: the documents changed since) and those documents' pairs now (the delta).
@@ -240,25 +241,26 @@ def _no_delta() -> dict[str, np.ndarray]:
 @dataclasses.dataclass
 class IndexState:
     """The last build's index: its documents, pairs (the base memory-mapped from the state's
-    files), each key's part and what its files were; and the kinds of this build's documents,
-    the last build's and maybe more after them (`report_flags`)."""
+    files), each key's part and what its files were, the digest of the phrase list it was
+    made with; and the kinds of this build's documents, the last build's and maybe more after
+    them (`report_flags`)."""
 
     documents: Documents
     pairs: "_StatePairs"
     parts: KeyParts
     files: IndexFiles
+    phrases: str
     report_flags: list[bool]
 
     @classmethod
-    def load(cls, memo: Memo, phrases: str, report_flags: list[bool]) -> "IndexState | None":
-        """The last build's state when it was made beside this memo with this phrase list, of
-        documents of the kinds of this build's first ones (`report_flags`: this build's); else
-        None."""
+    def load(cls, memo: Memo, report_flags: list[bool]) -> "IndexState | None":
+        """The last build's state when it was made beside this memo, of documents of the kinds
+        of this build's first ones (`report_flags`: this build's); else None."""
         folder = memo.folder / FOLDER
         try:
             meta = json.loads((folder / "meta.json").read_text("utf-8"))
             before = meta["report_flags"]
-            if (meta["phrases"] != phrases or report_flags[:len(before)] != before
+            if (report_flags[:len(before)] != before
                     or meta["engine"] != memo.engine or meta["memo"] is None
                     or meta["memo"] != memo.identity()):
                 return None
@@ -281,7 +283,7 @@ class IndexState:
                              before, meta["lengths"], meta["blocks"]),
                    pairs, KeyParts(**parts),
                    IndexFiles(meta["shards"], file_digests[:meta["shards"]], own,
-                              file_digests[meta["shards"]:]), report_flags)
+                              file_digests[meta["shards"]:]), meta["phrases"], report_flags)
 
     def changed(self, digests: list[bytes]) -> list[int]:
         """The numbers of the documents that changed since, and of those added after."""
@@ -289,6 +291,15 @@ class IndexState:
         return [number for number, (before, now) in enumerate(zip(self.documents.digests,
                                                                     digests)) if before != now
                 ] + list(range(known, len(digests)))
+
+    def holders(self, keys: list[int]) -> dict[int, np.ndarray]:
+        """The numbers of the documents holding each of `keys` (key numbers) in this index."""
+        wanted = np.unique(np.array(keys, dtype=np.int32))
+        pairs = self.pairs.of_keys(wanted, norms(self.documents.lengths,
+                                                 self.documents.report_flags))
+        bounds = np.searchsorted(pairs.key_ids, np.append(wanted, np.iinfo(np.int32).max))
+        return {key: pairs.numbers[bounds[n]:bounds[n + 1]]
+                for n, key in enumerate(wanted.tolist())}
 
     def patched(self, records: dict[int, NumberedKeys], names: list[str],
                 writer: "StateWriter | None") -> tuple[list[int], np.ndarray, KeyParts]:
