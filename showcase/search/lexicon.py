@@ -53,7 +53,9 @@ def phrase_keys(documents: list[Searchable], memo: Memo | None = None) -> list[s
 def _frequent_runs(sample: list[Searchable], memo: Memo | None) -> list[str]:
     """The runs of three and four characters in a tenth of the sampled reports' bodies."""
     counts = _sample_counts(sample, memo)
-    wanted = max(3, MIN_SHARE * len(sample))
+    # (rounded: a sample one report larger keeps the count, and the runs found in exactly as
+    # many reports stay phrases; each that goes changes the keys of a tenth of the reports)
+    wanted = max(3, round(MIN_SHARE * len(sample)))
     return [g for g, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
             if n >= wanted][:MAX_PHRASES]
 
