@@ -258,11 +258,12 @@ def test_a_new_report_takes_the_next_number_and_the_last_index_is_patched_with_i
     author's new one is, takes the next number. No other document's head or blocks are written
     again (at 10,000 reports and 100,000 households, some 360,000 files), and the last build's
     index is patched with it (its keys' parts made again, and those of the keys written one
-    character a document, a range of keys' pairs at a time), not made anew."""
+    character a document, a range of keys' pairs at a time), not made anew; and removed, the
+    index is patched back to what it was."""
     monkeypatch.setattr(state, "PART", 64)  # (many ranges)
     out = tmp_path / "out"
     build(sample, out)
-    before = times(out)
+    before, before_files = times(out), search_files(out)
     documents = json.loads(re.search(r"\{.*\}", (out / "search/m.js").read_text(
         "utf-8"))[0])["documents"]
     newest = reports(sample)[0]
@@ -278,6 +279,12 @@ def test_a_new_report_takes_the_next_number_and_the_last_index_is_patched_with_i
     kept = [path for path in before if index.document_number(path) is not None]
     assert len(kept) > 300 and all(after[path] == before[path] for path in kept)
     assert patched == [[documents]]
+    assert_index_as_fresh(sample, out, tmp_path)
+    added.unlink()  # the newest removed: patched too, one character a document shorter
+    build(sample, out)
+    assert not (out / f"search/h/{documents}.js").exists()
+    assert patched == [[documents], []]
+    assert search_files(out) == before_files
     assert_index_as_fresh(sample, out, tmp_path)
 
 

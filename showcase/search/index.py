@@ -269,7 +269,8 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
     phrases = _Phrases(phrase_keys(documents, memo), memo)
     vocabulary = Vocabulary(memo)
     earlier = IndexState.load(memo, report_flags) if memo is not None else None
-    wanted = _changed_since(earlier, digests, phrases, vocabulary) if earlier else None
+    wanted = (_changed_since(earlier, digests, phrases, vocabulary) if earlier is not None
+              else None)
     if wanted is None:
         earlier, wanted = None, list(range(len(documents)))
     records = _Records(memo, phrases, digests, wanted, vocabulary)

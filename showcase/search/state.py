@@ -1,13 +1,14 @@
 """What the last build's index was made of, kept in the site's `.cache/search/`: every
 (key, document) pair sorted as the postings are, each key's part of the files (shards.py) and
 what the files were. A build whose documents are the last build's, in the same order, with some
-of them changed and maybe others after them (a new report, the newest, is numbered after the
-others: documents.search_documents), takes the pairs of those out, puts their new ones in, and
-makes again only the parts of the keys that changed (and of the keys written one character a
-document, when there are more documents): the index of a site of 10,000 reports is not
-assembled anew for one edited or added report. With another phrase list, the documents whose
-keys it changes are read again as well (index._changed_since). Anything else (a document removed
-or moved, a new memo) is a build from the start.
+of them changed, and maybe others after them or the last ones gone (a new report, the newest,
+is numbered after the others: documents.search_documents), takes the pairs of those out, puts
+their new ones in, and makes again only the parts of the keys that changed (and of the keys
+written one character a document, when there are more documents or fewer): the index of a
+site of 10,000 reports is not assembled anew for one edited, added or removed report. With
+another phrase list, the documents whose keys it changes are read again as well
+(index._changed_since). Anything else (a document removed before others, a new memo) is a
+build from the start.
 
 The pairs are kept as a log: a base written whole, the places of the base's pairs that are no
 longer so (`masked`: the documents changed since) and those documents' pairs now (the delta).
@@ -243,7 +244,7 @@ class IndexState:
     """The last build's index: its documents, pairs (the base memory-mapped from the state's
     files), each key's part and what its files were, the digest of the phrase list it was
     made with; and the kinds of this build's documents, the last build's and maybe more after
-    them (`report_flags`)."""
+    them, or fewer: its first ones (`report_flags`)."""
 
     documents: Documents
     pairs: "_StatePairs"
@@ -255,12 +256,14 @@ class IndexState:
     @classmethod
     def load(cls, memo: Memo, report_flags: list[bool]) -> "IndexState | None":
         """The last build's state when it was made beside this memo, of documents of the kinds
-        of this build's first ones (`report_flags`: this build's); else None."""
+        of this build's first ones, or of its documents and more (`report_flags`: this
+        build's); else None."""
         folder = memo.folder / FOLDER
         try:
             meta = json.loads((folder / "meta.json").read_text("utf-8"))
             before = meta["report_flags"]
-            if (report_flags[:len(before)] != before
+            both = min(len(before), len(report_flags))  # (one the other's first documents)
+            if (report_flags[:both] != before[:both]
                     or meta["engine"] != memo.engine or meta["memo"] is None
                     or meta["memo"] != memo.identity()):
                 return None
@@ -307,24 +310,27 @@ class IndexState:
         the numbers of the keys whose parts changed, and every key's part. The pairs now go
         to `writer`."""
         documents, known = self.documents, len(self.documents.lengths)
-        lengths = documents.lengths + [0] * (len(self.report_flags) - known)  # (added: in records)
+        count = len(self.report_flags)  # (more: added, in `records`; fewer: the last removed)
+        lengths = (documents.lengths + [0] * (count - known))[:count]
         for number, record in records.items():
             lengths[number] = record.length
         old_norm = norms(documents.lengths, documents.report_flags)
         norm = norms(lengths, self.report_flags)
-        gone = np.zeros(len(lengths), dtype=bool)
+        gone = np.zeros(max(count, known), dtype=bool)
         gone[list(records)] = True
+        gone[count:] = True
         removed, kept = self.pairs.without(gone, old_norm)  # as they were
         flipped = _no_pairs()
-        stayed = ~gone[:known]
-        if not np.array_equal(old_norm[stayed], norm[:known][stayed]):  # the average moved
-            flipped = kept.flipped(old_norm, norm)
+        both = min(count, known)
+        stayed = ~gone[:both]
+        if not np.array_equal(old_norm[:both][stayed], norm[:both][stayed]):  # the average moved
+            flipped = kept.flipped(old_norm, np.concatenate([norm, old_norm[count:]]))
         new = _pairs_of(records, norm)
         now = kept.with_pairs(new)
         if writer is not None:
             writer.keep(now, norm)
         remade = np.union1d(flipped.key_ids, _changed_keys(removed, new))
-        if len(lengths) > known:  # a character more a document for the keys in most of them
+        if count != known:  # a character a document for the keys in most of them
             remade = np.union1d(remade, self.parts.key_ids[self.parts.dense()])
         change = _Change(now, norm, removed, flipped, new, known, len(lengths),
                          first_report(self.report_flags))
@@ -615,6 +621,7 @@ class _DensePatch:
         self.keys, self.hashes = keys, parts.hashes[where]
         new, width = change.new, change.documents + 1
         added = "A" * (change.documents - change.before)  # (documents added: not there)
+        # (documents removed after the others: their characters cut off below)
         # each changed (key, document) as it is now (-1: gone), the removed first so that a
         # pair removed and put back ends as it is now
         removed, flipped = change.removed, change.flipped
@@ -629,10 +636,11 @@ class _DensePatch:
         key_ids, numbers, values, counted = (a[mine] for a in (key_ids, numbers, values,
                                                                 counted))
         which = np.searchsorted(keys, key_ids)
-        texts = np.frombuffer(b"".join((parts.postings_of(w) + added).encode()
+        texts = np.frombuffer(b"".join((parts.postings_of(w) + added)[:width].encode()
                                        for w in where.tolist()), dtype=np.uint8).copy()
-        texts[which * width + 1 + numbers] = np.where(values < 0, ord("A"),
-                                                      ALPHABET_CODES[np.maximum(values, 0)])
+        here = numbers < change.documents
+        texts[which[here] * width + 1 + numbers[here]] = np.where(
+            values[here] < 0, ord("A"), ALPHABET_CODES[np.maximum(values[here], 0)])
         self.texts, self.width = texts.tobytes(), width
         is_report = numbers >= change.first_report
         moved = [np.bincount(which[is_report == kind], weights=counted[is_report == kind],
