@@ -226,7 +226,8 @@ def test_a_phrase_list_that_changes_patches_the_documents_it_touches(sample, tmp
                                                                      patched):
     """New reports make a run frequent enough to be a phrase key: the last index is patched
     with them and with the unchanged report that already held the run (its keys gain the
-    phrase); the run made rare again, the phrase goes from every document holding it."""
+    phrase); the run made rare again, the phrase goes from every document holding it, and
+    from the last documents when they are removed."""
     out = tmp_path / "out"
     holder = reports(sample)[1]
     add_to(holder, "\n\n鹭鸶湾设立夜渡守护岗。\n")
@@ -249,6 +250,14 @@ def test_a_phrase_list_that_changes_patches_the_documents_it_touches(sample, tmp
     assert '"夜渡守护"' not in "".join(search_files(out)[p].decode() for p in search_files(out)
                                        if p.startswith("search/k/"))
     assert len(patched) == 2 and len(patched[1]) > 3  # the three edited, and the first
+    assert_index_as_fresh(sample, out, tmp_path)
+    for path in added[1:]:  # the run frequent again, then gone with the new reports
+        replace_in(path, "渡口", "夜渡守护岗")
+    build(sample, out)
+    for path in added:
+        path.unlink()
+    build(sample, out)
+    assert len(patched) == 4
     assert_index_as_fresh(sample, out, tmp_path)
 
 

@@ -139,7 +139,9 @@ def _changed_since(earlier: IndexState, digests: list[bytes], phrases: _Phrases,
         before = phrases.list_of(earlier.phrases)
         if before is None:
             return None
-        changed |= _touched(earlier, before - phrases.set, phrases.set - before, vocabulary)
+        changed |= {number for number in _touched(earlier, before - phrases.set,
+                                                  phrases.set - before, vocabulary)
+                    if number < len(digests)}  # (not the last ones, removed)
     return sorted(changed) if len(changed) <= PATCHED_SHARE * len(digests) else None
 
 
