@@ -636,12 +636,13 @@ class _DensePatch:
         key_ids, numbers, values, counted = (a[mine] for a in (key_ids, numbers, values,
                                                                 counted))
         which = np.searchsorted(keys, key_ids)
-        texts = np.frombuffer(b"".join((parts.postings_of(w) + added)[:width].encode()
-                                       for w in where.tolist()), dtype=np.uint8).copy()
+        texts = np.frombuffer(bytearray(b"".join(  # (writable, copied once)
+            (parts.postings_of(w) + added)[:width].encode() for w in where.tolist())),
+            dtype=np.uint8)
         here = numbers < change.documents
         texts[which[here] * width + 1 + numbers[here]] = np.where(
             values[here] < 0, ord("A"), ALPHABET_CODES[np.maximum(values[here], 0)])
-        self.texts, self.width = texts.tobytes(), width
+        self.texts, self.width = texts, width
         is_report = numbers >= change.first_report
         moved = [np.bincount(which[is_report == kind], weights=counted[is_report == kind],
                              minlength=len(keys)).astype(np.int64).tolist()
@@ -666,7 +667,7 @@ class _DensePatch:
         for summary, n in zip(self.summaries, self.kept.tolist()):
             made.add(int(self.keys[n]), int(self.hashes[n]), 0,
                      json.dumps(summary, separators=(",", ":")).encode(),
-                     self.texts[n * width:(n + 1) * width])
+                     self.texts[n * width:(n + 1) * width].tobytes())
         return made.parts()
 
 
