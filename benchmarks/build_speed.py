@@ -10,13 +10,13 @@ per report unless --households-per-report says otherwise), kept in --work so a s
 them, and runs `build.py build --site SITE --out OUT` as a child process four ways: cold (empty
 output, empty build cache), again with nothing changed, after one sentence was appended to one
 report, and with a new report (the newest) added beside it (an earlier output and cache are set
-aside for the cold build, not removed: see set_aside); then, once every corpus is built, `build.py serve` on each site, timing from a save of
-that report until the preview serves the page with the new sentence and until its search block
-has it. Each child's CPU seconds (user + system, the steady figure on a busy machine), wall
-seconds and peak memory come from os.wait4, the operating system's accounting of that one process
-(and the processes it waited for). Hugo, when installed, builds the same reports in the same runs
-(hugo_site.py), and each figure is printed beside its ratio to Hugo's. Then the targets of the
-build-speed issue are judged (speed_report.py).
+aside for the cold build, not removed: see set_aside); then, once every corpus is built,
+`build.py serve` on each site, timing from a save of that report until the preview serves the page with the
+new sentence and until its search block has it. Each child's CPU seconds (user + system, the steady
+figure on a busy machine), wall seconds and peak memory come from os.wait4, the operating system's
+accounting of that one process (and the processes it waited for). Hugo, when installed, builds the
+same reports in the same runs (hugo_site.py), and each figure is printed beside its ratio to
+Hugo's. Then the targets of the build-speed issue are judged (speed_report.py).
 
 It prints figures and always exits 0: it is a benchmark, not a test.
 """

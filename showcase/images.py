@@ -77,9 +77,9 @@ _IMG = re.compile(r'<img ([^>]*?)src="([^"]*)"([^>]*)>')
 
 def make_responsive(fragment: str, picture_at: Callable[[str], Picture | None],
                     root: str) -> str:
-    """Give every <img> of (sanitized) HTML that shows a published picture (`picture_at` its
-    published path: its copies) its copies; pictures in the text of a page are below its title,
-    so they load lazily."""
+    """Give every <img> of (sanitized) HTML that shows a published picture its copies
+    (`picture_at(path)`: those of the picture published at `path`, or None); pictures in the
+    text of a page are below its title, so they load lazily."""
     def replace(match: re.Match) -> str:
         address = html.unescape(match.group(2))
         picture = picture_at(address[len(root):]) if address.startswith(root) else None

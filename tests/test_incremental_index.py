@@ -68,6 +68,20 @@ def search_files(out):
     return {path: data for path, data in snapshot(out).items() if path.startswith("search/")}
 
 
+def shards_text(out):
+    return "".join(p.read_text("utf-8") for p in sorted((out / "search/k").glob("*.js")))
+
+
+def report_like(model, path, title, date, body=None):
+    """A report at `path` with `model`'s front matter, its title after `title`, dated `date`;
+    its text `body`, or `model`'s."""
+    front, _, text = model.read_text("utf-8").partition("\n---\n")
+    front = re.sub(r"(?m)^date: .*$", f"date: {date}",
+                   front.replace("title:", f"title: {title}", 1), count=1)
+    path.write_text(front + "\n---\n" + (text if body is None else f"\n{body}\n"), "utf-8")
+    return path
+
+
 def times(out):
     return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns
             for p in (out / "search").rglob("*.js")}
@@ -202,13 +216,7 @@ def test_a_report_added_before_others_moves_them_and_one_removed_means_the_index
     out = tmp_path / "out"
     build(sample, out)
     newest = reports(sample)[0]
-    added = newest.with_name("zz-old.md")
-
-    def add_old_report(date: str) -> None:
-        added.write_text(re.sub(r"(?m)^date: .*$", f"date: {date}", newest.read_text(
-            "utf-8").replace("title:", "title: 旧", 1), count=1), "utf-8")
-
-    add_old_report("2001-01-01")
+    added = report_like(newest, newest.with_name("zz-old.md"), "旧", "2001-01-01")
     build(sample, out)
     assert_index_as_fresh(sample, out, tmp_path)
     added.unlink()
@@ -216,7 +224,7 @@ def test_a_report_added_before_others_moves_them_and_one_removed_means_the_index
     assert_index_as_fresh(sample, out, tmp_path)
     assert patched == []
     monkeypatch.setattr(index, "PATCHED_SHARE", 1)
-    add_old_report("2001-01-02")
+    report_like(newest, added, "旧", "2001-01-02")
     build(sample, out)
     assert len(patched) == 1 and len(patched[0]) > len(reports(sample)) / 2
     assert_index_as_fresh(sample, out, tmp_path)
@@ -232,23 +240,17 @@ def test_a_phrase_list_that_changes_patches_the_documents_it_touches(sample, tmp
     holder = reports(sample)[1]
     add_to(holder, "\n\n鹭鸶湾设立夜渡守护岗。\n")
     build(sample, out)
-    front = reports(sample)[0].read_text("utf-8").split("\n---\n")[0]
-    added = []
-    for number in range(3):
-        added.append(holder.with_name(f"zz-ferry-{number}.md"))
-        added[-1].write_text(re.sub(r"(?m)^date: .*$", f"date: {dt.date.today().isoformat()}",
-                                    front.replace("title:", f"title: 渡口{number}", 1), count=1)
-                             + "\n---\n\n鹭鸶湾设立夜渡守护岗，船工轮流值守。\n", "utf-8")
+    added = [report_like(reports(sample)[0], holder.with_name(f"zz-ferry-{number}.md"),
+                         f"渡口{number}", dt.date.today().isoformat(),
+                         "鹭鸶湾设立夜渡守护岗，船工轮流值守。") for number in range(3)]
     build(sample, out)
-    assert '"夜渡守护"' in "".join(search_files(out)[p].decode() for p in search_files(out)
-                                   if p.startswith("search/k/"))  # filed whole
+    assert '"夜渡守护"' in shards_text(out)  # filed whole
     assert len(patched) == 1 and len(patched[0]) > len(added)  # the holder with them
     assert_index_as_fresh(sample, out, tmp_path)
     for path in (holder, *added[1:]):  # the first new report, unchanged, still holds it
         replace_in(path, "夜渡守护岗", "渡口")
     build(sample, out)
-    assert '"夜渡守护"' not in "".join(search_files(out)[p].decode() for p in search_files(out)
-                                       if p.startswith("search/k/"))
+    assert '"夜渡守护"' not in shards_text(out)
     assert len(patched) == 2 and len(patched[1]) > 3  # the three edited, and the first
     assert_index_as_fresh(sample, out, tmp_path)
     for path in added[1:]:  # the run frequent again, then gone with the new reports
@@ -276,11 +278,8 @@ def test_a_new_report_takes_the_next_number_and_the_last_index_is_patched_with_i
     documents = json.loads(re.search(r"\{.*\}", (out / "search/m.js").read_text(
         "utf-8"))[0])["documents"]
     newest = reports(sample)[0]
-    added = newest.with_name("zz-new.md")  # (a text of its own: the phrase list stays)
-    front = newest.read_text("utf-8").split("\n---\n")[0]
-    added.write_text(re.sub(r"(?m)^date: .*$", f"date: {dt.date.today().isoformat()}",
-                            front.replace("title:", "title: 新增", 1), count=1)
-                     + "\n---\n\n鹭鸶湾设立夜渡守护岗。\n", "utf-8")
+    added = report_like(newest, newest.with_name("zz-new.md"), "新增", dt.date.today().isoformat(),
+                        "鹭鸶湾设立夜渡守护岗。")  # (a text of its own: the phrase list stays)
     build(sample, out)
     after = times(out)
     head = (out / f"search/h/{documents}.js").read_text("utf-8")

@@ -84,7 +84,7 @@ def test_results_of_equal_score_come_newest_report_first(search, apart_site):
     that order too)."""
     listed = re.findall(r'href="\.\./reports/(r\d\d)/"', urlopen(apart_site + "reports/index.html")
                         .read().decode("utf-8"))
-    assert len(listed) >= 18  # (the page's first 20 reports, the two of the minimal site among them)
+    assert len(listed) >= 18  # (the page's first 20 reports, the minimal site's two among them)
     found = search("工作简报", 20)
     assert [url.split("/")[-2] for url in found["urls"]][:len(listed)] == listed
 

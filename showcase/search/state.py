@@ -601,7 +601,7 @@ class _Change:
         again = np.union1d(remade[~dense & (held > 0)], patched.top_changed)
         # a range of keys' pairs at a time (a report added to 10,000 is among the best of the
         # 2,400 keys in most documents: 20 million pairs at once took 300 MB)
-        counts = np.cumsum(self.now.held(again))
+        counts = np.cumsum(held[np.searchsorted(remade, again)])  # (`again`: some of `remade`)
         cuts = np.searchsorted(counts, np.arange(PART, int(counts[-1]) if len(counts) else 0,
                                                  PART), side="right")
         made = KeyParts.joined(
