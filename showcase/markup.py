@@ -380,9 +380,11 @@ def _convert(source: str, resolve: LinkResolver | None, top: int) -> tuple[Rende
         return answer
 
     plain = plain_blocks(source, top)
-    converted, toc = (plain if plain is not None
-                      else _converted(source, recorded if resolve else None, top))
-    body = sanitize(converted)
+    if plain is not None:  # (its words hold nothing to escape or allow: sanitize keeps them)
+        body, toc = plain
+    else:
+        converted, toc = _converted(source, recorded if resolve else None, top)
+        body = sanitize(converted)
     text = html_to_text(body)
     return Rendered(body, toc, text, reading_minutes(text)), calls
 
@@ -451,9 +453,10 @@ def plain_blocks(source: str, top: int) -> tuple[str, tuple[TocEntry, ...]] | No
 
 _PLAIN_HEADING = re.compile(r"#{1,6} [^#\s](?:[^#]*[^#\s])?")
 """A heading plain_blocks takes: # to ######, one space, words holding no #."""
-_MARKUP_CHARACTER = re.compile(r"[`\\\[\]<>&*_|{}~=\x00-\x09\x0b-\x1f\x7f]")
-"""The characters of Markdown (but #, looked at line by line) and of inline patterns, and
-control characters: a text holding one is more than plain_blocks takes."""
+_MARKUP_CHARACTER = re.compile(r"[`\\\[\]<>&*_|{}~=\x00-\x09\x0b-\x1f\x7f\xa0]")
+"""The characters of Markdown (but #, looked at line by line) and of inline patterns, control
+characters, and the no-break space (which sanitize writes as &nbsp;): a text holding one is
+more than plain_blocks takes, whose HTML is published as it is made."""
 _LIST_ITEM = re.compile(r"\d+[.)]|[-+]")
 """How a list item, a rule or a heading's underline begins."""
 

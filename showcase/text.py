@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import numpy as np
+
 # Han characters and the full-width punctuation that sits between them.
 CJK = r"\u2014\u2018-\u201d\u2026\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _LATIN = "0-9A-Za-z%"
@@ -38,13 +40,25 @@ def summarise(text: str, limit: int = SUMMARY_LENGTH) -> str:
     return text[:limit].rstrip("\uff0c\u3001\uff1b\uff1a,;: ") + "\u2026\u2026"
 
 
-_NOT_HAN = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_WORD = re.compile(r"[A-Za-z0-9]+")
+_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+_WORD_RANGES = ((ord("0"), ord("9")), (ord("A"), ord("Z")), (ord("a"), ord("z")))
 
 
 def count_characters(text: str) -> int:
-    """Han characters plus Latin words and numbers: what a reader reads."""
-    return len(_NOT_HAN.sub("", text)) + len(_WORD.findall(text))
+    """Han characters plus Latin words and numbers: what a reader reads. (Over the code
+    points at once: every report's text is counted, and a pattern took 0.1 ms a report.)"""
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    word = _within(points, _WORD_RANGES)
+    starts = np.count_nonzero(word[1:] & ~word[:-1]) + bool(len(word) and word[0])
+    return int(np.count_nonzero(_within(points, _HAN_RANGES))) + int(starts)
+
+
+def _within(points: np.ndarray, ranges: tuple[tuple[int, int], ...]) -> np.ndarray:
+    """Whether each code point is in one of `ranges` (each from first to last)."""
+    inside = np.zeros(len(points), dtype=bool)
+    for first, last in ranges:
+        inside |= (points >= first) & (points <= last)
+    return inside
 
 
 def reading_minutes(text: str) -> int:

@@ -9,7 +9,8 @@ from showcase.load import decode
 from showcase.markup import render_markdown
 from showcase.pagination import paginate
 from showcase.slugs import is_safe_slug, slugify, unique_slugs
-from showcase.text import chinese_date, join_hard_wraps, parse_date, reading_minutes, summarise
+from showcase.text import (chinese_date, count_characters, join_hard_wraps, parse_date,
+                           reading_minutes, summarise)
 from showcase.yamlfile import YAML_FAILED, parse_yaml
 
 
@@ -90,6 +91,16 @@ def test_summary_of_one_long_sentence_is_marked_as_cut():
 def test_reading_time_counts_characters():
     assert reading_minutes("字" * 2000) == 5
     assert reading_minutes("字") == 1
+
+
+def test_characters_counted_are_han_characters_and_latin_words():
+    """Han characters of the three blocks (㐀 extension A, 字, 﨑 compatibility) each, a run of
+    Latin letters and digits once (v2 and 2024 are words), punctuation, kana and emoji not."""
+    assert count_characters("v2平安家庭，2024年。") == 7
+    assert count_characters("㐀䶿一鿿豈﫿") == 6
+    assert count_characters("Li Ming、王芳😀かな") == 4
+    assert count_characters("word") == count_characters("9") == 1
+    assert count_characters("") == count_characters("，。 \n") == 0
 
 
 def test_dates():
