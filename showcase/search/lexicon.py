@@ -142,8 +142,27 @@ class PhraseFinder:
             if len(phrase) > 4:
                 self.longer.setdefault(han_code(phrase[:3]), []).append(phrase)
         self.longer_heads = np.array(sorted(self.longer), dtype=np.uint64)
+        # every run of three a phrase starts with, to look a text's runs up once: each with
+        # its phrase's number among those of three (or -1), its place among `four_heads` (or
+        # -1), and whether longer phrases start with it
+        self.heads = np.union1d(np.union1d(self.three, self.four_heads), self.longer_heads)
+        self.head_three = _places(self.heads, self.three)
+        self.head_four = _places(self.heads, self.four_heads)
+        self.head_longer = _places(self.heads, self.longer_heads) >= 0
 
     def four_codes(self, heads: np.ndarray, lasts: np.ndarray) -> np.ndarray:
         """Runs of four characters as codes: the number of their first three (`heads`, codes
         among `four_heads`) then the fourth's code point (`lasts`)."""
-        return np.searchsorted(self.four_heads, heads).astype(np.uint64) << BITS | lasts
+        return self.four_codes_at(np.searchsorted(self.four_heads, heads), lasts)
+
+    @staticmethod
+    def four_codes_at(places: np.ndarray, lasts: np.ndarray) -> np.ndarray:
+        """`four_codes` of runs whose first three are known by their place among `four_heads`."""
+        return places.astype(np.uint64) << BITS | lasts
+
+
+def _places(codes: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Where each of `codes` stands in `table` (sorted; -1: not there)."""
+    at = np.searchsorted(table, codes)
+    there = table[np.minimum(at, max(len(table) - 1, 0))] == codes if len(table) else at < 0
+    return np.where(there, at, -1)
