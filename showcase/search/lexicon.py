@@ -14,7 +14,7 @@ import numpy as np
 
 from ..memo import Memo, kept, kept_already, kept_each
 from ..slugs import SUFFIXES
-from .codes import BITS, han_code, sorted_codes
+from .codes import BITS, found_in, han_code, sorted_codes
 from .documents import Searchable
 from .normalize import HAN_CLASS, fold
 
@@ -163,6 +163,5 @@ class PhraseFinder:
 
 def _places(codes: np.ndarray, table: np.ndarray) -> np.ndarray:
     """Where each of `codes` stands in `table` (sorted; -1: not there)."""
-    at = np.searchsorted(table, codes)
-    there = table[np.minimum(at, max(len(table) - 1, 0))] == codes if len(table) else at < 0
+    there, at = found_in(codes, table)
     return np.where(there, at, -1)
