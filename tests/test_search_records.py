@@ -5,17 +5,20 @@ and the same length. The key-by-key reading below is the plain statement of what
 holds, kept as the oracle."""
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from array import array
 from collections import Counter
 
+import numpy as np
 from conftest import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from showcase.commands import _prepare
 from showcase.search.documents import SearchDocument, search_documents
 from showcase.search import keys
+from showcase.search.codes import BITS, decoded
 from showcase.search.keys import (FIELD_FLAGS, MOST, DocumentKeys, body, document_record,
                                   document_records, document_text)
 from showcase.search.lexicon import PhraseFinder, phrase_keys
@@ -207,7 +210,50 @@ def test_records_numbered_in_workers_get_the_vocabulary_s_own_numbers():
     expected = Vocabulary(None)
     wanted = [expected.numbered(record) for record in records]
     vocabulary, workers = Vocabulary(None), [WorkerNumbers(), WorkerNumbers()]
-    for number, record in enumerate(records):
-        worker = workers[number * 7 % 3 % 2]  # each meets some keys the other met before
-        assert vocabulary.translated(worker.numbered(record)) == wanted[number]
+    start = 0
+    for size in itertools.cycle([1, 3, 2, 4]):  # chunks: a key new to a worker in several
+        chunk = records[start:start + size]  # records of one is numbered where first met
+        worker = workers[start * 7 % 3 % 2]  # each meets some keys the other met before
+        assert [vocabulary.translated(keys) for keys in worker.numbered_each(chunk)] \
+            == wanted[start:start + size]
+        start += size
+        if start >= len(records):
+            break
     assert vocabulary.keys == expected.keys
+
+
+HAN = st.integers(0x4E00, 0x9FFF)
+HAN_CODES = HAN | st.builds(lambda first, second: first << BITS | second, HAN, HAN)
+"""Codes of one Han character or of two (codes.py)."""
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.lists(HAN_CODES, max_size=300, unique=True), max_size=12))
+def test_a_worker_s_codes_are_numbered_once_each_in_the_order_first_met(chunk_codes):
+    """The numbers a worker's table gives (hashed, many codes at once): each code keeps the
+    number it was first given, and the new ones of each chunk of records are listed in the
+    order they were met."""
+    _check_numbering(chunk_codes)
+
+
+def test_a_worker_s_table_keeps_its_numbers_as_it_grows():
+    """Tens of thousands of codes, as a worker meets in a build: the table is made larger
+    several times, each code's number kept."""
+    generator = np.random.default_rng(1)
+    pairs = generator.integers(0x4E00, 0xA000, size=(30_000, 2)).astype(np.uint64)
+    codes = np.unique(pairs[:, 0] << np.uint64(BITS) | pairs[:, 1]).tolist()
+    _check_numbering([generator.choice(codes, 6_000, replace=False).tolist()
+                      for _ in range(8)])
+
+
+def _check_numbering(chunk_codes: list[list[int]]) -> None:
+    worker, given = WorkerNumbers(), {}
+    for codes in chunk_codes:
+        records = [DocumentKeys(0, [], b"", b"", b"", codes=np.array(part, dtype=np.uint64))
+                   for part in (codes[::2], codes[1::2], codes[::3])]
+        for record, keys in zip(records, worker.numbered_each(records)):
+            met = [code for code in record.codes.tolist() if code not in given]
+            given.update(zip(met, itertools.count(len(given))))
+            assert keys.new_keys == decoded(np.array(met, dtype=np.uint64), record.phrases)
+            assert array("i", keys.record.numbers).tolist() == [
+                given[code] for code in record.codes.tolist()]

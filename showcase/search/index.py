@@ -287,11 +287,11 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
         made = [documents[number].document for number in numbers]  # the documents
         texts = [document_text(document) for document in made]
         syllables = [syllables_found()] + [{}] * (len(numbers) - 1)  # (as `made` found them)
-        return [(numbering.numbered(record), text if memo is not None else None,
+        return [(record, text if memo is not None else None,
                  write(files) if write is not None else files, found)
                 for record, text, files, found in zip(
-                    document_records(made, phrases.finder, texts), texts,
-                    map(_document_files, numbers, made), syllables)]
+                    numbering.numbered_each(document_records(made, phrases.finder, texts)),
+                    texts, map(_document_files, numbers, made), syllables)]
 
     ahead = in_order_chunks(found_ahead, missing, workers)
     writer = None
