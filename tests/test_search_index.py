@@ -22,7 +22,7 @@ from showcase.search import postings as postings_module
 from showcase.search.postings import (TOP, KeyTable, Pairs, Postings, decoded_top, encoded,
                                       norms, rank, tie_order, values_of)
 from showcase.search.shards import SHARD_BYTES, KeyParts, shard_count
-from showcase.search.state import _top_stays
+from showcase.search.state import PAIR_TYPES, StateWriter, _top_stays
 from showcase.search.vocabulary import NumberedKeys, Vocabulary
 
 
@@ -119,20 +119,15 @@ def test_key_parts_made_in_workers_are_those_made_in_one_process(tmp_path, monke
     expected = _sorted_pairs(_gathered_at_random(tmp_path, 300, 2000), 2020)
     whole = KeyParts.of((KeyTable(pairs, 300, 150) for pairs in expected), names)
 
-    class Kept:
-        def __init__(self):
-            self.pairs = []
-
-        def add(self, pairs):
-            self.pairs.append(pairs)
-
-    kept, gathered = Kept(), _gathered_at_random(tmp_path, 300, 2000)
-    joined = index._key_parts(gathered, names, kept, 300, 150, workers=2)
+    writer, gathered = StateWriter(Memo(tmp_path)), _gathered_at_random(tmp_path, 300, 2000)
+    joined = index._key_parts(gathered, names, writer, 300, 150, workers=2)
     assert gathered.file.closed
-    assert len(expected) > 10 and len(kept.pairs) == len(expected)
-    for got, wanted in zip(kept.pairs, expected):
-        assert all(np.array_equal(getattr(got, f.name), getattr(wanted, f.name))
-                   for f in dataclasses.fields(wanted))
+    assert len(expected) > 10 and writer.pairs == sum(map(len, expected))
+    for name, kind in PAIR_TYPES.items():  # each range's pairs written by a worker in place
+        written = np.fromfile(writer.folder / f"pairs.{name}", dtype=kind)
+        assert np.array_equal(written, np.concatenate([getattr(p, name) for p in expected]))
+    assert np.array_equal(writer.counts, np.bincount(
+        np.concatenate([p.key_ids for p in expected]), minlength=len(names)))
     for name in ("key_ids", "hashes", "sizes", "value_ends", "postings_ends"):
         assert np.array_equal(getattr(joined, name), getattr(whole, name)), name
     assert bytes(joined.values) == bytes(whole.values)

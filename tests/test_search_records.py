@@ -251,9 +251,9 @@ def _check_numbering(chunk_codes: list[list[int]]) -> None:
     for codes in chunk_codes:
         records = [DocumentKeys(0, [], b"", b"", b"", codes=np.array(part, dtype=np.uint64))
                    for part in (codes[::2], codes[1::2], codes[::3])]
-        for record, keys in zip(records, worker.numbered_each(records)):
+        for record, numbered in zip(records, worker.numbered_each(records)):
             met = [code for code in record.codes.tolist() if code not in given]
             given.update(zip(met, itertools.count(len(given))))
-            assert keys.new_keys == decoded(np.array(met, dtype=np.uint64), record.phrases)
-            assert array("i", keys.record.numbers).tolist() == [
+            assert numbered.new_keys == decoded(np.array(met, dtype=np.uint64), record.phrases)
+            assert array("i", numbered.record.numbers).tolist() == [
                 given[code] for code in record.codes.tolist()]

@@ -35,7 +35,7 @@ from .keys import (DocumentText, document_record, document_records, document_tex
                    with_phrases)
 from .lexicon import PhraseFinder, phrase_keys
 from .normalize import fold_map, fold_table
-from .postings import TRIMMED_EVERY, KeyTable, Pairs, Postings
+from .postings import TRIMMED_EVERY, KeyTable, Postings
 from .shards import IndexFiles, KeyParts, index_files
 from .state import Documents, IndexState, StateWriter, first_report
 from .vocabulary import NumberedKeys, Vocabulary, WorkerKeys, WorkerNumbers
@@ -392,18 +392,24 @@ def _key_parts(postings: Postings, names: list[str], writer: StateWriter | None,
     """Every key's part, made a range of keys at a time in `workers` forked processes (once
     the documents' workers had ended and the build's pages were written, a first build's index
     made them alone, on one core: 4 s at 10,000 reports; with the pages still being written,
-    as with many households, the workers only take the pages' core), the pairs kept in the new
-    state as they come, in order."""
-    def made(keys: tuple[int, int]) -> tuple[Pairs, KeyParts]:
+    as with many households, the workers only take the pages' core), each range's pairs
+    written into the new state where they make it (StateWriter.placed)."""
+    ranges = postings.ranges(len(names))
+    counts = postings.pair_counts(len(names))
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    write = writer.placed(counts) if writer is not None else None
+
+    def made(keys: tuple[int, int]) -> tuple[bool, KeyParts]:
         pairs = postings.pairs_of(*keys)
-        return pairs, KeyParts.of([KeyTable(pairs, documents, first)], names)
+        written = write is None or write(int(starts[keys[0]]), pairs)
+        return written, KeyParts.of([KeyTable(pairs, documents, first)], names)
 
     def pieces() -> Iterator[KeyParts]:
         # one range at a time when not forked (all their pairs at once would be the peak)
-        for number, (pairs, piece) in enumerate(
-                in_order(made, postings.ranges(len(names)), workers, RANGES_FORKED_AT), 1):
-            if writer is not None:
-                writer.add(pairs)
+        for number, (written, piece) in enumerate(
+                in_order(made, ranges, workers, RANGES_FORKED_AT), 1):
+            if not written:
+                writer.give_up()
             yield piece
             if number % TRIMMED_EVERY == 0:
                 collector.release_free_memory()

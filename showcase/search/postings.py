@@ -250,11 +250,7 @@ class Postings:
     def ranges(self, key_count: int) -> list[tuple[int, int]]:
         """The ranges of keys (low, high: whole groups of PART pairs or so; `key_count`: one
         more than the highest key number) whose pairs are every pair, for `pairs_of`."""
-        if self.sizes or not self.runs:
-            self._write_run()
-        counts = np.zeros(key_count, dtype=np.int64)  # (keys numbered after the last run: 0)
-        counts[:len(self.counts)] = self.counts
-        bounds = np.cumsum(counts)
+        bounds = np.cumsum(self.pair_counts(key_count))
         low, ranges = 0, []
         while low < key_count:  # (ranges of whole groups)
             before = int(bounds[low - 1]) if low else 0
@@ -264,6 +260,15 @@ class Postings:
                 ranges.append((low, high))
             low = high
         return ranges
+
+    def pair_counts(self, key_count: int) -> np.ndarray:
+        """How many pairs each key has (by number; `key_count`: one more than the highest),
+        every document added."""
+        if self.sizes or not self.runs:
+            self._write_run()
+        counts = np.zeros(key_count, dtype=np.int64)  # (keys numbered after the last run: 0)
+        counts[:len(self.counts)] = self.counts
+        return counts
 
     @functools.cached_property
     def norm(self) -> np.ndarray:
