@@ -22,6 +22,7 @@ from showcase.search import postings as postings_module
 from showcase.search.postings import (TOP, KeyTable, Pairs, Postings, decoded_top, encoded,
                                       norms, rank, tie_order, values_of)
 from showcase.search.shards import SHARD_BYTES, KeyParts, shard_count
+from showcase.search import state as state_module
 from showcase.search.state import PAIR_TYPES, StateWriter, _top_stays
 from showcase.search.vocabulary import NumberedKeys, Vocabulary
 
@@ -293,3 +294,30 @@ def test_keys_mended_for_a_new_phrase_list_are_the_keys_found_with_it():
     assert _as_table(mended)["哈哈哈"][0] == 4
     assert _as_table(mended)["哈哈哈哈哈"][0] == 2  # overlapping occurrences count, as found
     assert _as_table(mended) == _as_table(document_record(repeated, PhraseFinder(second)))
+
+
+def _resident_kb(path) -> int:
+    """How much of the file at `path` this process holds mapped in memory (Linux's smaps)."""
+    resident, inside = 0, False
+    for line in open("/proc/self/smaps", encoding="utf-8"):
+        if re.match(r"[0-9a-f]+-[0-9a-f]+ ", line):
+            inside = line.rstrip().endswith(str(path))
+        elif inside and line.startswith("Rss:"):
+            resident += int(line.split()[1])
+    return resident
+
+
+def test_a_mapped_state_file_let_go_holds_no_memory_and_reads_the_same(tmp_path):
+    """A patch reads the last state's parts through a mapping, copies them, and lets their
+    pages go (the whole file, or a part): they stop counting as the build's memory, and read
+    again from the file as they were."""
+    path = tmp_path / "parts.postings"
+    data = np.random.default_rng(3).integers(0, 255, size=64 * 4096, dtype=np.uint8).tobytes()
+    path.write_bytes(data)
+    mapped = state_module._mapped(path)
+    assert bytes(mapped) == data and _resident_kb(path) >= 64 * 4
+    state_module._let_go(mapped, 16 * 4096, 16 * 4096)
+    assert _resident_kb(path) == 48 * 4
+    state_module._let_go(mapped)
+    assert _resident_kb(path) == 0
+    assert bytes(mapped) == data

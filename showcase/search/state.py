@@ -262,6 +262,13 @@ def _mapping(descriptor: int) -> mmap.mmap | bytes:
     return mmap.mmap(descriptor, 0, access=mmap.ACCESS_READ)
 
 
+def _let_go(mapped: mmap.mmap | bytes, start: int = 0, length: int = 0) -> None:
+    """Let go of the pages of a mapped file from `start` (`length` bytes; 0: to its end),
+    read again from the file if they are needed again."""
+    if isinstance(mapped, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+        mapped.madvise(mmap.MADV_DONTNEED, start, length or len(mapped) - start)
+
+
 def _link(source: Path, target: Path) -> None:
     """`source`'s file in the new state as it is: the same file where the system links files,
     else a copy."""
@@ -374,8 +381,10 @@ class IndexState:
             remade = np.union1d(remade, self.parts.key_ids[self.parts.dense()])
         change = _Change(now, norm, removed, flipped, new, known, len(lengths),
                          first_report(self.report_flags))
-        return lengths, remade, self.parts.replaced(remade, change.parts(remade, self.parts,
-                                                                         names))
+        parts = self.parts.replaced(remade, change.parts(remade, self.parts, names))
+        for mapped in (self.parts.values, self.parts.postings):  # (copied: their pages, all
+            _let_go(mapped)  # read, would count as the build's memory until its end)
+        return lengths, remade, parts
 
 
 def first_report(report_flags: list[bool]) -> int:
@@ -483,13 +492,11 @@ class _PairFiles:
 
     def let_go(self, start: int, end: int) -> None:
         """Let go of the pages of pairs `start` to `end` (read again from the file if needed)."""
-        if not hasattr(mmap, "MADV_DONTNEED"):
-            return
         for name, mapping in self.maps.items():
             size = np.dtype(PAIR_TYPES[name]).itemsize
             first = start * size // mmap.PAGESIZE * mmap.PAGESIZE
             if end * size > first:
-                mapping.madvise(mmap.MADV_DONTNEED, first, end * size - first)
+                _let_go(mapping, first, end * size - first)
 
     def by_parts(self, read: Callable[[slice], np.ndarray]) -> np.ndarray:
         """`read(part)` for each part of the pairs, joined, each part let go once read."""
