@@ -101,6 +101,7 @@ def test_characters_counted_are_han_characters_and_latin_words():
     assert count_characters("Li Ming、王芳😀かな") == 4
     assert count_characters("word") == count_characters("9") == 1
     assert count_characters("") == count_characters("，。 \n") == 0
+    assert count_characters("字\ud800字") == 2  # (a lone surrogate, as a decoder may leave)
 
 
 def test_dates():
