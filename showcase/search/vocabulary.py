@@ -102,7 +102,11 @@ class _CodeTable:
     most half full), so that many codes are looked up and added by a few numpy operations over
     them all: a dictionary lookup a key took a worker 0.27 ms a report."""
 
-    def __init__(self, bits: int = 12):
+    def __init__(self):
+        self._empty(12)
+
+    def _empty(self, bits: int) -> None:
+        """No code, in 2 ** `bits` places."""
         self.bits = bits
         self.codes = np.full(1 << bits, _EMPTY, dtype=np.uint64)
         self.numbers = np.zeros(1 << bits, dtype=np.int32)
@@ -129,10 +133,10 @@ class _CodeTable:
 
     def add(self, codes: np.ndarray, numbers: np.ndarray) -> None:
         """Put in `codes` (distinct, none in the table) with their `numbers`."""
-        if 2 * (self.count + len(codes)) > len(self.codes):
+        if 2 * (self.count + len(codes)) > len(self.codes):  # made larger, the codes put back
             held = self.codes != _EMPTY
             kept_codes, kept_numbers = self.codes[held], self.numbers[held]
-            self.__init__(max(self.bits, (4 * (self.count + len(codes))).bit_length()))
+            self._empty(max(self.bits, (4 * (self.count + len(codes))).bit_length()))
             self.add(kept_codes, kept_numbers)
         places, last = self._places(codes), len(self.codes) - 1
         waiting = np.arange(len(codes))
