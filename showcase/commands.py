@@ -90,14 +90,6 @@ def _render(sources: SiteSources, content, site: Site, jobs: int,
                                     .format(message=exc))]) from exc
 
 
-def _page_renderers(jobs: int) -> int:
-    """The processes rendering the pages: the rest of `jobs` beside the search index's process,
-    but two from two on: on two cores the pages of many households are a first build's longest
-    road, and the index's process, done long before them, left a core idle (0.89 of the time
-    at 20,000 households, the same at 10,000 reports)."""
-    return max(min(jobs, 2), jobs - 1)
-
-
 def _template_name(filename: str | None, root: Path) -> str:
     if not filename:
         return "templates"
@@ -169,12 +161,12 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
             if use_cache:
                 record = OutputRecord(site_dir, out_dir, "pages")
                 digests = PageDigests(site, sources.template_dirs, content.assets, options)
-                pages = _noted(_render(sources, content, site, _page_renderers(jobs),
+                pages = _noted(_render(sources, content, site, max(1, jobs - 1),
                                        _pages_to_render(site, record, digests, staging, progress),
                                        offline), record, digests)
             else:
                 pages = ((page.output_path, data) for page, data, _reads in
-                         _render(sources, content, site, _page_renderers(jobs), offline=offline))
+                         _render(sources, content, site, max(1, jobs - 1), offline=offline))
             pages = _counted(pages, progress)
             if pages_first is not None:
                 pages = _unless(superseded, pages)
