@@ -408,8 +408,8 @@ def _key_parts(postings: Postings, names: list[str], writer: StateWriter | None,
         # one range at a time when not forked (all their pairs at once would be the peak)
         for number, (written, piece) in enumerate(
                 in_order(made, ranges, workers, RANGES_FORKED_AT), 1):
-            if not written:
-                writer.give_up()
+            if not written:  # (a full disk: no state kept)
+                writer.abandon()
             yield piece
             if number % TRIMMED_EVERY == 0:
                 collector.release_free_memory()

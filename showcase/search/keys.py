@@ -243,18 +243,14 @@ def _occurrences(text: str, phrases: PhraseFinder) -> _Occurrences:
     pairs = np.flatnonzero(paired)
     runs = np.flatnonzero(paired[:-1] & paired[1:])
     run_codes = points[runs] << 2 * BITS | points[runs + 1] << BITS | points[runs + 2]
-    is_head, at = found_in(run_codes, phrases.heads)  # (every table of heads at once)
-    at = np.minimum(at, max(len(phrases.heads) - 1, 0))
-    three_numbers = phrases.head_three[at] if len(phrases.heads) else at
-    three = is_head & (three_numbers >= 0)
-    four_heads = phrases.head_four[at] if len(phrases.heads) else at
+    three_numbers, four_heads, longer = phrases.heads_of(run_codes)
+    three = three_numbers >= 0
     fours = runs + 3 < len(points)
     fours[fours] = han[runs[fours] + 3]  # the runs that go on to a fourth Han character
-    fours &= is_head & (four_heads >= 0)
+    fours &= four_heads >= 0
     four, four_numbers = found_in(
-        phrases.four_codes_at(four_heads[fours], points[runs[fours] + 3]), phrases.four)
+        phrases.four_codes(four_heads[fours], points[runs[fours] + 3]), phrases.four)
     texts, places = [], []
-    longer = is_head & phrases.head_longer[at] if len(phrases.heads) else is_head
     for head in np.unique(run_codes[longer]).tolist():
         for phrase in phrases.longer[head]:
             at = text.find(phrase)

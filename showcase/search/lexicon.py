@@ -124,15 +124,18 @@ class PhraseFinder:
     """The phrase keys in the forms a text's runs are looked up among by numpy (keys.py): the
     phrases of three characters by their codes (codes.py), those of four by `four_codes`, both
     numbered (codes.PHRASE); longer ones, few, by the code of their first three characters, to
-    be looked for in the text whole."""
+    be looked for in the text whole. A text's runs of three are looked up once among the first
+    three of every phrase (`heads_of`)."""
 
     def __init__(self, phrases: list[str]):
         three = sorted((p for p in phrases if len(p) == 3), key=han_code)
         self.three = np.array([han_code(p) for p in three], dtype=np.uint64)
         four = [p for p in phrases if len(p) == 4]
-        self.four_heads = sorted_codes(p[:3] for p in four)
-        codes = self.four_codes(np.array([han_code(p[:3]) for p in four], dtype=np.uint64),
-                                np.array([ord(p[3]) for p in four], dtype=np.uint64))
+        four_heads = sorted_codes(p[:3] for p in four)
+        codes = self.four_codes(
+            np.searchsorted(four_heads, np.array([han_code(p[:3]) for p in four],
+                                                 dtype=np.uint64)),
+            np.array([ord(p[3]) for p in four], dtype=np.uint64))
         order = np.argsort(codes)
         self.four = codes[order]
         self.numbered = np.array(three + [four[n] for n in order.tolist()], dtype=object)
@@ -141,24 +144,31 @@ class PhraseFinder:
         for phrase in phrases:
             if len(phrase) > 4:
                 self.longer.setdefault(han_code(phrase[:3]), []).append(phrase)
-        self.longer_heads = np.array(sorted(self.longer), dtype=np.uint64)
-        # every run of three a phrase starts with, to look a text's runs up once: each with
-        # its phrase's number among those of three (or -1), its place among `four_heads` (or
-        # -1), and whether longer phrases start with it
-        self.heads = np.union1d(np.union1d(self.three, self.four_heads), self.longer_heads)
+        longer_heads = np.array(sorted(self.longer), dtype=np.uint64)
+        self.heads = np.union1d(np.union1d(self.three, four_heads), longer_heads)
+        """The first three characters of every phrase (codes), each with the number of the
+        phrase of three it is (or -1), its place among the first three of phrases of four (or
+        -1), and whether longer phrases begin with it (head_three, head_four, head_longer)."""
         self.head_three = _places(self.heads, self.three)
-        self.head_four = _places(self.heads, self.four_heads)
-        self.head_longer = _places(self.heads, self.longer_heads) >= 0
+        self.head_four = _places(self.heads, four_heads)
+        self.head_longer = _places(self.heads, longer_heads) >= 0
 
-    def four_codes(self, heads: np.ndarray, lasts: np.ndarray) -> np.ndarray:
-        """Runs of four characters as codes: the number of their first three (`heads`, codes
-        among `four_heads`) then the fourth's code point (`lasts`)."""
-        return self.four_codes_at(np.searchsorted(self.four_heads, heads), lasts)
+    def heads_of(self, runs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For runs of three characters (codes): the number of the phrase of three each is (-1:
+        none), its place among the first three of phrases of four (-1: none begins with it),
+        and whether longer phrases begin with it."""
+        is_head, at = found_in(runs, self.heads)
+        if not len(self.heads):
+            return np.full(len(runs), -1), np.full(len(runs), -1), is_head
+        at = np.minimum(at, len(self.heads) - 1)
+        return (np.where(is_head, self.head_three[at], -1),
+                np.where(is_head, self.head_four[at], -1), is_head & self.head_longer[at])
 
     @staticmethod
-    def four_codes_at(places: np.ndarray, lasts: np.ndarray) -> np.ndarray:
-        """`four_codes` of runs whose first three are known by their place among `four_heads`."""
-        return places.astype(np.uint64) << BITS | lasts
+    def four_codes(heads: np.ndarray, lasts: np.ndarray) -> np.ndarray:
+        """Runs of four characters as codes: the place of their first three among the first
+        three of phrases of four (`heads`, heads_of) then the fourth's code point (`lasts`)."""
+        return heads.astype(np.uint64) << BITS | lasts
 
 
 def _places(codes: np.ndarray, table: np.ndarray) -> np.ndarray:

@@ -144,10 +144,6 @@ class StateWriter:
             return True
         return write
 
-    def give_up(self) -> None:
-        """No state: one of the placed pairs could not be written."""
-        self._give_up()
-
     def keep(self, pairs: "_StatePairs", norm: np.ndarray) -> None:
         """The pairs of a patched state: its base linked into the new state as it is, with the
         masked places and the delta; or, past DELTA_SHARE, all of them written anew as the base

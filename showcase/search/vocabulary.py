@@ -64,8 +64,8 @@ class WorkerNumbers:
         new = np.flatnonzero(numbers < 0)
         distinct, first, again = np.unique(codes[new], return_index=True, return_inverse=True)
         met = np.argsort(first)  # the new codes (by their place in `distinct`) as first met
-        owners = np.searchsorted(np.cumsum([len(r.codes) for r in records]), new[first[met]],
-                                 side="right")  # (the record meeting each first)
+        ends = np.cumsum([len(r.codes) for r in records], dtype=np.int64)  # (of each's codes)
+        owners = np.searchsorted(ends, new[first[met]], side="right")  # (meeting each first)
         bounds = np.searchsorted(owners, np.arange(len(records) + 1)).tolist()
         given = np.zeros(len(distinct), dtype=np.int32)
         text_numbers, new_keys = [], []
@@ -83,12 +83,12 @@ class WorkerNumbers:
             new_keys.append(decoded(distinct[mine], record.phrases) + new_texts)
         numbers[new] = given[again]
         self.coded.add(distinct, given)
-        ends = itertools.accumulate(len(r.codes) for r in records)
         return [WorkerKeys(self.name, keys, NumberedKeys(
                     record.length,
                     numbers[end - len(record.codes):end].tobytes() + array("i", texts).tobytes(),
                     record.frequencies, record.flags, record.hints))
-                for record, keys, texts, end in zip(records, new_keys, text_numbers, ends)]
+                for record, keys, texts, end in zip(records, new_keys, text_numbers,
+                                                    ends.tolist())]
 
 
 _EMPTY = np.uint64(2 ** 64 - 1)
