@@ -76,11 +76,13 @@ def _prepare(site_dir: Path, *, drafts: bool, base_url: str | None, today: dt.da
 
 
 def _render(sources: SiteSources, content, site: Site, jobs: int,
-            wanted: list[int] | None = None, offline: bool = False) -> Iterator[Rendered]:
+            wanted: list[int] | None = None, offline: bool = False,
+            spare_core: Callable[[], bool] | None = None,
+            written: Callable[[str, bytes], object] | None = None) -> Iterator[Rendered]:
     """The rendered pages, one at a time; a template's fault becomes the author's error."""
     try:
         yield from render_site(site, sources.template_dirs, content.assets, jobs, wanted,
-                               offline)
+                               offline, spare_core, written)
     except jinja2.TemplateSyntaxError as exc:
         raise ContentError([Problem(_template_name(exc.filename or exc.name, sources.root),
                                     exc.lineno or 0, _("template syntax: {message}")
@@ -152,21 +154,26 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
     options = {"drafts": drafts, "base_url": base_url, "offline": offline}
     with StagedOutput(out_dir, listed=listed) as staging:
 
-        def write_pages() -> int:
-            """The pages listed, those not kept rendered, and written."""
+        def write_pages(spare_core: Callable[[], bool] | None = None) -> int:
+            """The pages listed, those not kept rendered, and written (with a helper once
+            `spare_core()` says another core has come free)."""
             nonlocal site
             with collector.paused():
                 site = with_pages(site, memo)
             progress.stage(_("pages"), len(site.pages))
+            helper = {} if spare_core is None else {
+                "spare_core": spare_core, "written": functools.partial(
+                    staging.written_apart, audit=audit)}
             if use_cache:
                 record = OutputRecord(site_dir, out_dir, "pages")
                 digests = PageDigests(site, sources.template_dirs, content.assets, options)
                 pages = _noted(_render(sources, content, site, max(1, jobs - 1),
                                        _pages_to_render(site, record, digests, staging, progress),
-                                       offline), record, digests)
+                                       offline, **helper), record, digests)
             else:
                 pages = ((page.output_path, data) for page, data, _reads in
-                         _render(sources, content, site, max(1, jobs - 1), offline=offline))
+                         _render(sources, content, site, max(1, jobs - 1), offline=offline,
+                                 **helper))
             pages = _counted(pages, progress)
             if pages_first is not None:
                 pages = _unless(superseded, pages)
@@ -184,7 +191,7 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
             index_files = functools.partial(_search_files, site, memo, staging, site_dir,
                                             out_dir, jobs, audit, pages_written.is_set)
             with staging.in_child(index_files, audit) as index:
-                written = write_pages()
+                written = write_pages(index.finished)
                 pages_written.set()
                 progress.stage(_("search index"))
             written += index.files

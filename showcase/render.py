@@ -2,7 +2,9 @@
 in parallel (--jobs) and, later, only those a change touches."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+import multiprocessing
+import signal
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,6 +22,9 @@ from .privacy import unmask_stars
 from .text import chinese_date
 
 CHUNK = 64
+HELPED_AT_LEAST = 256
+"""Pages left to render from which a core come spare takes a share of them (forking the build's
+process for fewer is not worth it)."""
 CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; "
                            "img-src 'self' data:; font-src 'self'; connect-src 'self'; "
                            "media-src 'self'; base-uri 'none'; form-action 'self'")
@@ -92,7 +97,8 @@ def context_for(page: Page, site: Site, assets: Assets, offline: bool = False,
 
 
 Rendered = tuple[Page, bytes, frozenset]
-"""A page, its bytes, and what its templates read of the site (see dependencies.py)."""
+"""A page, its bytes (or what a helper's `written` gave back for them: render_site), and what
+its templates read of the site (see dependencies.py)."""
 
 
 def render_page(env: Recording, page: Page, site: Site, assets: Assets,
@@ -112,15 +118,23 @@ def render_page(env: Recording, page: Page, site: Site, assets: Assets,
 
 
 def render_site(site: Site, template_dirs: tuple[Path, ...], assets: Assets,
-                jobs: int = 1, wanted: list[int] | None = None,
-                offline: bool = False) -> Iterator[Rendered]:
+                jobs: int = 1, wanted: list[int] | None = None, offline: bool = False,
+                spare_core: Callable[[], bool] | None = None,
+                written: Callable[[str, bytes], object] | None = None) -> Iterator[Rendered]:
     """The site's pages (those numbered in `wanted`, else all), one at a time as they are
-    rendered (the caller writes each away); with jobs > 1, in that many processes."""
+    rendered (the caller writes each away); with jobs > 1, in that many processes. Rendered
+    here, with `spare_core()` saying when another core has come free (the search index made)
+    and `written(path, data)` writing a page from another process: from then on a forked
+    helper renders the pages from the far end, and its pages come last, each with what
+    `written` gave back in place of its bytes."""
     wanted = list(range(len(site.pages))) if wanted is None else wanted
     if jobs <= 1 or len(wanted) <= CHUNK:
         env = make_environment(template_dirs, auto_reload=False)
-        for number in wanted:
-            yield render_page(env, site.pages[number], site, assets, offline)
+        if spare_core is None or written is None:
+            for number in wanted:
+                yield render_page(env, site.pages[number], site, assets, offline)
+            return
+        yield from _from_both_ends(env, site, assets, offline, wanted, spare_core, written)
         return
     chunks = [wanted[i:i + CHUNK] for i in range(0, len(wanted), CHUNK)]
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
@@ -128,6 +142,90 @@ def render_site(site: Site, template_dirs: tuple[Path, ...], assets: Assets,
         for part in pool.map(_render_chunk, chunks):
             for number, data, reads in part:
                 yield site.pages[number], data, reads
+
+
+def _from_both_ends(env: Recording, site: Site, assets: Assets, offline: bool,
+                    wanted: list[int], spare_core: Callable[[], bool],
+                    written: Callable[[str, bytes], object]) -> Iterator[Rendered]:
+    """(render_site, with a core that may come spare) The build takes the wanted pages from
+    the front, a helper forked once a core is spare from the back, each taking the next under
+    a lock shared with the other, until they meet; the helper's pages are taken between the
+    build's own as they come (what is done with each, noting it in the page record, is not
+    all left to the end). The helper is only help: a page it did not hand back (it failed,
+    or was stopped) is rendered here, its error raised here."""
+    context = multiprocessing.get_context("fork")
+    ends, lock = context.RawArray("q", [0, len(wanted)]), context.Lock()
+    helper = receive = None
+    helped: set[int] = set()
+
+    def handed_back(wait: bool) -> Iterator[Rendered]:
+        """The helper's pages it has sent (`wait`: all it will send, until it ends)."""
+        nonlocal receive
+        while receive is not None and (wait or receive.poll()):
+            try:
+                pages = receive.recv()
+            except EOFError:  # (it has ended)
+                receive = None
+                return
+            for at, (data, reads) in pages:
+                helped.add(at)
+                yield site.pages[wanted[at]], data, reads
+
+    try:
+        while True:
+            with lock:
+                front = ends[0]
+                if front >= ends[1]:
+                    break
+                ends[0] = front + 1
+            yield render_page(env, site.pages[wanted[front]], site, assets, offline)
+            if helper is None and ends[1] - front > HELPED_AT_LEAST and spare_core():
+                receive, send = context.Pipe(duplex=False)
+                helper = context.Process(target=_render_from_back, args=(
+                    env, site, assets, offline, wanted, ends, lock, written, send), daemon=True)
+                helper.start()
+                send.close()
+            yield from handed_back(wait=False)
+        yield from handed_back(wait=True)
+        for at in range(front, len(wanted)):
+            if at not in helped:
+                yield render_page(env, site.pages[wanted[at]], site, assets, offline)
+    finally:
+        if helper is not None:
+            if helper.is_alive():
+                helper.terminate()
+            helper.join()
+
+
+HANDED_BACK_EVERY = 64
+"""Pages a helper renders between two handings back of what it made of them."""
+
+
+def _render_from_back(env: Recording, site: Site, assets: Assets, offline: bool,
+                      wanted: list[int], ends, lock, written: Callable[[str, bytes], object],
+                      send) -> None:
+    """In the helper: the wanted pages from the back, each written away (`written`), until
+    the build's own rendering is reached; what it made of each sent back with its place,
+    HANDED_BACK_EVERY at a time."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # (Ctrl+C is the build's to answer)
+    done = []
+    try:
+        while True:
+            with lock:
+                back = ends[1] - 1
+                if back < ends[0]:
+                    break
+                ends[1] = back
+            page, data, reads = render_page(env, site.pages[wanted[back]], site, assets, offline)
+            done.append((back, (written(page.output_path, data), reads)))
+            if len(done) == HANDED_BACK_EVERY:
+                send.send(done)
+                done = []
+    except Exception:  # the pages done go back; the build renders the one that failed again,
+        pass  # and meets its error there, to report it as its own
+    send.send(done)
+    send.close()
 
 
 _worker: dict = {}

@@ -57,17 +57,26 @@ def check_output_folder(out_dir: Path, site_dir: Path) -> None:
 class ChildOutcome:
     """What a child writer did: how many files, and the audit's problems in them."""
 
+    receive: multiprocessing.connection.Connection
     files: int = 0
     problems: list = field(default_factory=list)
 
+    def finished(self) -> bool:
+        """Whether the child has done its work (it waits to hand it over: its core is free)."""
+        return self.receive.poll()
+
 
 class Staged(NamedTuple):
-    """A file a worker wrote into the staging folder itself (`StagedOutput.writer_ahead`),
-    standing in for its bytes: its size and time as written (`_joined`), and what the audit
-    found in it."""
+    """A file a worker wrote into the staging folder itself (`StagedOutput.writer_ahead`,
+    `written_apart`), standing in for its bytes: its size and time as written (`_joined`;
+    LEFT: the previous output has it as it is), and what the audit found in it."""
 
     joined: int
     problems: list
+
+
+LEFT = -1
+"""(Staged) Not written: the previous output's file is the same."""
 
 
 class StagedOutput:
@@ -237,29 +246,41 @@ class StagedOutput:
         prefix = self.prefix
         if any(path.removeprefix(prefix) in before for path, _ in files):
             return files
-        ahead: list[tuple[str, bytes | Staged]] = []
-        for path, data in files:
-            known = len(audit.problems)
-            audit.check(path, data)
-            ahead.append((path, Staged(_joined(*_written_file(self._staging_path(path), data)),
-                                       audit.problems[known:])))
-            del audit.problems[known:]
-        return ahead
+        return [(path, self._staged(path, data, audit)) for path, data in files]
+
+    def written_apart(self, path: str, data: bytes, audit: OutputAudit) -> Staged:
+        """In a process forked by the one writing once it has begun (render.py's helper):
+        the file audited and written into the staging folder, unless the previous output
+        (listed by then) has it as it is; a `Staged` for `write_all` to take."""
+        return self._staged(path, data, audit, left=self._unchanged(path, data))
+
+    def _staged(self, path: str, data: bytes, audit: OutputAudit, left: bool = False) -> Staged:
+        known = len(audit.problems)
+        audit.check(path, data)
+        problems = audit.problems[known:]
+        del audit.problems[known:]
+        return Staged(LEFT if left else _joined(*_written_file(self._staging_path(path), data)),
+                      problems)
 
     def _same(self, path: str, data: bytes | None = None) -> bool:
         """Leave the previous output's file as it is when it is the same (`data`, or, without
         it, a file whose name already says what it holds)."""
+        if not self._unchanged(path, data):
+            return False
+        self._leave(path)
+        return True
+
+    def _unchanged(self, path: str, data: bytes | None) -> bool:
+        """(_same, without leaving the file)"""
         before = self._before(path)
         if before is None or (data is not None and before[0] != len(data)):
             return False
         if data is not None:
             try:
                 with open(self._previous(path), "rb") as file:
-                    if file.read() != data:
-                        return False
+                    return file.read() == data
             except OSError:
                 return False
-        self._leave(path)
         return True
 
     def _leave(self, path: str) -> None:
@@ -302,7 +323,10 @@ class StagedOutput:
             if type(data) is Staged:  # (written by a worker, audited there)
                 audit.problems += data.problems
                 self._claim(path)
-                self._noted(path, data.joined)
+                if data.joined == LEFT:
+                    self._leave(path)
+                else:
+                    self._noted(path, data.joined)
             else:
                 audit.check(path, data)
                 self.write(path, data)
@@ -319,7 +343,7 @@ class StagedOutput:
             target=self._write_in_child, args=(make_files, audit, send))  # may fork workers
         child.start()
         send.close()
-        outcome = ChildOutcome()
+        outcome = ChildOutcome(receive)
         try:
             yield outcome
         except BaseException:

@@ -470,9 +470,9 @@ def test_what_one_build_keeps_the_next_keeps_too(site, out_dir_pair, monkeypatch
     pages, documents = [], []
     real_render_site, real_document_files = commands.render_site, index._document_files
 
-    def render_site(site_, template_dirs, assets, jobs=1, wanted=None, offline=False):
+    def render_site(site_, template_dirs, assets, jobs=1, wanted=None, *args):
         pages.append(len(site_.pages) if wanted is None else len(wanted))
-        return real_render_site(site_, template_dirs, assets, jobs, wanted, offline)
+        return real_render_site(site_, template_dirs, assets, jobs, wanted, *args)
 
     def document_files(number, document):
         documents[-1] += 1

@@ -4,6 +4,7 @@ into an empty folder gives; with nothing changed at all, the build cache (the si
 skips the work, and any change, or a touched output, means the full build again."""
 from __future__ import annotations
 
+import collections
 import json
 import multiprocessing
 import os
@@ -529,3 +530,88 @@ def test_a_build_that_fails_leaves_no_process_behind(site, tmp_path, monkeypatch
     with pytest.raises(ContentError):
         commands.build(site, out, use_cache=True, jobs=2)
     assert multiprocessing.active_children() == []
+
+
+@pytest.fixture
+def helper_renders(tmp_path, monkeypatch):
+    """Every build with two jobs forks its page helper at once (as when the search index is
+    made before the pages), however few the pages; the file returned names, a line each, the
+    process that rendered each page."""
+    from showcase import render
+    renderers, real = tmp_path / "renderers", render.render_page
+
+    def noted(*args):
+        with renderers.open("a", encoding="utf-8") as file:
+            file.write(f"{os.getpid()}\n")
+        return real(*args)
+    monkeypatch.setattr(render, "render_page", noted)
+    monkeypatch.setattr(render, "HELPED_AT_LEAST", 0)
+    monkeypatch.setattr(render, "HANDED_BACK_EVERY", 2)
+    monkeypatch.setattr(write.ChildOutcome, "finished", lambda outcome: True)
+    return renderers
+
+
+def test_pages_rendered_on_a_spare_core_make_the_site_one_process_makes(site, tmp_path,
+                                                                        helper_renders):
+    """Once the search index is made its core takes pages from the far end of the list: the
+    site is the one a single process builds, and the cache records those pages as the others
+    (a template changed in a comment alone renders every page again and writes none; a report
+    edited writes its page)."""
+    out = tmp_path / "out"
+    commands.build(site, tmp_path / "one", jobs=1)
+    helper_renders.unlink()
+    commands.build(site, tmp_path / "two", jobs=2)
+    renderers = collections.Counter(helper_renders.read_text("utf-8").split())
+    assert len(renderers) == 2 and renderers[str(os.getpid())] < sum(renderers.values())
+    assert snapshot(tmp_path / "two") == snapshot(tmp_path / "one")
+    outcome = commands.build(site, out, use_cache=True, jobs=2)
+    assert snapshot(out) == snapshot(tmp_path / "one")
+    before, pages = times(out), len(outcome.site.pages)
+    templates = site / "templates"
+    templates.mkdir()
+    layout = (pathlib.Path(commands.__file__).parent.parent / "templates" / "base.html")
+    (templates / "base.html").write_text(layout.read_text("utf-8") + "{# said once #}\n",
+                                         "utf-8")
+    helper_renders.unlink()
+    outcome = commands.build(site, out, use_cache=True, jobs=2)
+    assert len(helper_renders.read_text("utf-8").split()) == pages
+    assert times(out) == before and outcome.unchanged == len(before)
+    report = site / "content" / "reports" / "longtan.md"
+    report.write_text(report.read_text("utf-8") + "\n龙潭村还开设了周末家长课堂。\n", "utf-8")
+    commands.build(site, out, use_cache=True, jobs=2)
+    after = times(out)
+    assert after["reports/longtan/index.html"] != before["reports/longtan/index.html"]
+    assert "周末家长课堂" in (out / "reports/longtan/index.html").read_text("utf-8")
+    commands.build(site, tmp_path / "fresh", jobs=1)
+    assert snapshot(out) == snapshot(tmp_path / "fresh")
+
+
+def test_pages_a_failed_helper_left_are_rendered_by_the_build(site, tmp_path, monkeypatch,
+                                                             helper_renders, capfd):
+    """The helper on a spare core is only help: when it stops with an error, the pages it did
+    not hand back are rendered by the build itself, and the site is the one a single process
+    builds; a page that cannot be rendered is the build's error, told as the author's."""
+    from showcase import render
+    helped, build_process = render.render_page, os.getpid()
+
+    rendered = collections.Counter()
+
+    def failing_in_the_helper(env, page, *args):  # (after handing back some of its pages)
+        rendered[os.getpid()] += 1
+        if os.getpid() != build_process and rendered[os.getpid()] > 5:
+            raise RuntimeError("the helper stops")
+        return helped(env, page, *args)
+    monkeypatch.setattr(render, "render_page", failing_in_the_helper)
+    commands.build(site, tmp_path / "one", jobs=1)
+    helper_renders.unlink()
+    commands.build(site, tmp_path / "two", jobs=2)
+    renderers = collections.Counter(helper_renders.read_text("utf-8").split())
+    assert sorted(renderers.values())[0] == 5  # (the helper's, before it failed)
+    assert snapshot(tmp_path / "two") == snapshot(tmp_path / "one")
+    assert "Traceback" not in capfd.readouterr().err
+    templates = site / "templates"
+    templates.mkdir()
+    (templates / "terms.html").write_text("{{ no_such_thing }}\n", "utf-8")
+    with pytest.raises(ContentError, match="no_such_thing"):
+        commands.build(site, tmp_path / "three", jobs=2)
+    assert not (tmp_path / "three").exists()
