@@ -31,8 +31,7 @@ from ..parallel import in_order, in_order_chunks
 from .documents import (Searchable, SearchDocument, Syllables, learn_syllables,
                         search_documents, syllables_found)
 from .encode import encode_number, script
-from .keys import (DocumentText, document_record, document_records, document_text,
-                   with_phrases)
+from .keys import document_record, document_records, document_text, with_phrases
 from .lexicon import PhraseFinder, phrase_keys
 from .normalize import fold_map, fold_table
 from .postings import TRIMMED_EVERY, KeyTable, Postings
@@ -77,7 +76,9 @@ class _Phrases:
 
 class _Records:
     """The documents' records in one build: kept ones from the memo (mended when the phrase
-    list changed since), found ones numbered (vocabulary.py) and kept."""
+    list changed since, from the document's text made again: kept with each record, the texts
+    were a quarter of what a first build stored and sent between its processes), found ones
+    numbered (vocabulary.py) and kept."""
 
     def __init__(self, memo: Memo | None, phrases: _Phrases, digests: list[bytes],
                  wanted: list[int], vocabulary: Vocabulary):
@@ -105,24 +106,19 @@ class _Records:
             if listed == phrases.digest:
                 return record
             earlier = phrases.list_of(listed)
-            text = memo.get(memo.key("search text", digest))
-            if earlier is not None and text is not None:
+            if earlier is not None:
                 mended = self.vocabulary.numbered(with_phrases(
-                    self.vocabulary.named(record), text, earlier - phrases.set,
-                    sorted(phrases.set - earlier)))
+                    self.vocabulary.named(record), document_text(searchable.document),
+                    earlier - phrases.set, sorted(phrases.set - earlier)))
                 if self.vocabulary.kept:
                     memo.put(memo.key("search", digest), (phrases.digest, mended))
                 return mended
-        document = searchable.document
-        text = document_text(document)
         return self.found(digest, self.vocabulary.numbered(document_record(
-            document, phrases.finder, text)), text if memo is not None else None)
+            searchable.document, phrases.finder)))
 
-    def found(self, digest: bytes, numbered: NumberedKeys,
-              text: DocumentText | None) -> NumberedKeys:
-        """A record found anew, kept with the folded text to mend it by later."""
+    def found(self, digest: bytes, numbered: NumberedKeys) -> NumberedKeys:
+        """A record found anew, kept."""
         if self.memo is not None and self.vocabulary.kept:
-            self.memo.put(self.memo.key("search text", digest), text)
             self.memo.put(self.memo.key("search", digest), (self.phrases.digest, numbered))
         return numbered
 
@@ -287,11 +283,10 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
         made = [documents[number].document for number in numbers]  # the documents
         texts = [document_text(document) for document in made]
         syllables = [syllables_found()] + [{}] * (len(numbers) - 1)  # (as `made` found them)
-        return [(record, text if memo is not None else None,
-                 write(files) if write is not None else files, found)
-                for record, text, files, found in zip(
+        return [(record, write(files) if write is not None else files, found)
+                for record, files, found in zip(
                     numbering.numbered_each(document_records(made, phrases.finder, texts)),
-                    texts, map(_document_files, numbers, made), syllables)]
+                    map(_document_files, numbers, made), syllables)]
 
     ahead = in_order_chunks(found_ahead, missing, workers)
     writer = None
@@ -355,10 +350,10 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
             writer.abandon()
 
 
-_FoundAhead = tuple[WorkerKeys, "DocumentText | None", list, dict]
-"""What a worker makes of a document: its record numbered by the worker, its folded text (with
-the memo), its files (_document_files; each a write.Staged when the worker wrote it) and the
-syllables the worker found making it (the first document of a chunk has those of the chunk)."""
+_FoundAhead = tuple[WorkerKeys, list, dict]
+"""What a worker makes of a document: its record numbered by the worker, its files
+(_document_files; each a write.Staged when the worker wrote it) and the syllables the worker
+found making it (the first document of a chunk has those of the chunk)."""
 
 
 def _numbered(records: _Records, digests: list[bytes], numbers: list[int],
@@ -368,9 +363,9 @@ def _numbered(records: _Records, digests: list[bytes], numbers: list[int],
     results = zip(numbers, ahead)
     while group := list(itertools.islice(results, NUMBERED_TOGETHER)):
         numbered = records.vocabulary.translated_each([keys for _, (keys, *_) in group])
-        for (number, (_, text, files, syllables)), record in zip(group, numbered):
+        for (number, (_, files, syllables)), record in zip(group, numbered):
             learn_syllables(syllables)
-            yield records.found(digests[number], record, text), files
+            yield records.found(digests[number], record), files
 
 
 def _blocks(searchable: Searchable, files: list | None) -> int:

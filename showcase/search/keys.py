@@ -68,13 +68,11 @@ def body(document: SearchDocument) -> list[str]:
     return document.blocks if document.kind == "report" else [document.opening]
 
 
-def document_record(document: SearchDocument, phrases: PhraseFinder,
-                    text: DocumentText | None = None) -> DocumentKeys:
-    """Everything the postings need of one document (`text`: its document_text, when made
-    already). Its coded keys stand in this order: the body's (in the order of their codes),
-    then those only its fields hold; likewise its keys as text (the body's in the order first
-    met)."""
-    return document_records([document], phrases, [text or document_text(document)])[0]
+def document_record(document: SearchDocument, phrases: PhraseFinder) -> DocumentKeys:
+    """Everything the postings need of one document. Its coded keys stand in this order: the
+    body's (in the order of their codes), then those only its fields hold; likewise its keys
+    as text (the body's in the order first met)."""
+    return document_records([document], phrases, [document_text(document)])[0]
 
 
 def document_records(documents: list[SearchDocument], phrases: PhraseFinder,
