@@ -73,6 +73,8 @@ class PageDigests:
         self.site_parts: dict[tuple[str, frozenset], bytes] = {}
         self.reads: dict[frozenset, tuple[frozenset, bytes]] = {}
         """What pages' digests take of each way of reading (`_reads`)."""
+        self.dataclasses: set[type] = set()
+        """The kinds of dataclass met (Region, Pager...), known at once the next time."""
         digest = hashlib.blake2b(digest_size=20)
         digest.update(engine_digest().encode())
         digest_files(digest, list(template_dirs))
@@ -83,15 +85,13 @@ class PageDigests:
     def of(self, page: Page, reads: frozenset[tuple[str, str]]) -> str:
         """The page's digest, given what its templates read when it was last rendered."""
         deep, site_parts = self._reads(reads)
-        digest = hashlib.blake2b(self.shared, digest_size=20)
-        digest.update(f"{page.url}\0{page.template}\0".encode())
+        parts = [self.shared, f"{page.url}\0{page.template}\0".encode()]
         for name, value in page.context.items():
             kind = type(value)
-            digest.update(name.encode() + (value.digest if kind in DIGESTED else
-                                           self._by_identity(value, deep) if kind is tuple
-                                           else self._value(value, deep)))
-        digest.update(site_parts)
-        return digest.hexdigest()
+            parts += (name.encode(), value.digest if kind in DIGESTED else
+                      self._by_identity(value, deep) if kind is tuple else self._value(value, deep))
+        parts.append(site_parts)
+        return hashlib.blake2b(b"".join(parts), digest_size=20).hexdigest()
 
     def _reads(self, reads: frozenset[tuple[str, str]]) -> tuple[frozenset, bytes]:
         """What a page's digest takes of what its templates read: which terms' reports
@@ -120,8 +120,16 @@ class PageDigests:
         kind = type(value)
         if kind in DIGESTED:  # most values of most pages (a list's reports)
             return value.digest
+        if isinstance(value, str):  # (the commonest of the rest)
+            data = value.encode()
+            return b"s%d:" % len(data) + data
         if kind is int:  # (as below, sooner: a region page's counts)
             return b"int:%d;" % value
+        if kind in self.dataclasses:  # (as below, sooner: a region's children, a pager)
+            return self._dataclass(value, deep)
+        if kind is Page:  # (its address, as a tuple of it would be: the sitemap's 127,000)
+            url, template = value.url.encode(), value.template.encode()
+            return b"[s%d:%bs%d:%b]" % (len(url), url, len(template), template)
         if kind is Term:  # (a report page's category and tags)
             self.terms_seen += 1
             whole = (value.kind, value.slug) in deep
@@ -131,9 +139,6 @@ class PageDigests:
                                      value.reports if whole else ()), deep)
                 self.terms[(id(value), whole)] = known
             return known
-        if isinstance(value, str):
-            data = value.encode()
-            return b"s%d:" % len(data) + data
         if isinstance(value, (int, float, bool, type(None), dt.date)):
             return f"{kind.__name__}:{value!r};".encode()
         if isinstance(value, (list, tuple)):
@@ -143,19 +148,21 @@ class PageDigests:
         if isinstance(value, dict):
             return b"{" + b"".join(self._value(k, deep) + self._value(v, deep)
                                    for k, v in value.items()) + b"}"
-        if isinstance(value, Page):
-            return self._value((value.url, value.template), deep)
         if dataclasses.is_dataclass(value):
-            known = self.known.get((id(value), None)) or self.known.get((id(value), deep))
-            if known is None:
-                terms_before = self.terms_seen
-                fields = [getattr(value, f.name) for f in dataclasses.fields(value)]
-                known = hashlib.blake2b(type(value).__name__.encode() + self._value(fields, deep),
-                                        digest_size=20).digest()
-                # a value holding no term is the same whatever the page reads of terms
-                self.known[(id(value), deep if self.terms_seen > terms_before else None)] = known
-            return known
+            self.dataclasses.add(kind)
+            return self._dataclass(value, deep)
         return hashlib.blake2b(digestible(value), digest_size=20).digest()
+
+    def _dataclass(self, value, deep: frozenset) -> bytes:
+        known = self.known.get((id(value), None)) or self.known.get((id(value), deep))
+        if known is None:
+            terms_before = self.terms_seen
+            fields = [getattr(value, f.name) for f in dataclasses.fields(value)]
+            known = hashlib.blake2b(type(value).__name__.encode() + self._value(fields, deep),
+                                    digest_size=20).digest()
+            # a value holding no term is the same whatever the page reads of terms
+            self.known[(id(value), deep if self.terms_seen > terms_before else None)] = known
+        return known
 
     def _items(self, values: list | tuple, deep: frozenset) -> bytes:
         """The items of a list, each as `_value` gives it (the reports most lists hold taken
