@@ -536,19 +536,24 @@ def test_a_build_that_fails_leaves_no_process_behind(site, tmp_path, monkeypatch
 def helper_renders(tmp_path, monkeypatch):
     """Every build with two jobs forks its page helper at once (as when the search index is
     made before the pages), however few the pages; the file returned names, a line each, the
-    process that rendered each page."""
+    process that rendered a page and the page (`rendered_by`)."""
     from showcase import render
     renderers, real = tmp_path / "renderers", render.render_page
 
-    def noted(*args):
+    def noted(env, page, *args):
         with renderers.open("a", encoding="utf-8") as file:
-            file.write(f"{os.getpid()}\n")
-        return real(*args)
+            file.write(f"{os.getpid()} {page.output_path}\n")
+        return real(env, page, *args)
     monkeypatch.setattr(render, "render_page", noted)
     monkeypatch.setattr(render, "HELPED_AT_LEAST", 0)
     monkeypatch.setattr(render, "HANDED_BACK_EVERY", 2)
     monkeypatch.setattr(write.ChildOutcome, "finished", lambda outcome: True)
     return renderers
+
+
+def rendered_by(noted: pathlib.Path) -> dict[str, str]:
+    """Each page rendered (as `helper_renders` noted them) and the process that rendered it."""
+    return {path: pid for pid, path in map(str.split, noted.read_text("utf-8").splitlines())}
 
 
 def test_pages_rendered_on_a_spare_core_make_the_site_one_process_makes(site, tmp_path,
@@ -561,7 +566,7 @@ def test_pages_rendered_on_a_spare_core_make_the_site_one_process_makes(site, tm
     commands.build(site, tmp_path / "one", jobs=1)
     helper_renders.unlink()
     commands.build(site, tmp_path / "two", jobs=2)
-    renderers = collections.Counter(helper_renders.read_text("utf-8").split())
+    renderers = collections.Counter(rendered_by(helper_renders).values())
     assert len(renderers) == 2 and renderers[str(os.getpid())] < sum(renderers.values())
     assert snapshot(tmp_path / "two") == snapshot(tmp_path / "one")
     outcome = commands.build(site, out, use_cache=True, jobs=2)
@@ -574,7 +579,7 @@ def test_pages_rendered_on_a_spare_core_make_the_site_one_process_makes(site, tm
                                          "utf-8")
     helper_renders.unlink()
     outcome = commands.build(site, out, use_cache=True, jobs=2)
-    assert len(helper_renders.read_text("utf-8").split()) == pages
+    assert len(rendered_by(helper_renders)) == pages
     assert times(out) == before and outcome.unchanged == len(before)
     report = site / "content" / "reports" / "longtan.md"
     report.write_text(report.read_text("utf-8") + "\n龙潭村还开设了周末家长课堂。\n", "utf-8")
@@ -605,7 +610,7 @@ def test_pages_a_failed_helper_left_are_rendered_by_the_build(site, tmp_path, mo
     commands.build(site, tmp_path / "one", jobs=1)
     helper_renders.unlink()
     commands.build(site, tmp_path / "two", jobs=2)
-    renderers = collections.Counter(helper_renders.read_text("utf-8").split())
+    renderers = collections.Counter(rendered_by(helper_renders).values())
     assert sorted(renderers.values())[0] == 5  # (the helper's, before it failed)
     assert snapshot(tmp_path / "two") == snapshot(tmp_path / "one")
     assert "Traceback" not in capfd.readouterr().err
@@ -615,3 +620,25 @@ def test_pages_a_failed_helper_left_are_rendered_by_the_build(site, tmp_path, mo
     with pytest.raises(ContentError, match="no_such_thing"):
         commands.build(site, tmp_path / "three", jobs=2)
     assert not (tmp_path / "three").exists()
+
+
+def test_a_number_on_a_page_the_helper_wrote_stops_the_build(site, tmp_path, helper_renders):
+    """A page the helper writes is audited where it is written: a personal number a template
+    puts there stops the build, named at the built file and shown masked, and the previous
+    output stays exactly as it was."""
+    out = tmp_path / "out"
+    commands.build(site, out, use_cache=True, jobs=2)
+    before, listed = snapshot(out), times(out)
+    templates = site / "templates"
+    templates.mkdir()
+    robots = pathlib.Path(commands.__file__).parent.parent / "templates" / "robots.txt"
+    (templates / "robots.txt").write_text(
+        robots.read_text("utf-8") + "# 值班手机 139-8765-4321\n", "utf-8")
+    helper_renders.unlink()
+    with pytest.raises(ContentError) as failed:
+        commands.build(site, out, use_cache=True, jobs=2)
+    assert rendered_by(helper_renders)["robots.txt"] != str(os.getpid())
+    (problem,) = failed.value.problems
+    assert problem.path == f"{out.as_posix()}/robots.txt" and "139****4321" in problem.message
+    assert "139-8765-4321" not in problem.message
+    assert snapshot(out) == before and times(out) == listed
