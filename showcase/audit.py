@@ -21,6 +21,13 @@ TEXT_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".js", ".mjs", ".json", ".
 _CANDIDATE = re.compile(r"[0-9０-９][0-9０-９ \-－　]{9,}[0-9０-９]")
 """Every number the guard finds holds at least 11 digits, spaces and hyphens in a row (a mobile
 number's shortest form), so only lines holding such a run need the full rules."""
+_RUN_BYTES = bytes(0x31 if byte in {b for char in "0123456789０１２３４５６７８９ -－　"
+                                    for b in char.encode()} else 0x30 for byte in range(256))
+"""Each byte as "1" when it is one of those of the characters of such a run in UTF-8, else "0":
+a run of 11 such characters is a run of at least 11 such bytes, found by `bytes.find` in the
+file's bytes marked by this table, without decoding the file or scanning it with the regex (a
+quarter of the time; most files have no such run)."""
+_RUN = b"1" * 11
 
 
 def is_text_output(path: str) -> bool:
@@ -41,26 +48,31 @@ class OutputAudit:
     def check(self, path: str, data: bytes) -> None:
         if not is_text_output(path):
             return
-        for number, line in _candidate_lines(data.decode("utf-8", "replace")):
+        for number, line in _candidate_lines(data):
             if line not in self._known:
                 self._known[line] = find_personal_data(line, self.allowed)
             self.problems += [Problem(f"{self.shown_as}/{path}", number, _message(f))
                               for f in self._known[line]]
 
 
-def _candidate_lines(text: str):
+def _candidate_lines(data: bytes):
     """(line number, line) of the lines that may hold a number. The guard's numbers never span
     a line break, so a line is judged alone, and the header and footer every page repeats are
-    judged once (a whole-text scan made `check` a third slower)."""
-    start, number = -1, 1
-    for match in _CANDIDATE.finditer(text):
-        line_start = text.rfind("\n", 0, match.start()) + 1
-        if line_start == start:
-            continue
-        number += text.count("\n", max(start, 0), line_start)
-        start = line_start
-        end = text.find("\n", match.end())
-        yield number, text[start:] if end < 0 else text[start:end]
+    judged once (a whole-text scan made `check` a third slower). Lines are found in the bytes
+    (_RUN_BYTES), only those with a run decoded and looked at with the regex."""
+    marks = data.translate(_RUN_BYTES)
+    number, counted = 1, 0
+    at = marks.find(_RUN)
+    while at >= 0:  # (the next run looked for after this one's line)
+        start = data.rfind(b"\n", 0, at) + 1
+        end = data.find(b"\n", at)
+        end = len(data) if end < 0 else end
+        number += data.count(b"\n", counted, start)
+        counted = start
+        line = data[start:end].decode("utf-8", "replace")
+        if _CANDIDATE.search(line):
+            yield number, line
+        at = marks.find(_RUN, end)
 
 
 def _message(finding: Finding) -> str:

@@ -15,10 +15,13 @@ import re
 import shutil
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from conftest import REPO, SITES
 from conftest import run_build as run
 from showcase import parallel, write
-from showcase.audit import OutputAudit
+from showcase.audit import _CANDIDATE, OutputAudit, _candidate_lines
 from showcase.config import SiteConfig
 from test_errors import Previous, previous, problem_at, problems  # noqa: F401 (a fixture)
 from test_privacy import (ID_18, MOBILE_MASKED, MOBILE_NUMBER, assert_no_full_number,
@@ -141,6 +144,21 @@ def test_a_worker_leaves_a_file_the_previous_output_has_to_the_build(tmp_path, m
         staging.write_all(files, audit)
         staging.commit()
     assert staging.unchanged == 1 and staging.changed == ["search/x/0-0.js"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(st.text("19 -", min_size=9, max_size=12),
+                          st.text("19０９ -－　", min_size=8, max_size=13),
+                          st.sampled_from(["\n", "电", "，", "a", "1", "９", b"\x80", b"\xef",
+                                           b"\xbc", b"\xe3", b"\x99"])), max_size=20))
+def test_the_lines_looked_at_are_every_line_holding_a_run(pieces):
+    """The lines the audit judges, found in a file's bytes without decoding it whole, are
+    exactly the lines of its text (decoded, broken bytes replaced) holding a run of 11 digits,
+    spaces and hyphens, half- and full-width, with a digit at each end; none is missed."""
+    data = b"".join(piece if isinstance(piece, bytes) else piece.encode() for piece in pieces)
+    lines = data.decode("utf-8", "replace").split("\n")
+    assert list(_candidate_lines(data)) == [(number, line) for number, line
+                                            in enumerate(lines, 1) if _CANDIDATE.search(line)]
 
 
 def test_full_width_digits_and_a_country_code_are_found_too():
