@@ -182,9 +182,14 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
                 record.save(staging.stat)  # and time, and one not is rendered again)
             return count
 
+        def copy_files() -> None:
+            progress.stage(_("copying files"))
+            staging.copy(content.assets.files)
+
         if pages_first is not None:
             written = write_pages()
             staging.carry("search")
+            copy_files()
         elif jobs > 1:  # the search index in a process of its own, beside the rendering
             # (begun from the model before the pages are listed: it reads none of them)
             pages_written = multiprocessing.get_context("fork").Event()
@@ -193,17 +198,17 @@ def build(site_dir: Path, out_dir: Path, *, drafts: bool = False, base_url: str 
             with staging.in_child(index_files, audit) as index:
                 written = write_pages(index.finished)
                 pages_written.set()
+                copy_files()  # (while the search index is made, which mostly ends last)
                 progress.stage(_("search index"))
             written += index.files
             audit.problems += index.problems
         else:
             written = write_pages()
+            copy_files()
             progress.stage(_("search index"))
             written += staging.write_all(_search_files(site, memo, staging, site_dir, out_dir),
                                          audit)
         _stop_on(audit, problems)
-        progress.stage(_("copying files"))
-        staging.copy(content.assets.files)
         staging.commit()
     if pages_first is not None:
         pages_first(staging.changed)
