@@ -125,8 +125,8 @@ def render_site(site: Site, template_dirs: tuple[Path, ...], assets: Assets,
     rendered (the caller writes each away); with jobs > 1, in that many processes. Rendered
     here, with `spare_core()` saying when another core has come free (the search index made)
     and `written(path, data)` writing a page from another process: from then on a forked
-    helper renders the pages from the far end, and its pages come last, each with what
-    `written` gave back in place of its bytes."""
+    helper renders the pages from the far end, and its pages come among the build's own, each
+    with what `written` gave back in place of its bytes."""
     wanted = list(range(len(site.pages))) if wanted is None else wanted
     if jobs <= 1 or len(wanted) <= CHUNK:
         env = make_environment(template_dirs, auto_reload=False)
