@@ -21,8 +21,15 @@ TEXT_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".js", ".mjs", ".json", ".
 _CANDIDATE = re.compile(r"[0-9０-９][0-9０-９ \-－　]{9,}[0-9０-９]")
 """Every number the guard finds holds at least 11 digits, spaces and hyphens in a row (a mobile
 number's shortest form), so only lines holding such a run need the full rules."""
-_RUN_BYTES = bytes(0x31 if byte in {b for char in "0123456789０１２３４５６７８９ -－　"
-                                    for b in char.encode()} else 0x30 for byte in range(256))
+
+
+def _marked(characters: str) -> bytes:
+    """A table for bytes.translate: "1" for each byte the characters use in UTF-8, "0" else."""
+    used = set(characters.encode())
+    return bytes(0x31 if byte in used else 0x30 for byte in range(256))
+
+
+_RUN_BYTES = _marked("0123456789０１２３４５６７８９ -－　")
 """Each byte as "1" when it is one of those of the characters of such a run in UTF-8, else "0":
 a run of 11 such characters is a run of at least 11 such bytes, found by `bytes.find` in the
 file's bytes marked by this table, without decoding the file or scanning it with the regex (a

@@ -36,10 +36,11 @@ def forked_pool(workers: int) -> multiprocessing.pool.Pool:
     and Ctrl+C is the build's to answer (it ends the pool), not theirs. Forked, a worker would
     keep the build's own handlers (the preview's SIGTERM raises KeyboardInterrupt, to stop as
     Ctrl+C does), and print a traceback each time a pool ends."""
-    return multiprocessing.get_context("fork").Pool(workers, initializer=_quiet_worker)
+    return multiprocessing.get_context("fork").Pool(workers, initializer=quiet_worker)
 
 
-def _quiet_worker() -> None:
+def quiet_worker() -> None:
+    """(In a forked worker) Ended quietly by SIGTERM; Ctrl+C left to the build."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
