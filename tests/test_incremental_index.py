@@ -17,9 +17,10 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import REPO, snapshot
+from conftest import REPO, SITES, snapshot
 from showcase import commands
 from showcase.search import index, postings, shards, state
+from showcase.search.encode import encode_number
 
 STORY = "data/households/2024-xupu-pingan.yaml"
 
@@ -80,6 +81,10 @@ def report_like(model, path, title, date, body=None):
                    front.replace("title:", f"title: {title}", 1), count=1)
     path.write_text(front + "\n---\n" + (text if body is None else f"\n{body}\n"), "utf-8")
     return path
+
+
+def search_meta(out):
+    return json.loads(re.search(r"\{.*\}", (out / "search/m.js").read_text("utf-8"))[0])
 
 
 def times(out):
@@ -230,6 +235,47 @@ def test_a_report_added_before_others_moves_them_and_one_removed_means_the_index
     assert_index_as_fresh(sample, out, tmp_path)
 
 
+def test_a_report_dated_before_an_honour_list_changes_kinds_where_they_meet(
+        tmp_path, patched, monkeypatch):
+    """Documents in one village, two honour lists among the reports: a report dated before the
+    newest list takes the number its first household had, and the number of a report now
+    holds a household. The index patched with them counts each key's reports and households
+    as they are: the village's name, in every document, keeps its best two (the oldest
+    reports, whose titles hold it) and has its counts moved, not made again."""
+    monkeypatch.setattr(index, "PATCHED_SHARE", 1)
+    monkeypatch.setattr(postings, "TOP", 2)
+    monkeypatch.setattr(state, "TOP", 2)
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site, ignore=shutil.ignore_patterns(".cache"))
+    for old in (site / "content/reports").glob("*.md"):
+        old.unlink()
+    village = "湖南省/怀化市/溆浦县/桥江镇/龙潭村"
+    for number, (title, date) in enumerate([("龙潭村调解经验", "2022-01-01"),
+                                            ("龙潭村平安建设", "2022-02-01"),
+                                            ("夜巡队成立", "2023-07-01"),
+                                            ("普法进院坝", "2024-07-01"),
+                                            ("禁毒宣传周", "2024-08-01")]):
+        (site / f"content/reports/r{number}.md").write_text(
+            f"---\ntitle: {title}\nunit: 桥江镇综治办\ndate: {date}\nregion: {village}\n"
+            f"category: 经验交流\n---\n\n{title}。\n", "utf-8")
+    for path in (site / "data/households").glob("*.yaml"):
+        path.unlink()
+    for year in (2023, 2024):
+        (site / f"data/households/{year}-longtan.yaml").write_text(
+            f"list:\n  title: {year}年度龙潭村示范户名单\n  honour: 平安家庭示范户\n"
+            f"  year: {year}\n  awarded_by: 桥江镇平安办\n  date: {year}-06-01\n"
+            "households:\n" + "".join(
+                f"  - name: {surname}{year % 10}家庭\n    region: {village}\n"
+                for surname in "赵钱孙李周吴郑王"), "utf-8")
+    out = tmp_path / "out"
+    build(site, out)
+    report_like(site / "content/reports/r2.md", site / "content/reports/r9.md", "渡口",
+                "2024-01-01")
+    build(site, out)
+    assert len(patched) == 1
+    assert_index_as_fresh(site, out, tmp_path)
+
+
 def test_a_phrase_list_that_changes_patches_the_documents_it_touches(sample, tmp_path,
                                                                      patched):
     """New reports make a run frequent enough to be a phrase key: the last index is patched
@@ -265,7 +311,7 @@ def test_a_phrase_list_that_changes_patches_the_documents_it_touches(sample, tmp
 
 def test_a_new_report_takes_the_next_number_and_the_last_index_is_patched_with_it(
         sample, tmp_path, patched, monkeypatch):
-    """Households come first, then reports oldest first: a new report, the newest, as an
+    """Documents are numbered as they were published: a new report, the newest, as an
     author's new one is, takes the next number. No other document's head or blocks are written
     again (at 10,000 reports and 100,000 households, some 360,000 files), and the last build's
     index is patched with it (its keys' parts made again, and those of the keys written one
@@ -275,8 +321,7 @@ def test_a_new_report_takes_the_next_number_and_the_last_index_is_patched_with_i
     out = tmp_path / "out"
     build(sample, out)
     before, before_files = times(out), search_files(out)
-    documents = json.loads(re.search(r"\{.*\}", (out / "search/m.js").read_text(
-        "utf-8"))[0])["documents"]
+    documents = search_meta(out)["documents"]
     newest = reports(sample)[0]
     added = report_like(newest, newest.with_name("zz-new.md"), "新增", dt.date.today().isoformat(),
                         "鹭鸶湾设立夜渡守护岗。")  # (a text of its own: the phrase list stays)
@@ -292,6 +337,45 @@ def test_a_new_report_takes_the_next_number_and_the_last_index_is_patched_with_i
     build(sample, out)
     assert not (out / f"search/h/{documents}.js").exists()
     assert patched == [[documents], []]
+    assert search_files(out) == before_files
+    assert_index_as_fresh(sample, out, tmp_path)
+
+
+def test_a_new_honour_list_takes_the_next_numbers_and_the_last_index_is_patched_with_it(
+        sample, tmp_path, patched):
+    """Documents are numbered as they were published: a new honour list of this year, as
+    publicity staff add one, is numbered after every report and household already there (it
+    used to come first and move every other document's number: some 230,000 search files
+    written again at 100,000 households). Its households are searched as households, and the
+    index is patched with them and back without them."""
+    out = tmp_path / "out"
+    build(sample, out)
+    before, before_files, meta = times(out), search_files(out), search_meta(out)
+    documents = meta["documents"]
+    today = dt.date.today()
+    added = sample / "data/households" / f"{today.year}-xupu-xinlist.yaml"
+    added.write_text(
+        f"list:\n  title: {today.year}年度溆浦县新增示范户名单\n  honour: 平安家庭示范户\n"
+        f"  year: {today.year}\n  awarded_by: 溆浦县平安办\n  date: {today.isoformat()}\n"
+        "households:\n"
+        "  - name: 鹭鸶湾家庭\n    head: 鹭鸶湾\n    region: 湖南省/怀化市/溆浦县/卢峰镇/城东社区\n"
+        "  - name: 渡口守家庭\n    head: 渡口守\n    region: 湖南省/怀化市/溆浦县/卢峰镇/城东社区\n",
+        "utf-8")
+    build(sample, out)
+    after = times(out)
+    heads = [(out / f"search/h/{number}.js").read_text("utf-8")
+             for number in (documents, documents + 1)]
+    assert "鹭鸶湾家庭" in heads[0] and "渡口守家庭" in heads[1]
+    kept = [path for path in before if index.document_number(path) is not None]
+    assert len(kept) > 300 and all(after[path] == before[path] for path in kept)
+    assert patched == [[documents, documents + 1]]
+    # the kinds' runs (households first) end with the newest report, then these households
+    assert search_meta(out)["kinds"] == meta["kinds"] + encode_number(2)
+    assert_index_as_fresh(sample, out, tmp_path)
+    added.unlink()
+    build(sample, out)
+    assert not (out / f"search/h/{documents}.js").exists()
+    assert patched == [[documents, documents + 1], []]
     assert search_files(out) == before_files
     assert_index_as_fresh(sample, out, tmp_path)
 

@@ -20,7 +20,7 @@ from showcase.search import index, lexicon
 from showcase.search.lexicon import PhraseFinder, phrase_keys
 from showcase.search import postings as postings_module
 from showcase.search.postings import (TOP, KeyTable, Pairs, Postings, decoded_top, encoded,
-                                      norms, rank, tie_order, values_of)
+                                      norms, rank, reported_of, tie_order, values_of)
 from showcase.search.shards import SHARD_BYTES, KeyParts, shard_count
 from showcase.search import state as state_module
 from showcase.search.state import PAIR_TYPES, StateWriter, _top_stays
@@ -58,7 +58,7 @@ def _table(holders: dict[int, int], documents: int):
                                  flags=[holders.get(number, 1)], hints=[0])
         postings.add(vocabulary.numbered(record), report=True)
     home = vocabulary.numbers["家"]
-    tables = (KeyTable(pairs, documents, 0)
+    tables = (KeyTable(pairs, np.ones(documents, dtype=bool))
               for pairs in _sorted_pairs(postings, len(vocabulary.keys)))
     return next((table, place) for table in tables for key, place, _ in table if key == home)
 
@@ -113,15 +113,18 @@ def _gathered_at_random(folder, documents: int, keys: int) -> Postings:
 
 def test_key_parts_made_in_workers_are_those_made_in_one_process(tmp_path, monkeypatch):
     """The parts of every key, made a range of keys at a time in forked workers and joined,
-    are those made in one go from every range; the pairs reach the state in order."""
+    are those made in one go from every range, in the order of the keys' numbers (those with
+    a file of their own among the others: an edit finds a key's part by its number); the
+    pairs reach the state in order."""
     monkeypatch.setattr(postings_module, "PART", 500)
     monkeypatch.setattr(index, "RANGES_FORKED_AT", 1)
     names = [f"键{number}" for number in range(2020)]
     expected = _sorted_pairs(_gathered_at_random(tmp_path, 300, 2000), 2020)
-    whole = KeyParts.of((KeyTable(pairs, 300, 150) for pairs in expected), names)
+    reported = np.arange(300) < 150  # (as _gathered_at_random adds them)
+    whole = KeyParts.of((KeyTable(pairs, reported) for pairs in expected), names)
 
     writer, gathered = StateWriter(Memo(tmp_path)), _gathered_at_random(tmp_path, 300, 2000)
-    joined = index._key_parts(gathered, names, writer, 300, 150, workers=2)
+    joined = index._key_parts(gathered, names, writer, reported, workers=2)
     assert gathered.file.closed
     assert len(expected) > 10 and writer.pairs == sum(map(len, expected))
     for name, kind in PAIR_TYPES.items():  # each range's pairs written by a worker in place
@@ -134,14 +137,17 @@ def test_key_parts_made_in_workers_are_those_made_in_one_process(tmp_path, monke
     assert bytes(joined.values) == bytes(whole.values)
     assert bytes(joined.postings) == bytes(whole.postings)
     assert len(whole) > 1000 and len(whole.postings) > 0
+    assert np.all(np.diff(whole.key_ids) > 0) and not whole.sizes.all()
 
 
 def test_a_keys_best_documents_are_the_best_scores_in_tie_order():
     """The best documents a key's shard keeps are its TOP best by score, and among equal scores
-    those first in tie order (reports, numbered after the households, before them, the newer
-    report, numbered later, first): what the browser's ranking puts first."""
+    those first in tie order (reports before households, the newer report, numbered later,
+    first; households and reports in runs, as they were published): what the browser's ranking
+    puts first."""
     random = np.random.default_rng(5)
-    documents, first_report, keys = 300, 150, 40
+    documents, keys = 300, 40
+    reported = reported_of([40, 60, 30, 90, 0, 80])
     held = [np.sort(random.choice(documents, size=random.integers(1, 200), replace=False))
             for _ in range(keys)]
     numbers = np.concatenate(held).astype(np.int32)
@@ -149,35 +155,36 @@ def test_a_keys_best_documents_are_the_best_scores_in_tie_order():
     pairs = Pairs(np.repeat(np.arange(keys, dtype=np.int32), [len(h) for h in held]), numbers,
                   np.zeros(len(numbers), np.uint16), values >> 3, np.zeros(len(numbers), np.uint16),
                   values)
-    table = KeyTable(pairs, documents, first_report)
+    table = KeyTable(pairs, reported)
     tops = table.tops([place for _key, place, _size in table])
     start = 0
     for mine, top in zip(held, tops):
         pairs_of_key = list(zip(mine.tolist(), values[start:start + len(mine)].tolist()))
         start += len(mine)
         best = sorted(pairs_of_key, key=lambda pair: (
-            rank(pair[0], pair[1], first_report), tie_order(pair[0], first_report, documents)
-        ))[:TOP]
+            rank(pair[0], pair[1], reported), tie_order(pair[0], reported)))[:TOP]
         assert decoded_top(top) == sorted(best)
 
 
 def test_a_kept_best_list_stays_while_no_change_comes_before_its_last_in_tie_order():
     """An edit patching the index keeps a key's best documents when no changed document now
     comes before the last of them: an older report or a household of the same score does not
-    (reports are numbered oldest first, after the households, and the 32 newest are the best of
-    equal scores)."""
-    documents, first_report = 300, 150
+    (documents are numbered oldest first, and the 32 newest reports are the best of equal
+    scores, wherever households come between them)."""
+    documents = 300
+    reported = reported_of([100, 150, 30, 20])  # reports 100-249 and 280-299
     numbers = np.arange(documents, dtype=np.int32)
     values = np.full(documents, 8, dtype=np.uint8)
     zeros = np.zeros(documents, np.uint16)
     table = KeyTable(Pairs(np.zeros(documents, np.int32), numbers, zeros, values >> 3, zeros,
-                           values), documents, first_report)
+                           values), reported)
     [top] = table.tops([0])
-    assert [number for number, _ in decoded_top(top)] == list(range(documents - TOP, documents))
-    assert _top_stays(top, [160], [8], first_report, documents)  # an older report
-    assert _top_stays(top, [10], [8], first_report, documents)  # a household
-    assert not _top_stays(top, [160], [9], first_report, documents)  # a better score
-    assert not _top_stays(top, [documents - 1], [-1], first_report, documents)  # one leaves
+    assert [number for number, _ in decoded_top(top)] == [*range(238, 250), *range(280, 300)]
+    assert _top_stays(top, [160], [8], reported)  # an older report
+    assert _top_stays(top, [10], [8], reported)  # a household
+    assert _top_stays(top, [260], [8], reported)  # a household after the reports
+    assert not _top_stays(top, [160], [9], reported)  # a better score
+    assert not _top_stays(top, [documents - 1], [-1], reported)  # one leaves
 
 
 def test_the_shard_count_moves_in_steps_that_an_edit_seldom_crosses():

@@ -3,6 +3,7 @@ its names and places, and its body cut into blocks (so a phrase check or an exce
 block, not the whole text)."""
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import os
@@ -209,18 +210,19 @@ def _household_document(household: Household, honours: HonourList, meta: list[st
 
 
 def search_documents(site: Site, known: Held | None = None) -> list[Searchable]:
-    """Households by list, then reports oldest first; a document's number is its place here:
-    a new report, the newest, takes the next number and leaves every other document's number,
-    and with it its files and postings, as they were (and the phrase list's sample, every so
-    many reports from the oldest, stays the same). Ranking breaks ties by `postings.tie_order`,
-    not by the number: reports first, the newest first, then households. With `known` (the
-    preview's, between its builds and quick searches: most reports and lists are the same
-    objects from one to the next, memo.Held), the searchables of a report or honour list are
-    made once for the object and the site's regions."""
-    sources = [(hl, _household_searchables) for hl in site.honour_lists] + \
-        [(r, _report_searchables) for r in reversed(site.reports)]
+    """Reports and honour lists' households in the order they were published, the oldest
+    first (a list without a date as of its year's end; a list before the reports of its day):
+    a document's number is its place here, so a new report or honour list, the newest, takes
+    the next numbers and leaves every other document's number, and with it its files and
+    postings, as they were (the phrase list's sample, every so many reports from the oldest,
+    stays the same too). Which numbers are reports the index says (`report_runs`). Ranking
+    breaks ties by `postings.tie_order`, not by the number alone: reports first, then
+    households, the newest first in each. With `known` (the preview's, between its builds and
+    quick searches: most reports and lists are the same objects from one to the next,
+    memo.Held), the searchables of a report or honour list are made once for the object and
+    the site's regions."""
     documents = []
-    for source, make in sources:
+    for source, make in _published_order(site):
         if known is None:
             documents += make(source, site)
             continue
@@ -231,3 +233,30 @@ def search_documents(site: Site, known: Held | None = None) -> list[Searchable]:
         known.put(key, entry)
         documents += entry[2]
     return documents
+
+
+def _published_order(site: Site) -> list[tuple[Report | HonourList, Callable]]:
+    """The site's honour lists and reports, each with what makes its searchables, the oldest
+    first (a stable sort: lists of a day as the site orders them, reports oldest first)."""
+    sources = [(hl, _household_searchables) for hl in site.honour_lists] + \
+        [(r, _report_searchables) for r in reversed(site.reports)]
+    return sorted(sources, key=lambda source: _published(source[0]))
+
+
+def _published(source: Report | HonourList) -> tuple[dt.date, int]:
+    if isinstance(source, Report):
+        return source.date, 1
+    return source.date or dt.date(source.year, 12, 31), 0
+
+
+def report_runs(documents: list[Searchable]) -> list[int]:
+    """How the documents fall into households and reports, as the lengths of their runs in
+    number order, households first (0 when the first is a report): a few numbers for the
+    reader (rank.js), where a flag a document would be 100,000."""
+    runs, kind = [0], "household"
+    for document in documents:
+        if document.kind != kind:
+            runs.append(0)
+            kind = document.kind
+        runs[-1] += 1
+    return runs

@@ -28,7 +28,7 @@ from .. import collector
 from ..memo import Held, Memo
 from ..model import Site
 from ..parallel import in_order, in_order_chunks
-from .documents import (Searchable, SearchDocument, Syllables, learn_syllables,
+from .documents import (Searchable, SearchDocument, Syllables, learn_syllables, report_runs,
                         search_documents, syllables_found)
 from .encode import encode_number, script
 from .keys import document_record, document_records, document_text, with_phrases
@@ -36,7 +36,7 @@ from .lexicon import PhraseFinder, phrase_keys
 from .normalize import fold_map, fold_table
 from .postings import TRIMMED_EVERY, KeyTable, Postings
 from .shards import IndexFiles, KeyParts, index_files
-from .state import Documents, IndexState, StateWriter, first_report
+from .state import Documents, IndexState, StateWriter
 from .vocabulary import NumberedKeys, Vocabulary, WorkerKeys, WorkerNumbers
 
 FILES_HELD = 256
@@ -328,8 +328,8 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
         if earlier is None:
             writer = _state_writer(memo, records, quick)
             lengths = postings.lengths
-            parts = _key_parts(postings, names, writer, len(documents),
-                               first_report(report_flags), workers if pages_done() else 1)
+            parts = _key_parts(postings, names, writer, np.array(report_flags, dtype=bool),
+                               workers if pages_done() else 1)
             del postings  # the gathered pairs go once the parts are made
             remade = np.zeros(0, dtype=np.int32)
         index_made: list[IndexFiles] = []
@@ -338,7 +338,8 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
         fold_files, fold_pages = _fold_pages()
         yield from fold_files
         yield "search/m.js", script("m", {
-            "documents": len(documents), "reports": sum(report_flags),
+            "documents": len(documents),
+            "kinds": "".join(encode_number(n) for n in report_runs(documents)),
             "shards": index_made[0].shards, "fold": "".join(encode_number(n) for n in fold_pages)})
         yield "search/f.js", script("f", _facet_table(documents, site))
         if writer is not None:
@@ -383,7 +384,7 @@ def _state_writer(memo: Memo | None, records: _Records,
 
 
 def _key_parts(postings: Postings, names: list[str], writer: StateWriter | None,
-               documents: int, first: int, workers: int) -> KeyParts:
+               reported: np.ndarray, workers: int) -> KeyParts:
     """Every key's part, made a range of keys at a time in `workers` forked processes (once
     the documents' workers had ended and the build's pages were written, a first build's index
     made them alone, on one core: 4 s at 10,000 reports; with the pages still being written,
@@ -397,7 +398,7 @@ def _key_parts(postings: Postings, names: list[str], writer: StateWriter | None,
     def made(keys: tuple[int, int]) -> tuple[bool, KeyParts]:
         pairs = postings.pairs_of(*keys)
         written = write is None or write(int(starts[keys[0]]), pairs)
-        return written, KeyParts.of([KeyTable(pairs, documents, first)], names)
+        return written, KeyParts.of([KeyTable(pairs, reported)], names)
 
     def pieces() -> Iterator[KeyParts]:
         # one range at a time when not forked (all their pairs at once would be the peak)

@@ -48,18 +48,23 @@ _RANKS = np.unique(-_SCORES, return_inverse=True)[1].reshape(_SCORES.shape)
 _RANK_COUNT = int(_RANKS.max()) + 1
 
 
-def rank(number: int, value: int, first_report: int) -> int:
-    """A document's place among the scores for a key (0: the best), from its value (documents
-    from `first_report` on are reports)."""
-    return int(_RANKS[int(number >= first_report), value])
+def rank(number: int, value: int, reported: np.ndarray) -> int:
+    """A document's place among the scores for a key (0: the best), from its value
+    (`reported`: whether each document is a report)."""
+    return int(_RANKS[int(reported[number]), value])
 
 
-def tie_order(number: int, first_report: int, documents: int) -> int:
+def tie_order(number: int, reported: np.ndarray) -> int:
     """A document's place among those of the same score (rank.js byScore): reports before
-    households, the newer report first (reports are numbered after the households, oldest
-    first), then households in their order."""
-    return documents - 1 - number if number >= first_report else \
-        documents - first_report + number
+    households, the newer first in each (documents are numbered oldest first)."""
+    documents = len(reported)
+    return documents - 1 - number + (0 if reported[number] else documents)
+
+
+def reported_of(runs: list[int]) -> np.ndarray:
+    """Whether each document is a report, from the runs of households and reports
+    (documents.report_runs)."""
+    return np.repeat(np.arange(len(runs)) % 2 == 1, runs)
 
 
 _DIGITS = {char: digit for digit, char in enumerate(ALPHABET)}
@@ -335,23 +340,23 @@ class KeyTable:
     A key in most documents (`is_dense`) is written one character a document (`dense`): its
     entries and hints are not made."""
 
-    def __init__(self, pairs: Pairs, documents: int, first_report: int):
-        """`first_report`: the number of the first report (households come before)."""
-        self.documents, self.first_report = documents, first_report
+    def __init__(self, pairs: Pairs, reported: np.ndarray):
+        """`reported`: whether each document is a report."""
+        self.documents, self.reported = len(reported), reported
         key_ids, numbers = pairs.key_ids, pairs.numbers.astype(np.int64)
         self.numbers, self.values, self.hints = numbers, pairs.values.astype(np.int64), pairs.hints
         starts = np.flatnonzero(np.diff(key_ids, prepend=-1))
         self.starts = np.append(starts, len(key_ids))
         self.key_order = key_ids[starts]
         sizes = np.diff(self.starts)
-        self.dense_keys = sizes * 2 > documents
+        self.dense_keys = sizes * 2 > self.documents
         sparse = np.repeat(~self.dense_keys, sizes)
         previous = np.empty_like(numbers)
         previous[1:] = numbers[:-1]
         previous[starts] = -1
         self.entries, entry_ends = encoded((numbers - previous - 1)[sparse], self.values[sparse])
         self.hint_text, hint_ends = encoded(self.hints[sparse])
-        self.report_counts = (np.add.reduceat(numbers >= first_report, starts) if len(starts)
+        self.report_counts = (np.add.reduceat(reported[numbers], starts) if len(starts)
                               else starts)
         # each key's part of the entries and hints (the dense keys' empty), as Python numbers:
         # read once for every key, where a numpy scalar costs ten times more
@@ -401,8 +406,8 @@ class KeyTable:
         # no sort: pairs are in document order within each key, and scores have few values.
         # A key's chosen are those above the score its TOP-th best has, then those with that
         # score in tie order until TOP are chosen: its reports from the last (the newest),
-        # then its households from the first (reports are numbered after households).
-        reported = numbers >= self.first_report
+        # then its households from the last.
+        reported = self.reported[numbers]
         ranks = _RANKS[reported.astype(np.int64), values]
         by_rank = np.bincount(key * _RANK_COUNT + ranks, minlength=len(places) * _RANK_COUNT)
         at_most = np.cumsum(by_rank.reshape(len(places), _RANK_COUNT), axis=1)
@@ -410,8 +415,10 @@ class KeyTable:
         above = np.where(cut > 0, at_most[np.arange(len(places)), np.maximum(cut - 1, 0)], 0)
         at_cut = ranks == cut[key]
         reports_at_cut = np.bincount(key[at_cut & reported], minlength=len(places))[key]
+        households_at_cut = np.bincount(key[at_cut & ~reported], minlength=len(places))[key]
         place = np.where(reported, reports_at_cut - _counted(at_cut & reported, sizes),
-                         reports_at_cut + _counted(at_cut & ~reported, sizes) - 1)
+                         reports_at_cut + households_at_cut - _counted(at_cut & ~reported,
+                                                                       sizes))
         chosen = np.flatnonzero((ranks < cut[key]) | (at_cut & (place < TOP - above[key])))
         key, numbers, values = key[chosen], numbers[chosen], values[chosen]
         previous = np.empty_like(numbers)

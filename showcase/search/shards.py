@@ -55,22 +55,22 @@ class KeyParts:
         key by its number)."""
         made = PartsBuilder()
         for table in tables:
-            owned = []
-            for key_id, place, _ in table:
-                if table.is_dense(place):
-                    owned.append((key_id, place, table.dense(place).encode()))
-                    continue
-                entries = table.entries_of(place)
-                if len(entries) <= OWN_FILE_BYTES:
-                    value = b'["%s","%s"]' % (entries, table.hints_of(place))
+            keys = [(key_id, place, table.dense(place).encode() if table.is_dense(place)
+                     else table.entries_of(place)) for key_id, place, _ in table]
+            # the best documents of those with a file of their own (written one character a
+            # document, or long), worked out at once
+            owned = [place for _, place, postings in keys
+                     if table.is_dense(place) or len(postings) > OWN_FILE_BYTES]
+            tops = dict(zip(owned, table.tops(owned)))
+            for key_id, place, postings in keys:  # (in the order of their numbers)
+                top = tops.get(place)
+                if top is None:
+                    value = b'["%s","%s"]' % (postings, table.hints_of(place))
                     made.add(key_id, fnv1a(names[key_id]),
                              len(names[key_id].encode()) + len(value) + 1, value, b"")
                 else:
-                    owned.append((key_id, place, entries))
-            tops = table.tops([place for _, place, _ in owned])
-            for (key_id, place, postings), top in zip(owned, tops):
-                summary = json.dumps([*table.counts(place), top], separators=(",", ":"))
-                made.add(key_id, fnv1a(names[key_id]), 0, summary.encode(), postings)
+                    summary = json.dumps([*table.counts(place), top], separators=(",", ":"))
+                    made.add(key_id, fnv1a(names[key_id]), 0, summary.encode(), postings)
         return made.parts()
 
     @classmethod

@@ -286,8 +286,8 @@ def _no_delta() -> dict[str, np.ndarray]:
 class IndexState:
     """The last build's index: its documents, pairs (the base memory-mapped from the state's
     files), each key's part and what its files were, the digest of the phrase list it was
-    made with; and the kinds of this build's documents, the last build's and maybe more after
-    them, or fewer: its first ones (`report_flags`)."""
+    made with; and the kinds of this build's documents (`report_flags`: a document whose
+    number now has another kind has another digest, and is changed like any other)."""
 
     documents: Documents
     pairs: "_StatePairs"
@@ -298,16 +298,13 @@ class IndexState:
 
     @classmethod
     def load(cls, memo: Memo, report_flags: list[bool]) -> "IndexState | None":
-        """The last build's state when it was made beside this memo, of documents of the kinds
-        of this build's first ones, or of its documents and more (`report_flags`: this
-        build's); else None."""
+        """The last build's state when it was made beside this memo (`report_flags`: this
+        build's documents' kinds); else None."""
         folder = memo.folder / FOLDER
         try:
             meta = json.loads((folder / "meta.json").read_text("utf-8"))
             before = meta["report_flags"]
-            both = min(len(before), len(report_flags))  # (one the other's first documents)
-            if (report_flags[:both] != before[:both]
-                    or meta["engine"] != memo.engine or meta["memo"] is None
+            if (meta["engine"] != memo.engine or meta["memo"] is None
                     or meta["memo"] != memo.identity()):
                 return None
             pairs = _StatePairs(_PairFiles(folder),
@@ -375,17 +372,14 @@ class IndexState:
         remade = np.union1d(flipped.key_ids, _changed_keys(removed, new))
         if count != known:  # a character a document for the keys in most of them
             remade = np.union1d(remade, self.parts.key_ids[self.parts.dense()])
-        change = _Change(now, norm, removed, flipped, new, known, len(lengths),
-                         first_report(self.report_flags))
+        # (the documents removed from the end as they were)
+        reported = np.array(self.report_flags + documents.report_flags[count:], dtype=bool)
+        change = _Change(now, norm, removed, flipped, new, known, len(lengths), reported,
+                         np.array(documents.report_flags, dtype=bool))
         parts = self.parts.replaced(remade, change.parts(remade, self.parts, names))
         for mapped in (self.parts.values, self.parts.postings):  # (copied: their pages, all
             _let_go(mapped)  # read, would count as the build's memory until its end)
         return lengths, remade, parts
-
-
-def first_report(report_flags: list[bool]) -> int:
-    """The number of the first report (households come first: documents.search_documents)."""
-    return len(report_flags) - sum(report_flags)
 
 
 def _changed_keys(removed: Pairs, new: Pairs) -> np.ndarray:
@@ -621,13 +615,17 @@ def _no_pairs() -> Pairs:
 class _Change:
     """The pairs of one patch, as the keys it reached need them: the pairs `now` (valued with
     the documents' `norm` now), the changed documents' pairs as they were (`removed`) and as
-    they are (`new`), and the other pairs whose value `flipped` (with their new values)."""
+    they are (`new`), and the other pairs whose value `flipped` (with their new values);
+    whether each document is a report (`reported`, those removed from the end too) and was one
+    (`was_reported`)."""
 
     def __init__(self, now: _StatePairs, norm: np.ndarray, removed: Pairs, flipped: Pairs,
-                 new: Pairs, before: int, documents: int, first_report: int):
+                 new: Pairs, before: int, documents: int, reported: np.ndarray,
+                 was_reported: np.ndarray):
         self.now, self.norm, self.removed, self.new = now, norm, removed, new
         self.flipped = flipped
-        self.before, self.documents, self.first_report = before, documents, first_report
+        self.before, self.documents = before, documents
+        self.reported, self.was_reported = reported, was_reported
 
     def parts(self, remade: np.ndarray, parts: KeyParts, names: list[str]) -> KeyParts:
         """The parts of the keys `remade` now (held by some document). A key in most documents
@@ -648,8 +646,8 @@ class _Change:
         cuts = np.searchsorted(counts, np.arange(PART, int(counts[-1]) if len(counts) else 0,
                                                  PART), side="right")
         made = KeyParts.joined(
-            KeyParts.of(_tables(self.now.of_keys(keys, self.norm), self.documents,
-                                self.first_report), names)
+            KeyParts.of(_tables(self.now.of_keys(keys, self.norm),
+                                self.reported[:self.documents]), names)
             for keys in np.split(again, np.unique(cuts)) if len(keys))
         return made.replaced(np.zeros(0, dtype=np.int32), patched.parts())
 
@@ -675,9 +673,14 @@ class _DensePatch:
                                  new.values]).astype(np.int64)
         counted = np.concatenate([np.full(len(removed), -1), np.zeros(len(flipped), np.int64),
                                   np.ones(len(new), np.int64)])  # how each moves the counts
+        # (a removed pair counted as the kind its document was: a report dated before others
+        # moves them, and where households and reports meet, a number changes kind)
+        is_report = np.concatenate([change.was_reported[removed.numbers],
+                                    change.reported[flipped.numbers],
+                                    change.reported[new.numbers]])
         mine = np.isin(key_ids, keys)
-        key_ids, numbers, values, counted = (a[mine] for a in (key_ids, numbers, values,
-                                                                counted))
+        key_ids, numbers, values, counted, is_report = (
+            a[mine] for a in (key_ids, numbers, values, counted, is_report))
         which = np.searchsorted(keys, key_ids)
         texts = np.frombuffer(bytearray(b"".join(  # (writable, copied once)
             (parts.postings_of(w) + added)[:width].encode() for w in where.tolist())),
@@ -686,7 +689,6 @@ class _DensePatch:
         texts[which[here] * width + 1 + numbers[here]] = np.where(
             values[here] < 0, ord("A"), ALPHABET_CODES[np.maximum(values[here], 0)])
         self.texts, self.width = texts, width
-        is_report = numbers >= change.first_report
         moved = [np.bincount(which[is_report == kind], weights=counted[is_report == kind],
                              minlength=len(keys)).astype(np.int64).tolist()
                  for kind in (True, False)]
@@ -697,7 +699,7 @@ class _DensePatch:
             reports, households, top = json.loads(parts.value(index))
             mine = order[bounds[number]:bounds[number + 1]]
             if _top_stays(top, numbers[mine].tolist(), values[mine].tolist(),
-                          change.first_report, change.documents):
+                          change.reported):
                 self.summaries.append([reports + moved[0][number],
                                        households + moved[1][number], top])
             else:
@@ -714,8 +716,7 @@ class _DensePatch:
         return made.parts()
 
 
-def _top_stays(top: str, numbers: list[int], values: list[int], first_report: int,
-               documents: int) -> bool:
+def _top_stays(top: str, numbers: list[int], values: list[int], reported: np.ndarray) -> bool:
     """Whether a key's best documents (`top`, as written) are still its best after the
     documents `numbers` changed to `values` (-1: no longer holding the key): none of them was
     among the best, none now beats the worst of the best, and the best were TOP."""
@@ -724,7 +725,7 @@ def _top_stays(top: str, numbers: list[int], values: list[int], first_report: in
         return False
     held = {number for number, _ in best}
     def place(number: int, value: int) -> tuple[int, int]:
-        return rank(number, value, first_report), tie_order(number, first_report, documents)
+        return rank(number, value, reported), tie_order(number, reported)
 
     worst = max(place(number, value) for number, value in best)
     return not any(number in held or (value >= 0 and place(number, value) < worst)
@@ -768,12 +769,12 @@ def _pairs_of(records: dict[int, NumberedKeys], norm: np.ndarray) -> Pairs:
                                             norm[joined["numbers"]]))
 
 
-def _tables(pairs: Pairs, documents: int, first_report: int) -> Iterator[KeyTable]:
+def _tables(pairs: Pairs, reported: np.ndarray) -> Iterator[KeyTable]:
     """The postings of every key of `pairs`, a range of keys at a time (about PART pairs)."""
     start = 0
     while start < len(pairs):
         end = min(start + PART, len(pairs))
         if end < len(pairs):  # on to the end of the last key's pairs
             end = int(np.searchsorted(pairs.key_ids, pairs.key_ids[end - 1], side="right"))
-        yield KeyTable(pairs.take(slice(start, end)), documents, first_report)
+        yield KeyTable(pairs.take(slice(start, end)), reported)
         start = end

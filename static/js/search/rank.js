@@ -118,8 +118,8 @@
         var report = S.isReport(meta, number);
         next.set(number, {
           number: number, report: report,
-          /* ties: reports first, the newest (numbered last) first, then households */
-          order: report ? meta.documents - 1 - number : meta.reports + number,
+          /* ties: reports first, then households, the newest (numbered last) first in each */
+          order: (report ? 0 : meta.documents) + meta.documents - 1 - number,
           score: before.score + S.termScore(term, entry.sevenths, entry.flags, report),
           terms: before.terms.concat([entry])
         });
@@ -129,8 +129,19 @@
     return Array.from((found || new Map()).values());
   };
 
-  /* Households are numbered first, then reports (showcase/search/documents.py). */
-  S.isReport = function (meta, number) { return number >= meta.documents - meta.reports; };
+  /* Documents are numbered in the order they were published, in runs of households and of
+     reports (meta.kinds, households first: showcase/search/documents.py), read once. */
+  S.isReport = function (meta, number) {
+    if (!meta.reported) {
+      var reported = new Uint8Array(meta.documents), at = 0;
+      S.decodeNumbers(meta.kinds).forEach(function (run, k) {
+        if (k % 2 === 1) { reported.fill(1, at, at + run); }
+        at += run;
+      });
+      meta.reported = reported;
+    }
+    return meta.reported[number] === 1;
+  };
 
   S.byScore = function (a, b) { return b.score - a.score || a.order - b.order; };
 })();
