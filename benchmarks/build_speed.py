@@ -9,8 +9,9 @@ For each size it generates sites with make_site.py (seeded; reports alone and wi
 per report unless --households-per-report says otherwise), kept in --work so a second run reuses
 them, and runs `build.py build --site SITE --out OUT` as a child process four ways: cold (empty
 output, empty build cache), again with nothing changed, after one sentence was appended to one
-report, and with a new report (the newest) added beside it (an earlier output and cache are set
-aside for the cold build, not removed: see set_aside); then, once every corpus is built,
+report, with a new report (the newest) added beside it, and, with households, with a new honour
+list of this year added (an earlier output and cache are set aside for the cold build, not
+removed: see set_aside); then, once every corpus is built,
 `build.py serve` on each site, timing from a save of that report until the preview serves the page with the
 new sentence and until its search block has it. Each child's CPU seconds (user + system, the steady
 figure on a busy machine), wall seconds and peak memory come from os.wait4, the operating system's
@@ -200,13 +201,37 @@ def restore_pending(paths: Paths) -> None:
         name, original = paths.backup.read_bytes().split(b"\0", 1)
         restore(Path(name.decode()), original, paths.backup)
         print(f"restored {name.decode()}, left edited by an interrupted run")
-    for added in paths.site.glob(f"content/reports/*/{ADDED}"):
+    for added in [*paths.site.glob(f"content/reports/*/{ADDED}"),
+                  *paths.site.glob(f"data/households/*-{LIST_ADDED}")]:
         added.unlink()
         print(f"removed {added}, left added by an interrupted run")
 
 
 ADDED = "added-by-benchmark.md"
 """The report the one-added measure adds beside the edited one (and removes after)."""
+
+
+LIST_ADDED = "added-by-benchmark.yaml"
+"""The honour list the list-added measure adds (named after this year, and removed after)."""
+
+
+def add_honour_list(site: Path) -> Path | None:
+    """A new honour list of this year, dated today, as publicity staff add one: the site's
+    last list (by name) with its title, dates and households' names made new; None when the
+    site has no honour list."""
+    lists = sorted(site.glob("data/households/*.yaml"))
+    if not lists:
+        return None
+    today = dt.date.today()
+    text = lists[-1].read_text("utf-8")
+    text = re.sub(r"(?m)^  title: .*$", f"  title: {today.year}年度基准测试新增示范户名单", text,
+                  count=1)
+    text = re.sub(r"(?m)^  year: .*$", f"  year: {today.year}", text, count=1)
+    text = re.sub(r"(?m)^  date: .*$", f"  date: {today.isoformat()}", text, count=1)
+    text = re.sub(r"(?m)^(  - name: |    head: )", r"\1新", text)
+    added = site / "data" / "households" / f"{today.year}-{LIST_ADDED}"
+    added.write_text(text, "utf-8")
+    return added
 
 
 def add_report(edited: Path) -> Path:
@@ -225,7 +250,7 @@ def add_report(edited: Path) -> Path:
 def measure_showcase(paths: Paths, logs: Path, jobs: int | None) -> dict:
     """One round of the showcase measures, in the order an author meets them: the first build
     with an empty cache (as after a clone), again with nothing changed, one report changed,
-    one new report added."""
+    one new report added, and with households, a new honour list added."""
     command = [sys.executable, "build.py", "build", "--site", str(paths.site),
                "--out", str(paths.out)]
     if jobs:
@@ -245,6 +270,12 @@ def measure_showcase(paths: Paths, logs: Path, jobs: int | None) -> dict:
         samples["one-added"] = timed_rebuild(command, paths.out, logs / "one-added.log")
     finally:
         added.unlink()
+    honours = add_honour_list(paths.site)
+    if honours is not None:
+        try:
+            samples["list-added"] = timed_rebuild(command, paths.out, logs / "list-added.log")
+        finally:
+            honours.unlink()
     return samples
 
 

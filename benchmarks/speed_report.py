@@ -11,7 +11,8 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
-MEASURES = ("cold", "no-change", "one-changed", "one-added")
+MEASURES = ("cold", "no-change", "one-changed", "one-added", "list-added")
+"""(list-added: sites with households only)"""
 SERVE_MEASURES = ("serve-page", "serve-search")
 """Seconds from a save under `serve` until the page (and its search block) is served."""
 LINEAR_SPREAD = 1.25
@@ -161,7 +162,8 @@ def print_table(results: Results, corpora: list[Corpus]) -> None:
         for measure in MEASURES:
             samples = results.get("showcase", corpus, measure)
             if not samples:
-                print(ROW.format(measure, "failed", "", "", "", "", "", ""))
+                if measure != "list-added" or corpus.households:  # (with households only)
+                    print(ROW.format(measure, "failed", "", "", "", "", "", ""))
                 continue
             print(ROW.format(measure, _three([s.cpu for s in samples]),
                              _three([s.wall for s in samples]),

@@ -20,7 +20,7 @@ from showcase.search import index, lexicon
 from showcase.search.lexicon import PhraseFinder, phrase_keys
 from showcase.search import postings as postings_module
 from showcase.search.postings import (TOP, KeyTable, Pairs, Postings, decoded_top, encoded,
-                                      norms, rank, reported_of, tie_order, values_of)
+                                      norms, rank, tie_order, values_of)
 from showcase.search.shards import SHARD_BYTES, KeyParts, shard_count
 from showcase.search import state as state_module
 from showcase.search.state import PAIR_TYPES, StateWriter, _top_stays
@@ -138,6 +138,12 @@ def test_key_parts_made_in_workers_are_those_made_in_one_process(tmp_path, monke
     assert bytes(joined.postings) == bytes(whole.postings)
     assert len(whole) > 1000 and len(whole.postings) > 0
     assert np.all(np.diff(whole.key_ids) > 0) and not whole.sizes.all()
+
+
+def reported_of(runs: list[int]) -> np.ndarray:
+    """Whether each document is a report, from the lengths of the runs of households and of
+    reports, households first (as search/m.js writes them: documents.report_runs)."""
+    return np.repeat(np.arange(len(runs)) % 2 == 1, runs)
 
 
 def test_a_keys_best_documents_are_the_best_scores_in_tie_order():

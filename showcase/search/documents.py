@@ -244,6 +244,7 @@ def _published_order(site: Site) -> list[tuple[Report | HonourList, Callable]]:
 
 
 def _published(source: Report | HonourList) -> tuple[dt.date, int]:
+    """When a report or honour list was published, for sorting."""
     if isinstance(source, Report):
         return source.date, 1
     return source.date or dt.date(source.year, 12, 31), 0

@@ -61,12 +61,6 @@ def tie_order(number: int, reported: np.ndarray) -> int:
     return documents - 1 - number + (0 if reported[number] else documents)
 
 
-def reported_of(runs: list[int]) -> np.ndarray:
-    """Whether each document is a report, from the runs of households and reports
-    (documents.report_runs)."""
-    return np.repeat(np.arange(len(runs)) % 2 == 1, runs)
-
-
 _DIGITS = {char: digit for digit, char in enumerate(ALPHABET)}
 
 
