@@ -142,7 +142,7 @@ def test_key_parts_made_in_workers_are_those_made_in_one_process(tmp_path, monke
 
 def reported_of(runs: list[int]) -> np.ndarray:
     """Whether each document is a report, from the lengths of the runs of households and of
-    reports, households first (as search/m.js writes them: documents.report_runs)."""
+    reports, households first (as search/m.js writes them: index._kind_runs)."""
     return np.repeat(np.arange(len(runs)) % 2 == 1, runs)
 
 

@@ -215,7 +215,7 @@ def search_documents(site: Site, known: Held | None = None) -> list[Searchable]:
     a document's number is its place here, so a new report or honour list, the newest, takes
     the next numbers and leaves every other document's number, and with it its files and
     postings, as they were (the phrase list's sample, every so many reports from the oldest,
-    stays the same too). Which numbers are reports the index says (`report_runs`). Ranking
+    stays the same too). Which numbers are reports the index says (`index._kind_runs`). Ranking
     breaks ties by `postings.tie_order`, not by the number alone: reports first, then
     households, the newest first in each. With `known` (the preview's, between its builds and
     quick searches: most reports and lists are the same objects from one to the next,
@@ -248,16 +248,3 @@ def _published(source: Report | HonourList) -> tuple[dt.date, int]:
     if isinstance(source, Report):
         return source.date, 1
     return source.date or dt.date(source.year, 12, 31), 0
-
-
-def report_runs(documents: list[Searchable]) -> list[int]:
-    """How the documents fall into households and reports, as the lengths of their runs in
-    number order, households first (0 when the first is a report): a few numbers for the
-    reader (rank.js), where a flag a document would be 100,000."""
-    runs, kind = [0], "household"
-    for document in documents:
-        if document.kind != kind:
-            runs.append(0)
-            kind = document.kind
-        runs[-1] += 1
-    return runs

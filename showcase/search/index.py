@@ -28,7 +28,7 @@ from .. import collector
 from ..memo import Held, Memo
 from ..model import Site
 from ..parallel import in_order, in_order_chunks
-from .documents import (Searchable, SearchDocument, Syllables, learn_syllables, report_runs,
+from .documents import (Searchable, SearchDocument, Syllables, learn_syllables,
                         search_documents, syllables_found)
 from .encode import encode_number, script
 from .keys import document_record, document_records, document_text, with_phrases
@@ -209,6 +209,14 @@ def _facet_table(documents: list[Searchable], site: Site) -> dict:
     return table
 
 
+def _kind_runs(report_flags: list[bool]) -> list[int]:
+    """How the documents fall into households and reports, as the lengths of their runs in
+    number order, households first (0 when the first is a report): a few numbers for the
+    reader (rank.js), where a flag a document would be 100,000."""
+    runs = [len(list(run)) for _, run in itertools.groupby(report_flags)]
+    return [0, *runs] if not report_flags or report_flags[0] else runs
+
+
 def _fold_pages() -> tuple[list[tuple[str, bytes]], list[int]]:
     """The fold table in pages of 256 code points: a query loads the pages of its characters."""
     pages: dict[int, str] = {}
@@ -339,7 +347,7 @@ def _files_for(site: Site, documents: list[Searchable], memo: Memo | None, reuse
         yield from fold_files
         yield "search/m.js", script("m", {
             "documents": len(documents),
-            "kinds": "".join(encode_number(n) for n in report_runs(documents)),
+            "kinds": "".join(encode_number(n) for n in _kind_runs(report_flags)),
             "shards": index_made[0].shards, "fold": "".join(encode_number(n) for n in fold_pages)})
         yield "search/f.js", script("f", _facet_table(documents, site))
         if writer is not None:

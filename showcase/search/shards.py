@@ -55,22 +55,23 @@ class KeyParts:
         key by its number)."""
         made = PartsBuilder()
         for table in tables:
-            keys = [(key_id, place, table.dense(place).encode() if table.is_dense(place)
-                     else table.entries_of(place)) for key_id, place, _ in table]
-            # the best documents of those with a file of their own (written one character a
-            # document, or long), worked out at once
-            owned = [place for _, place, postings in keys
-                     if table.is_dense(place) or len(postings) > OWN_FILE_BYTES]
+            keys = []  # (key, place, postings, whether it has a file of its own)
+            for key_id, place, _ in table:
+                dense = table.is_dense(place)
+                postings = table.dense(place).encode() if dense else table.entries_of(place)
+                keys.append((key_id, place, postings, dense or len(postings) > OWN_FILE_BYTES))
+            # the best documents of those with a file of their own, worked out at once
+            owned = [place for _, place, _, own in keys if own]
             tops = dict(zip(owned, table.tops(owned)))
-            for key_id, place, postings in keys:  # (in the order of their numbers)
-                top = tops.get(place)
-                if top is None:
+            for key_id, place, postings, own in keys:  # (in the order of their numbers)
+                if own:
+                    summary = json.dumps([*table.counts(place), tops[place]],
+                                         separators=(",", ":"))
+                    made.add(key_id, fnv1a(names[key_id]), 0, summary.encode(), postings)
+                else:
                     value = b'["%s","%s"]' % (postings, table.hints_of(place))
                     made.add(key_id, fnv1a(names[key_id]),
                              len(names[key_id].encode()) + len(value) + 1, value, b"")
-                else:
-                    summary = json.dumps([*table.counts(place), top], separators=(",", ":"))
-                    made.add(key_id, fnv1a(names[key_id]), 0, summary.encode(), postings)
         return made.parts()
 
     @classmethod
